@@ -1,0 +1,79 @@
+"""The storage core against real SQLite files: pragmas, migrations, transactions, backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Storage, StorageError, load_migrations
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+async def test_open_creates_folder_and_migrates(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "bot.db"
+    async with await Storage.open(path) as storage:
+        assert await storage.schema_version() == len(load_migrations())
+        row = await storage.read_one("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+        row = await storage.read_one("PRAGMA foreign_keys")
+        assert row is not None and row[0] == 1
+    assert path.exists()
+
+
+async def test_migrations_are_numbered_without_gaps() -> None:
+    migrations = load_migrations()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+
+
+async def test_reopen_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    async with await Storage.open(path) as storage:
+        await storage.guilds_seen([1, 2], NOW)
+    async with await Storage.open(path) as storage:
+        assert (await storage.get_guild(1)) is not None
+        assert await storage.schema_version() == len(load_migrations())
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(StorageError, match="newer than this program"):
+        await Storage.open(path)
+
+
+async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        with pytest.raises(RuntimeError):
+            async with storage.transaction() as conn:
+                await conn.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (7, "x"))
+                raise RuntimeError("boom")
+        assert await storage.get_guild(7) is None
+
+
+async def test_guild_removal_and_return(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.guilds_seen([5], NOW)
+        await storage.guild_removed(5, NOW)
+        record = await storage.get_guild(5)
+        assert record is not None and record.removed_at == NOW
+        await storage.guilds_seen([5], NOW)
+        record = await storage.get_guild(5)
+        assert record is not None and record.removed_at is None and record.retention_days == 365
+
+
+async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.guilds_seen([11, 12], NOW)
+        await storage.backup_to(tmp_path / "copy.db")
+        with pytest.raises(StorageError, match="already exists"):
+            await storage.backup_to(tmp_path / "copy.db")
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    ids = sorted(row[0] for row in copy.execute("SELECT guild_id FROM guilds"))
+    copy.close()
+    assert ids == [11, 12]
