@@ -34,6 +34,12 @@ class TaskGroup:
     def __len__(self) -> int:
         return len(self._tasks)
 
+    async def join(self) -> None:
+        """Wait for every task to finish on its own."""
+        tasks = list(self._tasks)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def close(self) -> None:
         """Cancel every task and wait for them to finish."""
         tasks = list(self._tasks)

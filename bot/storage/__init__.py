@@ -5,11 +5,42 @@ SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 """
 
 from bot.storage.database import Database, Migration, StorageError, load_migrations
+from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
+from bot.storage.replies import (
+    EXPORT_COLUMNS,
+    DayFigures,
+    ExportRow,
+    Participant,
+    ReplyDelete,
+    ReplyEdit,
+    ReplyOp,
+    ReplyQueries,
+    ReplyRecord,
+)
 
 
-class Storage(GuildQueries):
+class Storage(GuildQueries, DiscussionQueries, ReplyQueries):
     """Every query the bot makes, composed from one mixin per feature."""
 
 
-__all__ = ["Database", "GuildRecord", "Migration", "Storage", "StorageError", "load_migrations"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "DailyPost",
+    "Database",
+    "DayFigures",
+    "ExportRow",
+    "GuildRecord",
+    "Migration",
+    "Participant",
+    "ReplyDelete",
+    "ReplyEdit",
+    "ReplyOp",
+    "ReplyRecord",
+    "Schedule",
+    "Storage",
+    "StorageError",
+    "days_to_mask",
+    "load_migrations",
+    "mask_to_days",
+]

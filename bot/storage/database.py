@@ -19,6 +19,8 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.crypto import ContentCipher
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -54,13 +56,14 @@ def load_migrations() -> list[Migration]:
 class Database:
     """Owns the aiosqlite connection. Feature query mixins build on `read`, `read_one` and `transaction`."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, cipher: ContentCipher) -> None:
         self._conn = conn
         self.path = path
+        self.cipher = cipher
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Self:
+    async def open(cls, path: Path | str, *, data_key: bytes | None = None) -> Self:
         """Open (creating the parent folder), set the pragmas and apply pending migrations."""
         target = str(path)
         if target != ":memory:":
@@ -70,7 +73,7 @@ class Database:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database at {target}: {exc}") from None
         conn.row_factory = sqlite3.Row
-        db = cls(conn, target)
+        db = cls(conn, target, ContentCipher(data_key))
         try:
             await db._configure()
             await db.migrate()

@@ -1,0 +1,209 @@
+"""Logged replies: batched writes, export rows and participation figures (SPEC §7)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.storage.database import Database
+from bot.timeutil import to_iso
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """A reply to store. `upsert` (from an edit) replaces content of a live row; a create never does."""
+
+    message_id: int
+    guild_id: int
+    post_date: date
+    prompt_id: str
+    thread_id: int
+    channel_id: int
+    author_id: int
+    author_name: str
+    created_at: datetime
+    edited_at: datetime | None
+    content: str
+    upsert: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyEdit:
+    message_id: int
+    guild_id: int
+    content: str
+    edited_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDelete:
+    guild_id: int
+    message_ids: tuple[int, ...]
+    deleted_at: datetime
+
+
+ReplyOp = ReplyRecord | ReplyEdit | ReplyDelete
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One row of the export, in SPEC §7's column order."""
+
+    post_date: str
+    prompt_id: str
+    message_id: int
+    thread_id: int
+    author_id: int
+    author_name: str
+    created_at: str
+    edited_at: str
+    content: str
+
+
+EXPORT_COLUMNS = tuple(ExportRow.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    post_date: date
+    prompt_id: str
+    replies: int
+    participants: int
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    author_id: int
+    author_name: str
+    replies: int
+
+
+_INSERT = (
+    "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+    "author_name, created_at, edited_at, content, content_enc) "
+    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+    "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?) "
+)
+_CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
+_UPSERT = (
+    _INSERT + "ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, "
+    "content_enc = excluded.content_enc, edited_at = excluded.edited_at, author_name = excluded.author_name "
+    "WHERE replies.deleted_at IS NULL"
+)
+
+
+class ReplyQueries(Database):
+    async def apply_reply_ops(self, ops: Sequence[ReplyOp]) -> None:
+        """Apply creates, edits and deletes in order, in one transaction. Idempotent per message."""
+        async with self.transaction() as conn:
+            for op in ops:
+                if isinstance(op, ReplyRecord):
+                    stored, encrypted = self.cipher.seal(op.content, op.message_id)
+                    await conn.execute(
+                        _UPSERT if op.upsert else _CREATE,
+                        (
+                            op.message_id,
+                            op.guild_id,
+                            op.post_date.isoformat(),
+                            op.prompt_id,
+                            op.thread_id,
+                            op.channel_id,
+                            op.author_id,
+                            op.author_name,
+                            to_iso(op.created_at),
+                            to_iso(op.edited_at) if op.edited_at else None,
+                            stored,
+                            int(encrypted),
+                            op.guild_id,
+                            op.author_id,
+                        ),
+                    )
+                elif isinstance(op, ReplyEdit):
+                    stored, encrypted = self.cipher.seal(op.content, op.message_id)
+                    await conn.execute(
+                        "UPDATE replies SET content = ?, content_enc = ?, edited_at = ? "
+                        "WHERE message_id = ? AND guild_id = ? AND deleted_at IS NULL",
+                        (stored, int(encrypted), to_iso(op.edited_at), op.message_id, op.guild_id),
+                    )
+                else:
+                    await conn.executemany(
+                        "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
+                        "WHERE message_id = ? AND guild_id = ?",
+                        [(to_iso(op.deleted_at), mid, op.guild_id) for mid in op.message_ids],
+                    )
+
+    async def last_reply_id(self, thread_id: int) -> int | None:
+        """The newest logged message id in a daily post's thread (backfill resumes after it)."""
+        row = await self.read_one(
+            "SELECT MAX(message_id) FROM replies WHERE thread_id = ? AND channel_id = thread_id", (thread_id,)
+        )
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def count_replies(self, guild_id: int, *, include_deleted: bool = False) -> int:
+        sql = (
+            "SELECT COUNT(*) FROM replies WHERE guild_id = ?"
+            if include_deleted
+            else "SELECT COUNT(*) FROM replies WHERE guild_id = ? AND deleted_at IS NULL"
+        )
+        row = await self.read_one(sql, (guild_id,))
+        return int(row[0]) if row else 0
+
+    async def get_reply_content(self, guild_id: int, message_id: int) -> str | None:
+        row = await self.read_one(
+            "SELECT content, content_enc FROM replies WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
+        )
+        if row is None:
+            return None
+        return self.cipher.open(row["content"], bool(row["content_enc"]), message_id)
+
+    async def export_rows(self, guild_id: int) -> AsyncIterator[ExportRow]:
+        """Every live reply of the server, oldest post first, content decrypted."""
+        async with self._conn.execute(
+            "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
+            "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
+            "ORDER BY post_date, created_at, message_id",
+            (guild_id,),
+        ) as cursor:
+            async for row in cursor:
+                yield self._export_row(row)
+
+    def _export_row(self, row: sqlite3.Row) -> ExportRow:
+        content = self.cipher.open(row["content"], bool(row["content_enc"]), row["message_id"])
+        return ExportRow(
+            post_date=row["post_date"],
+            prompt_id=row["prompt_id"],
+            message_id=row["message_id"],
+            thread_id=row["thread_id"],
+            author_id=row["author_id"],
+            author_name=row["author_name"] or "",
+            created_at=row["created_at"],
+            edited_at=row["edited_at"] or "",
+            content=content or "",
+        )
+
+    async def day_figures(self, guild_id: int, since: date) -> list[DayFigures]:
+        """Replies and participants for each daily post since `since` (posts without replies included)."""
+        rows = await self.read(
+            "SELECT p.post_date, p.prompt_id, COUNT(r.message_id) AS replies, "
+            "COUNT(DISTINCT r.author_id) AS participants FROM daily_posts AS p "
+            "LEFT JOIN replies AS r ON r.guild_id = p.guild_id AND r.thread_id = p.message_id "
+            "AND r.deleted_at IS NULL "
+            "WHERE p.guild_id = ? AND p.post_date >= ? AND p.status = 'sent' "
+            "GROUP BY p.post_date, p.prompt_id ORDER BY p.post_date",
+            (guild_id, since.isoformat()),
+        )
+        return [
+            DayFigures(date.fromisoformat(r["post_date"]), r["prompt_id"], r["replies"], r["participants"])
+            for r in rows
+        ]
+
+    async def top_participants(self, guild_id: int, since: date, limit: int = 5) -> list[Participant]:
+        rows = await self.read(
+            "SELECT author_id, MAX(author_name) AS name, COUNT(*) AS n FROM replies "
+            "WHERE guild_id = ? AND post_date >= ? AND deleted_at IS NULL "
+            "GROUP BY author_id ORDER BY n DESC, author_id LIMIT ?",
+            (guild_id, since.isoformat(), limit),
+        )
+        return [Participant(r["author_id"], r["name"] or "", r["n"]) for r in rows]
