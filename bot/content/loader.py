@@ -1,0 +1,320 @@
+"""Load and check the content pack folder: film.yaml, facts.yaml, reviews.yaml, prompts.yaml, reviews/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.content.excerpts import alignment_problems, build_blocks, build_excerpts
+from bot.content.film import Film
+from bot.content.models import EXCERPT_ROLES, Excerpt, Fact, Prompt, Review, ReviewEntry
+from bot.content.pack import ContentPack
+from bot.content.problems import ContentError, Problem, describe_validation_error
+from bot.content.types import TITLE_LIMIT
+from bot.content.yaml_loading import DEFAULT_MAX_BYTES, YamlError, line_of, load_yaml_document
+
+__all__ = [
+    "FACTS_FILE",
+    "FILM_FILE",
+    "PROMPTS_FILE",
+    "REVIEWS_DIR",
+    "REVIEWS_FILE",
+    "check_content",
+    "default_content_dir",
+    "load_content",
+    "parse_prompt_document",
+]
+
+FILM_FILE = "film.yaml"
+FACTS_FILE = "facts.yaml"
+REVIEWS_FILE = "reviews.yaml"
+PROMPTS_FILE = "prompts.yaml"
+REVIEWS_DIR = "reviews"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def default_content_dir() -> Path:
+    """The shipped pack: ``bot/_content`` in an installed wheel, else the repository's ``content/``."""
+    package_dir = Path(__file__).resolve().parent.parent
+    installed = package_dir / "_content"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent / "content"
+
+
+def load_content(content_dir: Path) -> ContentPack:
+    """Load and validate the pack in ``content_dir``; raise :class:`ContentError` listing every problem."""
+    pack, problems = _load(Path(content_dir))
+    if pack is None or problems:
+        raise ContentError(problems)
+    return pack
+
+
+def check_content(content_dir: Path) -> list[Problem]:
+    """Every problem in the pack in ``content_dir`` (an empty list when it is valid)."""
+    return _load(Path(content_dir))[1]
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _read_yaml(content_dir: Path, name: str, problems: list[Problem]) -> Any:
+    path = content_dir / name
+    if not path.is_file():
+        problems.append(Problem(name, "", "file is missing"))
+        return None
+    try:
+        return load_yaml_document(path, max_bytes=DEFAULT_MAX_BYTES)
+    except YamlError as error:
+        problems.append(Problem(name, f"line {error.line}" if error.line else "", error.message))
+        return None
+
+
+def _entries(data: Any, file: str, key: str, problems: list[Problem]) -> list[Any]:
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        problems.append(Problem(file, "", f"expected a mapping with a '{key}' list"))
+        return []
+    extra = sorted(str(name) for name in data if name != key)
+    if extra:
+        problems.append(Problem(file, "", f"unknown top-level key(s): {', '.join(extra)}"))
+    entries: list[Any] = data[key]
+    return entries
+
+
+def _label(kind: str, raw: Any, number: int, with_lines: bool = False) -> str:
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    label = f"{kind} '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"{kind} #{number}"
+    line = line_of(raw)
+    return f"{label} (line {line})" if with_lines and line is not None else label
+
+
+def _validate_entries(
+    model: type[ModelT],
+    entries: Iterable[Any],
+    file: str,
+    kind: str,
+    problems: list[Problem],
+    with_lines: bool = False,
+) -> list[tuple[str, ModelT]]:
+    """Validate each entry on its own; report duplicates. Returns (label, model) pairs."""
+    valid: list[tuple[str, ModelT]] = []
+    first_seen: dict[str, str] = {}
+    for number, raw in enumerate(entries, start=1):
+        label = _label(kind, raw, number, with_lines)
+        if not isinstance(raw, dict):
+            problems.append(Problem(file, label, f"expected a mapping, got {type(raw).__name__}"))
+            continue
+        raw_id = raw.get("id")
+        if isinstance(raw_id, str):
+            if raw_id in first_seen:
+                problems.append(Problem(file, label, f"duplicate id (first used by {first_seen[raw_id]})"))
+                continue
+            first_seen[raw_id] = f"{kind} #{number}"
+        try:
+            valid.append((label, model.model_validate(raw)))
+        except ValidationError as error:
+            problems.extend(Problem(file, label, reason) for reason in describe_validation_error(error))
+    return valid
+
+
+# --- film and facts ----------------------------------------------------------------------------
+
+
+def _load_film(content_dir: Path, problems: list[Problem]) -> Film | None:
+    data = _read_yaml(content_dir, FILM_FILE, problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("film"), dict) or len(data) != 1:
+        problems.append(Problem(FILM_FILE, "", "expected a mapping with only a 'film' mapping"))
+        return None
+    try:
+        return Film.model_validate(data["film"])
+    except ValidationError as error:
+        problems.extend(Problem(FILM_FILE, "film", reason) for reason in describe_validation_error(error))
+        return None
+
+
+def _load_facts(content_dir: Path, problems: list[Problem]) -> list[tuple[str, Fact]]:
+    data = _read_yaml(content_dir, FACTS_FILE, problems)
+    return _validate_entries(Fact, _entries(data, FACTS_FILE, "facts", problems), FACTS_FILE, "fact", problems)
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+def _read_review_text(content_dir: Path, entry: ReviewEntry, label: str, problems: list[Problem]) -> str | None:
+    reviews_dir = (content_dir / REVIEWS_DIR).resolve()
+    path = (content_dir / entry.file).resolve()
+    if not path.is_relative_to(reviews_dir):
+        problems.append(Problem(REVIEWS_FILE, label, f"file {entry.file} is outside {REVIEWS_DIR}/"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(REVIEWS_FILE, label, f"file {entry.file} does not exist"))
+        return None
+    size = path.stat().st_size
+    if size > DEFAULT_MAX_BYTES:
+        problems.append(Problem(entry.file, label, f"file is too large ({size} bytes, limit {DEFAULT_MAX_BYTES})"))
+        return None
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(Problem(entry.file, label, f"not valid UTF-8 (line {line}, byte {error.start})"))
+        return None
+
+
+def _review_problems(review: Review) -> list[str]:
+    reasons: list[str] = []
+    if not any(block.role in EXCERPT_ROLES for block in review.blocks):
+        reasons.append("has no body or info paragraph")
+    for block in review.blocks:
+        if block.role in ("title", "heading") and len(block.text) > TITLE_LIMIT:
+            reasons.append(f"paragraph {block.index} ({block.role}) is longer than {TITLE_LIMIT} characters")
+    return reasons
+
+
+def _load_reviews(content_dir: Path, problems: list[Problem]) -> tuple[list[Review], list[Excerpt]]:
+    data = _read_yaml(content_dir, REVIEWS_FILE, problems)
+    entries = _validate_entries(
+        ReviewEntry, _entries(data, REVIEWS_FILE, "reviews", problems), REVIEWS_FILE, "review", problems
+    )
+    reviews: list[Review] = []
+    excerpts: list[Excerpt] = []
+    files_used: dict[str, str] = {}
+    for label, entry in entries:
+        if entry.file in files_used:
+            problems.append(
+                Problem(REVIEWS_FILE, label, f"file {entry.file} is already used by {files_used[entry.file]}")
+            )
+            continue
+        files_used[entry.file] = label
+        text = _read_review_text(content_dir, entry, label, problems)
+        if text is None:
+            continue
+        misaligned = alignment_problems(text, entry.paragraphs)
+        if misaligned:
+            problems.extend(Problem(REVIEWS_FILE, label, reason) for reason in misaligned)
+            continue
+        leading, blocks = build_blocks(text, entry.paragraphs)
+        review = Review(**dict(entry), text=text, leading=leading, blocks=blocks)
+        reasons = _review_problems(review)
+        if reasons:
+            problems.extend(Problem(REVIEWS_FILE, label, reason) for reason in reasons)
+            continue
+        try:
+            excerpts.extend(build_excerpts(review))
+        except ValidationError as error:
+            problems.extend(Problem(REVIEWS_FILE, label, reason) for reason in describe_validation_error(error))
+            continue
+        reviews.append(review)
+    _report_unlisted_files(content_dir, files_used, problems)
+    return reviews, excerpts
+
+
+def _report_unlisted_files(content_dir: Path, files_used: Mapping[str, str], problems: list[Problem]) -> None:
+    reviews_dir = content_dir / REVIEWS_DIR
+    if not reviews_dir.is_dir():
+        return
+    for path in sorted(reviews_dir.iterdir()):
+        name = f"{REVIEWS_DIR}/{path.name}"
+        if name not in files_used:
+            problems.append(Problem(name, "", f"not listed in {REVIEWS_FILE}"))
+
+
+# --- prompts -----------------------------------------------------------------------------------
+
+
+def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review]) -> list[str]:
+    review = reviews.get(prompt.review)
+    if review is None:
+        return [f"review '{prompt.review}' does not exist"]
+    reasons: list[str] = []
+    if prompt.passage not in review.text:
+        reasons.append(f"passage does not occur in review '{review.id}': {prompt.passage[:60]!r}")
+    if review.language == "de" and prompt.text_de is None:
+        reasons.append("text_de is missing (the prompt comes from a German review)")
+    if prompt.kind == "seed-question":
+        question = prompt.text_de if review.language == "de" else prompt.text
+        if question is None or question not in prompt.passage:
+            field = "text_de" if review.language == "de" else "text"
+            reasons.append(f"{field} of a seed question must occur verbatim in its passage")
+    return reasons
+
+
+def parse_prompt_document(
+    data: Any,
+    reviews: Mapping[str, Review],
+    *,
+    file: str = PROMPTS_FILE,
+    with_lines: bool = False,
+) -> tuple[list[Prompt], list[Problem]]:
+    """Validate a parsed prompt document (``{"prompts": [...]}``) against the known reviews.
+
+    Shared by the pack loader and the prompt import; ``with_lines`` adds each entry's line number.
+    """
+    problems: list[Problem] = []
+    entries = _validate_entries(Prompt, _entries(data, file, "prompts", problems), file, "prompt", problems, with_lines)
+    prompts: list[Prompt] = []
+    for label, prompt in entries:
+        reasons = _prompt_reasons(prompt, reviews)
+        problems.extend(Problem(file, label, reason) for reason in reasons)
+        if not reasons:
+            prompts.append(prompt)
+    return prompts, problems
+
+
+# --- cross-checks ------------------------------------------------------------------------------
+
+
+def _source_refs(value: Any) -> Iterable[str]:
+    """Every string under a 'source', 'sources' or 'see_also' key of a dumped model."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("source", "sources", "see_also"):
+                yield from ([item] if isinstance(item, str) else item)
+            else:
+                yield from _source_refs(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _source_refs(item)
+
+
+def _check_review_refs(content_dir: Path, file: str, label: str, model: BaseModel, problems: list[Problem]) -> None:
+    for ref in _source_refs(model.model_dump()):
+        if ref.startswith(f"{REVIEWS_DIR}/") and not (content_dir / ref).is_file():
+            problems.append(Problem(file, label, f"source {ref} does not exist"))
+
+
+def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not content_dir.is_dir():
+        return None, [Problem(str(content_dir), "", "content folder does not exist")]
+    film = _load_film(content_dir, problems)
+    facts = _load_facts(content_dir, problems)
+    reviews, excerpts = _load_reviews(content_dir, problems)
+    prompts, prompt_problems = parse_prompt_document(
+        _read_yaml(content_dir, PROMPTS_FILE, problems), {review.id: review for review in reviews}
+    )
+    problems.extend(prompt_problems)
+    if film is not None:
+        _check_review_refs(content_dir, FILM_FILE, "film", film, problems)
+    for label, fact in facts:
+        _check_review_refs(content_dir, FACTS_FILE, label, fact, problems)
+    if film is None or problems:
+        return None, problems
+    pack = ContentPack(
+        film=film,
+        facts=tuple(fact for _label_, fact in facts),
+        reviews=tuple(reviews),
+        excerpts=tuple(excerpts),
+        prompts=tuple(prompts),
+        root=str(content_dir),
+    )
+    return pack, []

@@ -1,0 +1,181 @@
+"""Typed, immutable models for facts, reviews, excerpts and prompts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from bot.content.types import (
+    EXCERPT_LIMIT,
+    FACT_TEXT_LIMIT,
+    PROMPT_TEXT_LIMIT,
+    TITLE_LIMIT,
+    ContentModel,
+    FactCategory,
+    Language,
+    NonEmptyStr,
+    Slug,
+    SourceRef,
+    Theme,
+)
+
+__all__ = [
+    "EXCERPT_ROLES",
+    "Attribution",
+    "Block",
+    "Excerpt",
+    "Fact",
+    "ParagraphMeta",
+    "ParagraphRole",
+    "Prompt",
+    "PromptKind",
+    "Review",
+    "ReviewEntry",
+    "ReviewKind",
+]
+
+ParagraphRole = Literal["title", "spoiler-warning", "heading", "body", "info"]
+EXCERPT_ROLES: frozenset[str] = frozenset({"body", "info"})
+"""Paragraph roles that become excerpts; the others are structure (title, warning, headings)."""
+
+ReviewKind = Literal["essay", "encyclopedia+essay", "review"]
+PromptKind = Literal["seed-question", "drawn"]
+
+FactText = Annotated[NonEmptyStr, StringConstraints(max_length=FACT_TEXT_LIMIT)]
+PromptText = Annotated[NonEmptyStr, StringConstraints(max_length=PROMPT_TEXT_LIMIT)]
+TitleText = Annotated[NonEmptyStr, StringConstraints(max_length=TITLE_LIMIT)]
+
+
+class Fact(ContentModel):
+    """One sourced fact in English and German."""
+
+    id: Slug
+    category: FactCategory
+    text_en: FactText
+    text_de: FactText
+    source: SourceRef
+    see_also: tuple[SourceRef, ...] = ()
+    spoiler: bool
+    note: NonEmptyStr | None = None
+
+    def text(self, language: str) -> str:
+        """The text in ``language`` ("de" gives German, anything else English)."""
+        return self.text_de if language == "de" else self.text_en
+
+
+class Attribution(ContentModel):
+    """Who wrote a text and where it comes from; ``credit`` is the line shown under an excerpt."""
+
+    credit: Annotated[NonEmptyStr, StringConstraints(max_length=200)]
+    author: NonEmptyStr | None = None
+    publication: NonEmptyStr | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    license: NonEmptyStr | None = None
+    note: NonEmptyStr | None = None
+
+
+class ParagraphMeta(ContentModel):
+    """Metadata for one paragraph (non-blank line) of a review file, in file order."""
+
+    role: ParagraphRole
+    starts: NonEmptyStr
+    themes: tuple[Theme, ...] = ()
+    spoiler: bool = False
+    attribution: Attribution | None = None
+    note: NonEmptyStr | None = None
+
+
+class ReviewEntry(ContentModel):
+    """A review as described in ``reviews.yaml`` (without its text)."""
+
+    id: Slug
+    file: Annotated[str, StringConstraints(pattern=r"^reviews/[a-z0-9-]+\.txt$")]
+    title: TitleText
+    language: Language
+    kind: ReviewKind
+    spoiler: bool
+    attribution: Attribution
+    summary_en: NonEmptyStr
+    summary_de: NonEmptyStr | None = None
+    notes: tuple[NonEmptyStr, ...] = ()
+    paragraphs: tuple[ParagraphMeta, ...] = Field(min_length=1)
+
+
+class Block(ContentModel):
+    """One paragraph of a review file as found in the text, with its metadata."""
+
+    index: int = Field(ge=1)
+    role: ParagraphRole
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    separator: str
+    """The exact text between this paragraph and the next one (or the end of the file)."""
+    heading: str | None
+    meta: ParagraphMeta
+
+
+class Review(ReviewEntry):
+    """A loaded review: its metadata, exact text and paragraph structure."""
+
+    text: str
+    leading: str
+    """Text before the first paragraph (normally empty)."""
+    blocks: tuple[Block, ...]
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        return tuple(block.text for block in self.blocks if block.role == "heading")
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return tuple(sorted({theme for block in self.blocks for theme in block.meta.themes}))
+
+
+class Excerpt(ContentModel):
+    """An exact passage of a review: a whole paragraph, or one part of a long one."""
+
+    id: NonEmptyStr
+    review_id: Slug
+    position: int = Field(ge=1)
+    """1-based order of the excerpt within its review."""
+    paragraph: int = Field(ge=1)
+    """1-based index of the paragraph (block) it comes from."""
+    part: int = Field(ge=1)
+    parts: int = Field(ge=1)
+    heading: str | None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=EXCERPT_LIMIT)]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    joiner: str = ""
+    """Whitespace between this part and the next part of the same paragraph ("" for the last part)."""
+    themes: tuple[Theme, ...]
+    spoiler: bool
+    attribution: Attribution
+    role: ParagraphRole
+    language: Language
+
+
+class Prompt(ContentModel):
+    """A discussion prompt and the exact passage of a review it grew from.
+
+    For ``seed-question`` prompts the question is kept verbatim: ``text`` for English reviews,
+    ``text_de`` for German ones, and it occurs inside ``passage``.
+    """
+
+    id: Slug
+    kind: PromptKind
+    text: PromptText
+    text_de: PromptText | None = None
+    review: Slug
+    passage: NonEmptyStr
+    themes: tuple[Theme, ...] = Field(min_length=1)
+    spoiler: bool
+    note: NonEmptyStr | None = None
+
+    def text_for(self, language: str) -> str:
+        """German text for "de" when there is one, otherwise the English text."""
+        if language == "de" and self.text_de is not None:
+            return self.text_de
+        return self.text
