@@ -231,13 +231,23 @@ def _report_unlisted_files(content_dir: Path, files_used: Mapping[str, str], pro
 # --- prompts -----------------------------------------------------------------------------------
 
 
+def _passage_is_spoiler(review: Review, start: int, end: int) -> bool:
+    """A passage is a spoiler when its review is, or when it overlaps a spoiler paragraph."""
+    return review.spoiler or any(
+        block.meta.spoiler for block in review.blocks if block.start < end and start < block.end
+    )
+
+
 def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review]) -> list[str]:
     review = reviews.get(prompt.review)
     if review is None:
         return [f"review '{prompt.review}' does not exist"]
     reasons: list[str] = []
-    if prompt.passage not in review.text:
+    start = review.text.find(prompt.passage)
+    if start < 0:
         reasons.append(f"passage does not occur in review '{review.id}': {prompt.passage[:60]!r}")
+    elif not prompt.spoiler and _passage_is_spoiler(review, start, start + len(prompt.passage)):
+        reasons.append("spoiler is false, but its passage is a spoiler in the review")
     if review.language == "de" and prompt.text_de is None:
         reasons.append("text_de is missing (the prompt comes from a German review)")
     if prompt.kind == "seed-question":
