@@ -56,8 +56,14 @@ def _reason(error: ErrorDetails) -> str:
         return f"{where} is empty"
     if kind == "string_too_long":
         return f"{where} is longer than {ctx.get('max_length')} characters"
-    if kind in ("too_short", "too_long"):
-        return f"{where}: {error['msg'][0].lower()}{error['msg'][1:]}"
+    if kind == "too_short":
+        if isinstance(error["input"], str):
+            return f"{where} is shorter than {ctx.get('min_length')} characters"
+        return f"{where} needs at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        if isinstance(error["input"], str):
+            return f"{where} is longer than {ctx.get('max_length')} characters"
+        return f"{where} has more than {ctx.get('max_length')} item(s)"
     if kind == "literal_error":
         return f"{where} is {error['input']!r}, expected {ctx.get('expected')}"
     if kind == "value_error":
