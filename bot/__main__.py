@@ -1,0 +1,252 @@
+"""The command line (SPEC §4) and the one place that wires settings, database and bot together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import logging
+import os
+import secrets
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.content import ContentPack
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="whiplash-bot", description="A Discord bot for film discussion.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (migrates the database first)")
+    sub.add_parser("check", help="validate config, content pack and migrations offline")
+    sync = sub.add_parser("sync", help="register slash commands globally or in one server")
+    sync.add_argument("--guild", type=_snowflake, metavar="ID", help="sync to this server only (instant)")
+    backup = sub.add_parser("backup", help="write a consistent online copy of the database")
+    backup.add_argument("file", type=Path, metavar="FILE")
+    sub.add_parser("genkey", help="print a new random DATA_KEY for encrypting replies at rest")
+    return parser
+
+
+def _snowflake(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 2**64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Discord id (a positive whole number)")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `whiplash-bot` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "genkey":
+        print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+        sys.exit(EXIT_OK)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    handlers = {"run": _cmd_run, "check": _cmd_check, "sync": _cmd_sync, "backup": _cmd_backup}
+    sys.exit(handlers[args.command](settings, args))
+
+
+def _setup_logging(settings: Settings) -> None:
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+
+
+def _require_token(settings: Settings) -> str | None:
+    try:
+        return settings.token()
+    except ConfigError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return None
+
+
+def _load_content_or_report(settings: Settings) -> ContentPack | None:
+    from bot.content import ContentError, default_content_dir, load_content
+
+    folder = settings.content_dir or default_content_dir()
+    try:
+        return load_content(folder)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"whiplash-bot: content problem: {problem}", file=sys.stderr)
+        return None
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    token = _require_token(settings)
+    if token is None:
+        return EXIT_CONFIG
+    _setup_logging(settings)
+    content = _load_content_or_report(settings)
+    if content is None:
+        return EXIT_PROBLEMS
+    return asyncio.run(_serve(settings, content, token))
+
+
+async def _serve(settings: Settings, content: ContentPack, token: str) -> int:
+    from bot.client import WhiplashBot
+    from bot.hooks import point_at
+    from bot.storage import Storage, StorageError
+    from bot.tasks import TaskGroup
+
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    try:
+        storage = await Storage.open(settings.database_path)
+    except StorageError as exc:
+        log.error("Cannot start: %s", exc)
+        return EXIT_PROBLEMS
+    async with storage:
+        bot = WhiplashBot(settings=settings, storage=storage, content=content)
+        closer = TaskGroup("shutdown")
+
+        def _stop() -> None:
+            if not len(closer):
+                log.info("Shutting down")
+                closer.spawn(bot.close(), name="close-bot")
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _stop)
+        try:
+            async with bot:
+                await bot.start(token)
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal (Bot page).")
+            return EXIT_PROBLEMS
+        except discord.PrivilegedIntentsRequired:
+            log.error(
+                "The Message Content intent is not enabled: turn on 'Message Content Intent' on the Bot page "
+                "of the Developer Portal, then start the bot again."
+            )
+            return EXIT_PROBLEMS
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+            await closer.join()
+    log.info("Stopped; database closed")
+    return EXIT_OK
+
+
+def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content import check_content, default_content_dir
+    from bot.storage import StorageError, load_migrations
+
+    problems: list[str] = []
+    folder = settings.content_dir or default_content_dir()
+    problems.extend(str(problem) for problem in check_content(folder))
+    try:
+        migrations = load_migrations()
+        _check_migrations(settings.database_path, len(migrations), problems)
+    except StorageError as exc:
+        problems.append(f"migrations: {exc}")
+    for line in problems:
+        print(f"problem: {line}")
+    if settings.data_key is None:
+        print("warning: DATA_KEY is not set, so reply content is stored unencrypted (`whiplash-bot genkey` makes one)")
+    if problems:
+        print(f"{len(problems)} problem(s) found")
+        return EXIT_PROBLEMS
+    print(f"ok: settings, content pack ({folder}) and {len(migrations)} migrations are valid")
+    return EXIT_OK
+
+
+def _check_migrations(database: Path, latest: int, problems: list[str]) -> None:
+    """Apply every migration to a scratch in-memory database, then compare with the real file."""
+    from bot.storage import load_migrations
+
+    scratch = sqlite3.connect(":memory:")
+    try:
+        for migration in load_migrations():
+            try:
+                scratch.executescript(migration.sql)
+            except sqlite3.Error as exc:
+                problems.append(f"migrations/{migration.name}: {exc}")
+                return
+    finally:
+        scratch.close()
+    if database.exists():
+        try:
+            real = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            try:
+                version = int(real.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                real.close()
+        except sqlite3.Error as exc:
+            problems.append(f"{database}: cannot be read as an SQLite database: {exc}")
+            return
+        if version > latest:
+            problems.append(f"{database}: schema version {version} is newer than this program's {latest}")
+
+
+def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    token = _require_token(settings)
+    if token is None:
+        return EXIT_CONFIG
+    _setup_logging(settings)
+    content = _load_content_or_report(settings)
+    if content is None:
+        return EXIT_PROBLEMS
+    return asyncio.run(_sync(settings, content, token, args.guild))
+
+
+async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: int | None) -> int:
+    from bot.client import WhiplashBot
+    from bot.hooks import point_at
+    from bot.storage import Storage
+
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    async with await Storage.open(settings.database_path) as storage:
+        bot = WhiplashBot(settings=settings, storage=storage, content=content)
+        async with bot:
+            try:
+                await bot.login(token)
+            except discord.LoginFailure:
+                log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal.")
+                return EXIT_PROBLEMS
+            guild = discord.Object(id=guild_id) if guild_id else None
+            if guild is not None:
+                bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+    where = f"server {guild_id}" if guild_id else "all servers (global; may take up to an hour to show)"
+    print(f"synced {len(synced)} commands to {where}")
+    return EXIT_OK
+
+
+def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_backup(settings, args.file))
+
+
+async def _backup(settings: Settings, target: Path) -> int:
+    from bot.storage import Storage, StorageError
+
+    if not settings.database_path.exists():
+        print(f"whiplash-bot: there is no database at {settings.database_path} to back up", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        async with await Storage.open(settings.database_path) as storage:
+            await storage.backup_to(target)
+    except StorageError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    size = os.path.getsize(target)
+    print(f"backed up {settings.database_path} to {target} ({size} bytes)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    main()

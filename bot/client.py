@@ -1,0 +1,121 @@
+"""The bot and its command tree."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.errors import NotModerator, UserFacingError
+from bot.i18n import WhiplashTranslator, tr
+from bot.timeutil import Clock, utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.content import ContentPack
+    from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+def extension_names() -> list[str]:
+    """Every extension in `cogs/` (modules and packages; names starting with `_` are private parts)."""
+    return sorted(
+        f"{cogs.__name__}.{info.name}" for info in pkgutil.iter_modules(cogs.__path__) if not info.name.startswith("_")
+    )
+
+
+class WhiplashTree(app_commands.CommandTree["WhiplashBot"]):
+    """The one error path: an ephemeral sentence to the user, the traceback to the log."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[WhiplashBot], error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, UserFacingError):
+            message = original.message
+        elif isinstance(original, NotModerator):
+            message = tr(interaction.locale, "error.not_moderator")
+        elif isinstance(original, app_commands.NoPrivateMessage):
+            message = tr(interaction.locale, "error.guild_only")
+        elif isinstance(original, app_commands.MissingPermissions | app_commands.CheckFailure):
+            message = tr(interaction.locale, "error.not_allowed")
+        elif isinstance(original, app_commands.CommandOnCooldown):
+            message = tr(interaction.locale, "error.cooldown", seconds=f"{original.retry_after:.0f}")
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("Command %s failed in guild %s", command, interaction.guild_id, exc_info=original)
+            message = tr(interaction.locale, "error.unexpected")
+        await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
+    """Answer with an ephemeral sentence, whether or not the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("Could not tell the user about an error in interaction %s", interaction.id, exc_info=True)
+
+
+class WhiplashBot(commands.Bot):
+    """A commands.Bot whose dependencies are handed in by `bot.__main__` (no globals)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        storage: Storage,
+        content: ContentPack,
+        clock: Clock = utcnow,
+        extensions: list[str] | None = None,
+        scheduler_tick_seconds: float = 20.0,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=WhiplashTree,
+            help_command=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            **options,
+        )
+        self.settings = settings
+        self.storage = storage
+        self.content = content
+        self.clock = clock
+        self.scheduler_tick_seconds = scheduler_tick_seconds
+        self._extensions = extension_names() if extensions is None else extensions
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(WhiplashTranslator())
+        for name in self._extensions:
+            await self.load_extension(name)
+        log.info("Loaded %d extensions: %s", len(self._extensions), ", ".join(self._extensions))
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to the development server %s", len(synced), guild.id)
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("Ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
+        await self.storage.guilds_seen([guild.id for guild in self.guilds], self.clock())
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.storage.guilds_seen([guild.id], self.clock())
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.storage.guild_removed(guild.id, self.clock())

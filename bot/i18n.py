@@ -1,0 +1,65 @@
+"""Interface strings in English and German, and the app-command translator.
+
+Interface strings live in `bot/locale/{en,de}.yaml` keyed by a dotted name; German command and option
+descriptions live in `bot/locale/commands.de.yaml`, keyed by the English text the code declares.
+Members whose Discord locale is German get German strings; everyone else gets English.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import discord
+import yaml
+from discord import app_commands
+
+SUPPORTED = ("en", "de")
+
+
+@functools.cache
+def _catalog(name: str) -> dict[str, str]:
+    text = resources.files("bot").joinpath("locale", f"{name}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise ValueError(f"bot/locale/{name}.yaml must map strings to strings")
+    return data
+
+
+def language(locale: discord.Locale | str | None) -> str:
+    """'de' for any German Discord locale, else 'en'."""
+    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
+    return "de" if value.lower().startswith("de") else "en"
+
+
+def tr(locale: discord.Locale | str | None, key: str, **values: Any) -> str:
+    """The interface string `key` in the member's language, formatted with `values`."""
+    lang = language(locale)
+    text = _catalog(lang).get(key) or _catalog("en")[key]
+    return text.format(**values) if values else text
+
+
+def command_translations() -> dict[str, str]:
+    """English command/option description → German."""
+    return _catalog("commands.de")
+
+
+class WhiplashTranslator(app_commands.Translator):
+    """Adds `de` localizations to command, group and option descriptions (and choice names)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if locale is not discord.Locale.german:
+            return None
+        if context.location in (
+            app_commands.TranslationContextLocation.command_name,
+            app_commands.TranslationContextLocation.group_name,
+            app_commands.TranslationContextLocation.parameter_name,
+        ):
+            return None  # names stay English so that docs and muscle memory work in every language
+        return command_translations().get(string.message)

@@ -1,0 +1,55 @@
+"""Who counts as a moderator, and what the bot needs in the discussion channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import NotModerator
+
+if TYPE_CHECKING:
+    from bot.client import WhiplashBot
+
+T = TypeVar("T")
+
+# What the daily post needs in its channel, in the order /schedule check lists them.
+REQUIRED_CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("read_message_history", "Read Message History"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+    ("attach_files", "Attach Files"),
+)
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """Human names of the required permissions that `permissions` lacks."""
+    return [label for attr, label in REQUIRED_CHANNEL_PERMISSIONS if not getattr(permissions, attr)]
+
+
+async def is_moderator(interaction: discord.Interaction[WhiplashBot]) -> bool:
+    """Manage Server, or the moderator role configured with /schedule set."""
+    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
+        return False
+    if interaction.permissions.manage_guild or interaction.permissions.administrator:
+        return True
+    schedule = await interaction.client.storage.get_schedule(interaction.guild_id)
+    role_id = schedule.moderator_role_id if schedule else None
+    return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
+
+
+async def require_moderator(interaction: discord.Interaction[WhiplashBot]) -> bool:
+    """Refuse (NotModerator) anyone who is not a moderator, whatever Discord's command settings allowed."""
+    if await is_moderator(interaction):
+        return True
+    raise NotModerator("not a moderator")
+
+
+def moderator_only() -> Callable[[T], T]:
+    """The app-command check form of `require_moderator`."""
+    return app_commands.check(require_moderator)
