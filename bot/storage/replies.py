@@ -199,6 +199,14 @@ class ReplyQueries(Database):
             for r in rows
         ]
 
+    async def participant_count(self, guild_id: int, since: date) -> int:
+        row = await self.read_one(
+            "SELECT COUNT(DISTINCT author_id) FROM replies WHERE guild_id = ? AND post_date >= ? "
+            "AND deleted_at IS NULL",
+            (guild_id, since.isoformat()),
+        )
+        return int(row[0]) if row else 0
+
     async def top_participants(self, guild_id: int, since: date, limit: int = 5) -> list[Participant]:
         rows = await self.read(
             "SELECT author_id, MAX(author_name) AS name, COUNT(*) AS n FROM replies "

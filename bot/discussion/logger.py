@@ -1,0 +1,210 @@
+"""Logs replies to daily posts: creates, edits and deletes, written in batches (SPEC §7).
+
+A reply is a message in the thread of a daily post (the thread id equals the post's message id),
+or a Discord reply to the daily post itself. Writes are queued and flushed in one transaction
+per batch, at the latest FLUSH_SECONDS after the first queued change and on shutdown, so logging
+keeps pace with discord.py's own event dispatch. Every write is idempotent on the message id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import discord
+
+from bot.storage import DailyPost, ReplyDelete, ReplyOp, ReplyRecord, Storage
+from bot.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.1
+MAX_BATCH = 1000
+SHUTDOWN_ATTEMPTS = 5
+BACKFILL_CHANNEL_LIMIT = 500  # channel messages scanned for Discord replies to a post
+RECENT_DELETES = 10_000  # message ids remembered so a late create cannot resurrect a deleted reply
+LOGGED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """What a reply is attached to."""
+
+    guild_id: int
+    post_date: date
+    prompt_id: str
+    thread_id: int  # equals the daily post's message id
+    channel_id: int  # the channel the daily post is in
+
+
+class ReplyLogger:
+    def __init__(self, storage: Storage, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+        self.storage = storage
+        self.flush_seconds = flush_seconds
+        self._posts: dict[int, PostRef] = {}
+        self._optouts: set[tuple[int, int]] = set()
+        self._pending: list[ReplyOp] = []
+        self._wakeup = asyncio.Event()
+        self._deleted: OrderedDict[int, None] = OrderedDict()
+        self._tasks = TaskGroup("reply-logger")
+        self._flush_lock = asyncio.Lock()
+        self.written = 0
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self, posts: list[DailyPost]) -> None:
+        for post in posts:
+            self.register_post(post)
+        self._optouts = await self.storage.optouts()
+        self._tasks.spawn(self._flusher(), name="reply-flusher")
+
+    async def stop(self) -> None:
+        """Stop the flusher and write whatever is still queued (giving up after a few tries)."""
+        await self._tasks.close()
+        await self.flush(max_attempts=SHUTDOWN_ATTEMPTS)
+        if self._pending:
+            log.error("%d reply changes could not be written before shutdown", len(self._pending))
+
+    def register_post(self, post: DailyPost) -> None:
+        if post.message_id is None:
+            return
+        self._posts[post.message_id] = PostRef(
+            post.guild_id, post.post_date, post.prompt_id, post.message_id, post.channel_id
+        )
+
+    def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
+        if opted_out:
+            self._optouts.add((guild_id, user_id))
+            self._pending = [op for op in self._pending if not _by(op, guild_id, user_id)]
+        else:
+            self._optouts.discard((guild_id, user_id))
+
+    def post_for(self, channel_id: int, reference_id: int | None) -> PostRef | None:
+        """The daily post a message in `channel_id` (replying to `reference_id`) belongs to, if any."""
+        ref = self._posts.get(channel_id)
+        if ref is not None:
+            return ref
+        if reference_id is not None:
+            ref = self._posts.get(reference_id)
+            if ref is not None and ref.channel_id == channel_id:
+                return ref
+        return None
+
+    @property
+    def tracked_posts(self) -> list[PostRef]:
+        return list(self._posts.values())
+
+    # ---- events --------------------------------------------------------------------------------
+
+    def record_message(self, message: discord.Message, *, upsert: bool = False) -> bool:
+        """Queue a reply if the message is one; returns whether it was queued."""
+        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+        if guild_id is None or message.author.bot or message.type not in LOGGED_TYPES:
+            return False
+        reference = message.reference.message_id if message.reference else None
+        ref = self.post_for(message.channel.id, reference)
+        if ref is None or ref.guild_id != guild_id:
+            return False
+        if (guild_id, message.author.id) in self._optouts or message.id in self._deleted:
+            return False
+        self._queue(
+            ReplyRecord(
+                message_id=message.id,
+                guild_id=guild_id,
+                post_date=ref.post_date,
+                prompt_id=ref.prompt_id,
+                thread_id=ref.thread_id,
+                channel_id=message.channel.id,
+                author_id=message.author.id,
+                author_name=message.author.display_name,
+                created_at=message.created_at,
+                edited_at=message.edited_at,
+                content=message.content,
+                upsert=upsert,
+            )
+        )
+        return True
+
+    def record_edit(self, message: discord.Message) -> bool:
+        """An edit: update the stored content (or store the reply if the create was missed)."""
+        if message.edited_at is None:
+            return False  # an embed unfurl or thread start, not an edit of the text
+        return self.record_message(message, upsert=True)
+
+    def record_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int], at: datetime) -> None:
+        if guild_id is None:
+            return
+        for mid in message_ids:
+            self._deleted[mid] = None
+            self._deleted.move_to_end(mid)
+        while len(self._deleted) > RECENT_DELETES:
+            self._deleted.popitem(last=False)
+        self._queue(ReplyDelete(guild_id, tuple(message_ids), at))
+
+    def _queue(self, op: ReplyOp) -> None:
+        self._pending.append(op)
+        self._wakeup.set()
+
+    # ---- writing -------------------------------------------------------------------------------
+
+    async def _flusher(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            if len(self._pending) < MAX_BATCH:
+                await asyncio.sleep(self.flush_seconds)
+            self._wakeup.clear()
+            await self.flush()
+
+    async def flush(self, *, max_attempts: int | None = None) -> None:
+        """Write every queued change in one transaction; on a database error keep them and retry."""
+        async with self._flush_lock:
+            attempt = 0
+            while self._pending and (max_attempts is None or attempt < max_attempts):
+                batch, self._pending = self._pending, []
+                try:
+                    await self.storage.apply_reply_ops(batch)
+                except sqlite3.OperationalError as exc:
+                    self._pending = batch + self._pending
+                    attempt += 1
+                    log.warning("Could not write %d reply changes (%s); retry %d", len(batch), exc, attempt)
+                    await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
+                    continue
+                self.written += sum(1 for op in batch if isinstance(op, ReplyRecord))
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+
+async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]) -> int:
+    """Fetch what was written in the posts' threads while the bot was away; returns how many were queued.
+
+    Each thread is read after the newest reply already logged, oldest first; Discord replies to the
+    post in its channel are read after the post itself. Both are idempotent with live events.
+    """
+    queued = 0
+    for ref in refs:
+        last = await logger.storage.last_reply_id(ref.thread_id)
+        thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
+        channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
+        sources: list[tuple[discord.abc.Messageable, int, int | None]] = [
+            (thread, last or ref.thread_id, None),  # type: ignore[list-item]
+            (channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT),  # type: ignore[list-item]
+        ]
+        for source, after, limit in sources:
+            try:
+                async for message in source.history(after=discord.Object(id=after), limit=limit, oldest_first=True):
+                    queued += logger.record_message(message)
+            except discord.NotFound:
+                continue  # the thread or channel is gone
+            except discord.HTTPException as exc:
+                log.warning("Backfill of post %s stopped early: %s", ref.thread_id, exc)
+    return queued
+
+
+def _by(op: ReplyOp, guild_id: int, user_id: int) -> bool:
+    return isinstance(op, ReplyRecord) and op.guild_id == guild_id and op.author_id == user_id

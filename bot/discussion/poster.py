@@ -1,0 +1,326 @@
+"""Posts each server's daily prompt exactly once per local day.
+
+The order of operations is what makes it exactly once:
+1. the day is claimed in SQLite (one row per server and local day) before anything is sent;
+2. the send carries a nonce derived from server and date with enforce_nonce, so Discord itself
+   drops a retried duplicate;
+3. a claim left unconfirmed by a crash is first looked for in the channel (its footer marker)
+   and only then sent again, with the same nonce;
+4. the schedule's next run is advanced only after the day's outcome is stored.
+Each server runs in its own task, so a failure or a slow 429 in one never delays another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import discord
+
+from bot.discussion.pool import PoolPrompt, PromptPool
+from bot.discussion.post import build_post_embed, ping_for, post_marker
+from bot.i18n import language, tr
+from bot.scheduling import choose_prompt, daily_nonce, is_due, local_date, next_run, parse_time, thread_name
+from bot.storage import DailyPost, Schedule, mask_to_days
+from bot.tasks import TaskGroup
+
+if TYPE_CHECKING:
+    from bot.client import WhiplashBot
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = timedelta(minutes=5)  # a transient failure is tried again this much later
+MAX_ATTEMPTS = 3  # transient failures before the day is given up
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+DUE_BATCH = 1000
+
+Status = Literal["posted", "already", "failed", "retrying", "not_due", "no_prompts", "no_schedule"]
+
+
+@dataclass(frozen=True, slots=True)
+class PostOutcome:
+    status: Status
+    guild_id: int
+    post: DailyPost | None = None
+    reason: str | None = None
+
+
+class PermanentFailure(Exception):
+    """Retrying today will not help (missing permission, deleted channel)."""
+
+
+class TransientFailure(Exception):
+    """Discord or the network failed; worth another try later today."""
+
+
+class DailyPoster:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        pool: PromptPool,
+        *,
+        on_posted: Callable[[DailyPost], None] | None = None,
+        tick_seconds: float = 20.0,
+        concurrency: int = 50,
+    ) -> None:
+        self.bot = bot
+        self.storage = bot.storage
+        self.pool = pool
+        self.on_posted = on_posted
+        self.tick_seconds = tick_seconds
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._inflight: set[int] = set()
+        self._tasks = TaskGroup("daily-poster")
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.spawn(self._loop(), name="daily-poster-loop")
+
+    async def stop(self) -> None:
+        await self._tasks.close()
+
+    async def _loop(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.tick(wait=False)
+            except Exception:
+                log.exception("Scheduler tick failed; trying again in %.0f s", self.tick_seconds)
+            await asyncio.sleep(self.tick_seconds)
+
+    # ---- the tick ----------------------------------------------------------------------------
+
+    async def tick(self, *, wait: bool = True) -> list[PostOutcome]:
+        """Start a post for every due server not already in flight; with `wait`, return the outcomes."""
+        now = self.bot.clock()
+        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH)
+        tasks = []
+        for schedule in due:
+            if schedule.guild_id in self._inflight:
+                continue
+            self._inflight.add(schedule.guild_id)
+            tasks.append(self._tasks.spawn(self._guarded(schedule, now), name=f"post-{schedule.guild_id}"))
+        if not wait:
+            return []
+        return list(await asyncio.gather(*tasks))
+
+    async def _guarded(self, schedule: Schedule, now: datetime) -> PostOutcome:
+        try:
+            async with self._semaphore:
+                return await self._run_schedule(schedule, now)
+        except Exception as exc:
+            log.exception("Daily post for guild %s failed unexpectedly", schedule.guild_id)
+            await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()))
+            return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
+        finally:
+            self._inflight.discard(schedule.guild_id)
+
+    async def _run_schedule(self, schedule: Schedule, now: datetime) -> PostOutcome:
+        tz, at, days = ZoneInfo(schedule.timezone), parse_time(schedule.local_time), mask_to_days(schedule.days)
+        today = is_due(now, at, tz, days, None)
+        outcome = PostOutcome("not_due", schedule.guild_id)
+        if today is not None:
+            outcome = await self._post_day(schedule, today, now, force=False)
+        upcoming = next_run(now, at, tz, days)
+        if outcome.status == "retrying":
+            upcoming = min(upcoming, now + RETRY_AFTER)
+        await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()))
+        return outcome
+
+    async def post_now(self, guild_id: int) -> PostOutcome:
+        """A moderator's post-now: today's post (in the server's zone), whatever the time."""
+        schedule = await self.storage.get_schedule(guild_id)
+        if schedule is None:
+            return PostOutcome("no_schedule", guild_id)
+        if guild_id in self._inflight:
+            return PostOutcome("retrying", guild_id, reason="today's post is being sent right now")
+        self._inflight.add(guild_id)
+        try:
+            now = self.bot.clock()
+            today = local_date(now, ZoneInfo(schedule.timezone))
+            return await self._post_day(schedule, today, now, force=True)
+        finally:
+            self._inflight.discard(guild_id)
+
+    # ---- one server, one day -------------------------------------------------------------------
+
+    async def _post_day(self, schedule: Schedule, day: date, now: datetime, *, force: bool) -> PostOutcome:
+        gid = schedule.guild_id
+        post = await self.storage.get_post(gid, day)
+        fresh = False
+        if post is None:
+            prompt = await self._choose(gid)
+            if prompt is None:
+                return PostOutcome("no_prompts", gid)
+            post, fresh = await self.storage.claim_post(
+                gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now
+            )
+        if post.status == "sent":
+            await self._ensure_thread(schedule, post)
+            return PostOutcome("already", gid, post)
+        if post.status == "failed":
+            if not force:
+                return PostOutcome("failed", gid, post, post.error)
+            await self.storage.retry_claim(gid, day, schedule.channel_id, now)
+            post = await self._reload(gid, day)
+        return await self._send(schedule, post, now, fresh=fresh)
+
+    async def _send(self, schedule: Schedule, post: DailyPost, now: datetime, *, fresh: bool) -> PostOutcome:
+        gid = schedule.guild_id
+        try:
+            channel = await self._text_channel(post.channel_id)
+            message = None if fresh else await self._find_existing(channel, post)
+            if message is None:
+                message = await self._send_message(schedule, channel, post)
+        except PermanentFailure as exc:
+            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=True)
+            post = await self._reload(gid, post.post_date)
+            await self._report(schedule, post)
+            return PostOutcome("failed", gid, post, str(exc))
+        except TransientFailure as exc:
+            give_up = post.attempts + 1 >= MAX_ATTEMPTS
+            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=give_up)
+            post = await self._reload(gid, post.post_date)
+            if give_up:
+                await self._report(schedule, post)
+                return PostOutcome("failed", gid, post, str(exc))
+            return PostOutcome("retrying", gid, post, str(exc))
+        await self.storage.mark_sent(gid, post.post_date, message.id, self.bot.clock())
+        post = await self._reload(gid, post.post_date)
+        if self.on_posted is not None:
+            self.on_posted(post)
+        await self._ensure_thread(schedule, post, channel)
+        return PostOutcome("posted", gid, await self._reload(gid, post.post_date))
+
+    async def _send_message(self, schedule: Schedule, channel: discord.TextChannel, post: DailyPost) -> discord.Message:
+        prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
+        if prompt is None:
+            raise PermanentFailure(f"prompt {post.prompt_id} is no longer in this server's pool")
+        lang = language(channel.guild.preferred_locale)
+        review = self.bot.content.review(prompt.review_id) if prompt.review_id else None
+        embed = build_post_embed(
+            prompt,
+            number=post.number,
+            day=post.post_date,
+            lang=lang,
+            review_title=review.title if review else None,
+            credit=review.attribution.credit if review else None,
+        )
+        content, mentions = ping_for(schedule.ping_role_id)
+        try:
+            return await channel.send(content=content, embed=embed, nonce=post.nonce, allowed_mentions=mentions)
+        except discord.Forbidden:
+            raise PermanentFailure(
+                f"missing permission to post in #{channel.name} (needs View Channel, Send Messages, Embed Links)"
+            ) from None
+        except discord.NotFound:
+            raise PermanentFailure(f"the channel {post.channel_id} no longer exists") from None
+        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(f"Discord did not accept the post ({_describe(exc)})") from None
+        except discord.HTTPException as exc:
+            log.error("Discord refused the daily post in guild %s: %s", schedule.guild_id, exc)
+            raise PermanentFailure(f"Discord refused the post ({_describe(exc)})") from None
+
+    async def _text_channel(self, channel_id: int) -> discord.TextChannel:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.NotFound:
+                raise PermanentFailure(f"the channel {channel_id} no longer exists") from None
+            except discord.Forbidden:
+                raise PermanentFailure(f"missing permission to see the channel {channel_id}") from None
+            except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+                raise TransientFailure(f"could not look up the channel ({_describe(exc)})") from None
+        if not isinstance(channel, discord.TextChannel):
+            raise PermanentFailure(f"the channel {channel_id} is not a text channel")
+        return channel
+
+    async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
+        """After a crash between claim and confirmation: is the post already in the channel?"""
+        me = self.bot.user
+        if me is None:
+            return None
+        marker = post_marker(post.number, post.post_date)
+        after = discord.Object(id=discord.utils.time_snowflake(post.claimed_at - timedelta(minutes=1)))
+        try:
+            async for message in channel.history(after=after, limit=100):
+                if message.author.id == me.id and any(marker in (e.footer.text or "") for e in message.embeds):
+                    log.info("Found the unconfirmed daily post of guild %s: %s", post.guild_id, message.id)
+                    return message
+        except discord.Forbidden:
+            return None  # without Read Message History, the nonce is what prevents a duplicate
+        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(f"could not check the channel for an earlier post ({_describe(exc)})") from None
+        return None
+
+    async def _ensure_thread(
+        self, schedule: Schedule, post: DailyPost, channel: discord.TextChannel | None = None
+    ) -> None:
+        """Open the post's public thread once; an existing thread (code 160004) is adopted."""
+        if post.thread_id is not None or post.message_id is None:
+            return
+        prompt = await self.pool.get(post.guild_id, post.prompt_id)
+        name = thread_name(post.number, prompt.text if prompt else post.prompt_id)
+        try:
+            if channel is None:
+                channel = await self._text_channel(post.channel_id)
+            await channel.get_partial_message(post.message_id).create_thread(
+                name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException as exc:
+            if exc.code != 160004:  # "A thread has already been created for this message"
+                reason = f"the post is up, but its thread could not be opened ({_describe(exc)})"
+                log.warning("Guild %s: %s", post.guild_id, reason)
+                await self.storage.record_post_error(post.guild_id, post.post_date, reason, failed=False)
+                await self._report(schedule, await self._reload(post.guild_id, post.post_date))
+                return
+        except (PermanentFailure, TransientFailure, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: could not open the thread: %s", post.guild_id, exc)
+            return
+        await self.storage.set_thread(post.guild_id, post.post_date, post.message_id)
+
+    async def _choose(self, guild_id: int) -> PoolPrompt | None:
+        prompts = await self.pool.enabled(guild_id)
+        by_id = {prompt.id: prompt for prompt in prompts}
+        chosen = choose_prompt(
+            [prompt.id for prompt in prompts],
+            await self.storage.queued_prompts(guild_id),
+            await self.storage.prompt_last_used(guild_id),
+            seed=guild_id,
+        )
+        return by_id.get(chosen) if chosen else None
+
+    async def _reload(self, guild_id: int, day: date) -> DailyPost:
+        post = await self.storage.get_post(guild_id, day)
+        assert post is not None, "a claimed day cannot disappear"
+        return post
+
+    async def _report(self, schedule: Schedule, post: DailyPost) -> None:
+        """Tell the moderators once: in the log channel if one is set, else on their next command."""
+        if post.error_reported or schedule.log_channel_id is None:
+            return
+        channel = self.bot.get_channel(schedule.log_channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        lang = language(getattr(getattr(channel, "guild", None), "preferred_locale", None))
+        text = tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=post.error or "?")
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("Could not report a failed post to the log channel of guild %s", schedule.guild_id)
+            return
+        await self.storage.mark_error_reported(post.guild_id, post.post_date)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status}" + (f", code {exc.code}" if exc.code else "")
+    return type(exc).__name__

@@ -1,0 +1,129 @@
+"""/discussion: today's prompt, participation stats and the moderators' export."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.client import WhiplashBot
+from bot.discussion.export import export_bytes, export_filename
+from bot.discussion.logger import ReplyLogger
+from bot.discussion.pool import PromptPool
+from bot.discussion.stats import MAX_DAYS, chart_png, summarize
+from bot.errors import UserFacingError
+from bot.i18n import language, tr
+from bot.permissions import moderator_only
+from bot.scheduling import local_date
+
+STATS_COLOUR = discord.Colour(0x2B6CB0)
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
+    url = f"https://discord.com/channels/{guild_id}/{channel_id}"
+    return f"{url}/{message_id}" if message_id else url
+
+
+@app_commands.guild_only()
+class DiscussionCommands(commands.GroupCog, group_name="discussion", group_description=_("The daily discussion")):
+    def __init__(self, bot: WhiplashBot, pool: PromptPool, logger: ReplyLogger) -> None:
+        self.bot = bot
+        self.pool = pool
+        self.logger = logger
+        super().__init__()
+
+    @app_commands.command(name="today", description=_("Today's discussion prompt in this server, with its thread"))
+    async def today(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        storage = self.bot.storage
+        schedule = await storage.get_schedule(interaction.guild_id)
+        if schedule is None:
+            raise UserFacingError(tr(lang, "discussion.no_schedule"))
+        day = local_date(self.bot.clock(), ZoneInfo(schedule.timezone))
+        post = await storage.get_post(interaction.guild_id, day)
+        if post is None or post.status != "sent" or post.message_id is None:
+            raise UserFacingError(tr(lang, "discussion.nothing_today", day=day.isoformat()))
+        prompt = await self.pool.get(interaction.guild_id, post.prompt_id)
+        embed = discord.Embed(
+            title=tr(lang, "post.title", number=post.number),
+            description=f"**{prompt.text_for(lang) if prompt else post.prompt_id}**",
+            colour=STATS_COLOUR,
+        )
+        target = post.thread_id or post.message_id
+        embed.add_field(name=tr(lang, "discussion.thread"), value=jump_url(interaction.guild_id, target), inline=False)
+        await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(name="stats", description=_("Replies and participants per day, top participants, a chart"))
+    @app_commands.describe(days=_("How many days back to count (1 to 365, default 30)"))
+    async def stats(
+        self, interaction: discord.Interaction[WhiplashBot], days: app_commands.Range[int, 1, MAX_DAYS] = 30
+    ) -> None:
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        await interaction.response.defer(thinking=True)
+        await self.logger.flush()
+        storage = self.bot.storage
+        schedule = await storage.get_schedule(interaction.guild_id)
+        zone = ZoneInfo(schedule.timezone) if schedule else ZoneInfo("UTC")
+        since = local_date(self.bot.clock(), zone) - timedelta(days=days - 1)
+        per_day = await storage.day_figures(interaction.guild_id, since)
+        top = await storage.top_participants(interaction.guild_id, since)
+        summary = summarize(since, days, per_day, top, await storage.participant_count(interaction.guild_id, since))
+        embed = discord.Embed(
+            title=tr(lang, "stats.title", days=days),
+            description=tr(
+                lang, "stats.summary", posts=summary.posts, replies=summary.replies, people=summary.participants
+            ),
+            colour=STATS_COLOUR,
+        )
+        if summary.per_day:
+            lines = [
+                f"`{d.post_date.isoformat()}` {d.prompt_id}: "
+                + tr(lang, "stats.day", replies=d.replies, people=d.participants)
+                for d in summary.per_day[-10:]
+            ]
+            embed.add_field(name=tr(lang, "stats.per_prompt"), value="\n".join(lines)[:1024], inline=False)
+        if summary.top:
+            lines = [
+                f"{i}. {discord.utils.escape_markdown(p.author_name or str(p.author_id))}: {p.replies}"
+                for i, p in enumerate(summary.top, 1)
+            ]
+            embed.add_field(name=tr(lang, "stats.top"), value="\n".join(lines)[:1024], inline=False)
+        png = await asyncio.to_thread(chart_png, summary.per_day, since, days, tr(lang, "stats.chart_title"))
+        embed.set_image(url="attachment://replies.png")
+        await interaction.followup.send(
+            embed=embed,
+            file=discord.File(io.BytesIO(png), filename="replies.png"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="export", description=_("A CSV or JSONL file of the logged replies (moderators)"))
+    @app_commands.describe(format=_("csv (default) or jsonl"))
+    @app_commands.default_permissions(manage_guild=True)
+    @moderator_only()
+    async def export(
+        self, interaction: discord.Interaction[WhiplashBot], format: Literal["csv", "jsonl"] = "csv"
+    ) -> None:
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.logger.flush()
+        data, count = await export_bytes(self.bot.storage.export_rows(interaction.guild_id), format)
+        limit = interaction.filesize_limit
+        if len(data) > limit:
+            raise UserFacingError(tr(lang, "export.too_large", size=len(data), limit=limit))
+        stamp = self.bot.clock().strftime("%Y%m%d-%H%M")
+        name = export_filename(interaction.guild_id, format, stamp)
+        await interaction.followup.send(
+            tr(lang, "export.done", count=count, format=format.upper()),
+            file=discord.File(io.BytesIO(data), filename=name),
+            ephemeral=True,
+        )

@@ -1,0 +1,65 @@
+"""Lifecycle of the discussion services and the gateway events that feed the reply logger."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import discord
+from discord.ext import commands
+
+from bot.client import WhiplashBot
+from bot.discussion.logger import ReplyLogger, backfill
+from bot.discussion.poster import DailyPoster
+from bot.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+TRACK_DAYS = 14  # replies are logged for posts this recent
+BACKFILL_DAYS = 7  # threads read again after a restart
+
+
+class DiscussionEvents(commands.Cog):
+    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, poster: DailyPoster) -> None:
+        self.bot = bot
+        self.logger = logger
+        self.poster = poster
+        self._tasks = TaskGroup("discussion-events")
+
+    async def cog_load(self) -> None:
+        now = self.bot.clock()
+        await self.logger.start(await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS)))
+        self.poster.start()
+
+    async def cog_unload(self) -> None:
+        await self.poster.stop()
+        await self._tasks.close()
+        await self.logger.stop()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """After every (re-)IDENTIFY: read what was written while the bot was away."""
+        self._tasks.spawn(self._backfill(), name="backfill")
+
+    async def _backfill(self) -> None:
+        since = self.bot.clock() - timedelta(days=BACKFILL_DAYS)
+        refs = [ref for ref in self.logger.tracked_posts if discord.utils.snowflake_time(ref.thread_id) >= since]
+        queued = await backfill(self.bot, self.logger, refs)
+        await self.logger.flush()
+        log.info("Backfill read %d posts' threads and queued %d replies", len(refs), queued)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        self.logger.record_message(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        self.logger.record_edit(payload.message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        self.logger.record_delete(payload.guild_id, payload.channel_id, [payload.message_id], self.bot.clock())
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        self.logger.record_delete(payload.guild_id, payload.channel_id, sorted(payload.message_ids), self.bot.clock())

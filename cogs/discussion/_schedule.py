@@ -1,0 +1,237 @@
+"""/schedule: moderators set up and run the daily discussion (SPEC §5, §6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.client import WhiplashBot
+from bot.discussion.poster import DailyPoster, PostOutcome
+from bot.errors import BadInput, UserFacingError
+from bot.i18n import language, tr
+from bot.permissions import missing_permissions, require_moderator
+from bot.scheduling import (
+    ScheduleInputError,
+    format_days,
+    next_run,
+    parse_days,
+    parse_time,
+    resolve_timezone,
+    search_timezones,
+)
+from bot.storage import Schedule, days_to_mask, mask_to_days
+from cogs.discussion._discussion import jump_url
+
+SCHEDULE_COLOUR = discord.Colour(0x4A5568)
+
+
+def stamp(moment: datetime) -> str:
+    """A Discord timestamp that every member sees in their own time zone."""
+    ts = int(moment.timestamp())
+    return f"<t:{ts}:F> (<t:{ts}:R>)"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ScheduleCommands(commands.GroupCog, group_name="schedule", group_description=_("Set up the daily discussion")):
+    def __init__(self, bot: WhiplashBot, poster: DailyPoster) -> None:
+        self.bot = bot
+        self.poster = poster
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[WhiplashBot]) -> bool:  # type: ignore[override]
+        return await require_moderator(interaction)
+
+    async def _notices(self, interaction: discord.Interaction[WhiplashBot], lang: str) -> str:
+        """Failures of the daily post nobody was told about yet: shown once, on a moderator's next command."""
+        assert interaction.guild_id is not None
+        lines = []
+        for post in await self.bot.storage.unreported_errors(interaction.guild_id):
+            lines.append(tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=post.error or "?"))
+            await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
+        return "\n".join(f"⚠️ {line}" for line in lines)
+
+    async def _reply(
+        self, interaction: discord.Interaction[WhiplashBot], text: str, *, embed: discord.Embed | None = None
+    ) -> None:
+        notices = await self._notices(interaction, language(interaction.locale))
+        content = f"{notices}\n\n{text}" if notices else text
+        embeds = [embed] if embed else []
+        if interaction.response.is_done():
+            await interaction.followup.send(content[:2000], ephemeral=True, embeds=embeds)
+        else:
+            await interaction.response.send_message(content[:2000], ephemeral=True, embeds=embeds)
+
+    @app_commands.command(name="set", description=_("Post a daily prompt in a channel at a local time"))
+    @app_commands.describe(
+        channel=_("The text channel for the daily post"),
+        time=_("Local time as HH:MM on a 24-hour clock, e.g. 09:30"),
+        timezone=_("IANA time zone, e.g. Europe/Berlin"),
+        days=_("daily, weekdays, mon-fri or mon,wed,fri (default daily)"),
+        ping_role=_("A role to ping with each post (optional)"),
+        moderator_role=_("A role that may run the moderator commands (optional)"),
+        log_channel=_("A channel where the bot reports failed posts (optional)"),
+    )
+    async def set_(
+        self,
+        interaction: discord.Interaction[WhiplashBot],
+        channel: discord.TextChannel,
+        time: app_commands.Range[str, 1, 20],
+        timezone: app_commands.Range[str, 1, 64],
+        days: app_commands.Range[str, 1, 100] = "daily",
+        ping_role: discord.Role | None = None,
+        moderator_role: discord.Role | None = None,
+        log_channel: discord.TextChannel | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        lang = language(interaction.locale)
+        try:
+            at = parse_time(time)
+            zone = resolve_timezone(timezone)
+            weekdays = parse_days(days)
+        except ScheduleInputError as exc:
+            raise BadInput(str(exc)) from None
+        if ping_role is not None and (ping_role.is_default() or ping_role.managed):
+            raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
+        now = self.bot.clock()
+        upcoming = next_run(now, at, zone, weekdays)
+        await self.bot.storage.save_schedule(
+            Schedule(
+                guild_id=interaction.guild.id,
+                channel_id=channel.id,
+                local_time=at.strftime("%H:%M"),
+                timezone=zone.key,
+                days=days_to_mask(weekdays),
+                ping_role_id=ping_role.id if ping_role else None,
+                moderator_role_id=moderator_role.id if moderator_role else None,
+                log_channel_id=log_channel.id if log_channel else None,
+                paused=False,
+                next_run_at=int(upcoming.timestamp()),
+                updated_at=now,
+            )
+        )
+        text = tr(
+            lang,
+            "schedule.saved",
+            channel=channel.mention,
+            time=at.strftime("%H:%M"),
+            zone=zone.key,
+            days=format_days(weekdays),
+            next=stamp(upcoming),
+        )
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+        if missing:
+            text += "\n" + tr(lang, "schedule.missing", permissions=", ".join(missing))
+        if ping_role is not None and not ping_role.mentionable and not interaction.app_permissions.mention_everyone:
+            text += "\n" + tr(lang, "schedule.ping_unmentionable", role=ping_role.name)
+        await self._reply(interaction, text)
+
+    @set_.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: discord.Interaction[WhiplashBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current)]
+
+    @app_commands.command(name="show", description=_("The schedule, the next post and recent failures"))
+    async def show(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        schedule = await self._require_schedule(interaction)
+        lang = language(interaction.locale)
+        zone = ZoneInfo(schedule.timezone)
+        embed = discord.Embed(title=tr(lang, "schedule.show_title"), colour=SCHEDULE_COLOUR)
+        embed.add_field(name=tr(lang, "schedule.channel"), value=f"<#{schedule.channel_id}>")
+        embed.add_field(
+            name=tr(lang, "schedule.when"),
+            value=f"{schedule.local_time} {zone.key}\n{format_days(mask_to_days(schedule.days))}",
+        )
+        state = (
+            tr(lang, "schedule.paused")
+            if schedule.paused
+            else stamp(datetime.fromtimestamp(schedule.next_run_at).astimezone())
+        )
+        embed.add_field(name=tr(lang, "schedule.next"), value=state, inline=False)
+        roles = []
+        if schedule.ping_role_id:
+            roles.append(tr(lang, "schedule.ping_role", role=f"<@&{schedule.ping_role_id}>"))
+        if schedule.moderator_role_id:
+            roles.append(tr(lang, "schedule.moderator_role", role=f"<@&{schedule.moderator_role_id}>"))
+        if schedule.log_channel_id:
+            roles.append(tr(lang, "schedule.log_channel", channel=f"<#{schedule.log_channel_id}>"))
+        if roles:
+            embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
+        recent = await self.bot.storage.recent_posts(schedule.guild_id, 5)
+        if recent:
+            lines = []
+            for post in recent:
+                line = f"`{post.post_date.isoformat()}` #{post.number} {post.status}"
+                if post.message_id:
+                    line += f" · {jump_url(post.guild_id, post.channel_id, post.message_id)}"
+                if post.error:
+                    line += f"\n  ⚠️ {discord.utils.escape_markdown(post.error)}"
+                lines.append(line)
+            embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
+        await self._reply(interaction, tr(lang, "schedule.show_intro"), embed=embed)
+
+    @app_commands.command(name="pause", description=_("Stop the daily posts until resumed"))
+    async def pause(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        schedule = await self._require_schedule(interaction)
+        lang = language(interaction.locale)
+        await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        await self._reply(interaction, tr(lang, "schedule.paused_now"))
+
+    @app_commands.command(name="resume", description=_("Start the daily posts again"))
+    async def resume(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        schedule = await self._require_schedule(interaction)
+        lang = language(interaction.locale)
+        now = self.bot.clock()
+        upcoming = next_run(
+            now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
+        )
+        await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
+
+    @app_commands.command(name="post-now", description=_("Post the next prompt now; it counts as today's post"))
+    async def post_now(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        await self._require_schedule(interaction)
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.poster.post_now(interaction.guild_id)
+        await self._reply(interaction, self._describe(outcome, lang))
+
+    def _describe(self, outcome: PostOutcome, lang: str) -> str:
+        post = outcome.post
+        link = jump_url(post.guild_id, post.channel_id, post.message_id) if post and post.message_id else ""
+        if outcome.status == "posted":
+            return tr(lang, "schedule.posted", link=link)
+        if outcome.status == "already":
+            return tr(lang, "schedule.already", link=link)
+        if outcome.status == "no_prompts":
+            return tr(lang, "schedule.no_prompts")
+        return tr(lang, "schedule.post_failed", reason=outcome.reason or "?")
+
+    @app_commands.command(name="check", description=_("List the permissions the bot lacks in the discussion channel"))
+    async def check(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        schedule = await self._require_schedule(interaction)
+        assert interaction.guild is not None
+        lang = language(interaction.locale)
+        channel = interaction.guild.get_channel(schedule.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError(tr(lang, "schedule.channel_gone", channel=schedule.channel_id))
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+        if missing:
+            text = tr(lang, "schedule.missing", permissions=", ".join(missing))
+        else:
+            text = tr(lang, "schedule.all_permissions", channel=channel.mention)
+        await self._reply(interaction, text)
+
+    async def _require_schedule(self, interaction: discord.Interaction[WhiplashBot]) -> Schedule:
+        assert interaction.guild_id is not None
+        schedule = await self.bot.storage.get_schedule(interaction.guild_id)
+        if schedule is None:
+            raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
+        return schedule
