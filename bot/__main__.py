@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.content import ContentPack
+    from bot.discussion.export import ExportFormat
 
 log = logging.getLogger("bot")
 
@@ -36,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate config, content pack and migrations offline")
     sync = sub.add_parser("sync", help="register slash commands globally or in one server")
     sync.add_argument("--guild", type=_snowflake, metavar="ID", help="sync to this server only (instant)")
+    export = sub.add_parser("export", help="write the logged replies of one server as CSV or JSONL")
+    export.add_argument("--guild", type=_snowflake, metavar="ID", required=True, help="the server's id")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")
     backup = sub.add_parser("backup", help="write a consistent online copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
     sub.add_parser("genkey", help="print a new random DATA_KEY for encrypting replies at rest")
@@ -59,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    handlers = {"run": _cmd_run, "check": _cmd_check, "sync": _cmd_sync, "backup": _cmd_backup}
+    handlers = {"run": _cmd_run, "check": _cmd_check, "sync": _cmd_sync, "backup": _cmd_backup, "export": _cmd_export}
     sys.exit(handlers[args.command](settings, args))
 
 
@@ -106,7 +111,7 @@ async def _serve(settings: Settings, content: ContentPack, token: str) -> int:
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database_path, data_key=settings.data_key_bytes())
     except StorageError as exc:
         log.error("Cannot start: %s", exc)
         return EXIT_PROBLEMS
@@ -210,7 +215,7 @@ async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: 
     from bot.storage import Storage
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with await Storage.open(settings.database_path) as storage:
+    async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
         bot = WhiplashBot(settings=settings, storage=storage, content=content)
         async with bot:
             try:
@@ -245,6 +250,33 @@ async def _backup(settings: Settings, target: Path) -> int:
         return EXIT_PROBLEMS
     size = os.path.getsize(target)
     print(f"backed up {settings.database_path} to {target} ({size} bytes)")
+    return EXIT_OK
+
+
+def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_export(settings, args.guild, args.format, args.out))
+
+
+async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Path | None) -> int:
+    from bot.crypto import DecryptionError
+    from bot.discussion.export import export_bytes
+    from bot.storage import Storage, StorageError
+
+    if not settings.database_path.exists():
+        print(f"whiplash-bot: there is no database at {settings.database_path}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
+            data, count = await export_bytes(storage.export_rows(guild_id), fmt)
+    except (StorageError, DecryptionError) as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+        print(f"wrote {count} replies of server {guild_id} to {out}", file=sys.stderr)
     return EXIT_OK
 
 
