@@ -223,6 +223,8 @@ def _report_unlisted_files(content_dir: Path, files_used: Mapping[str, str], pro
     if not reviews_dir.is_dir():
         return
     for path in sorted(reviews_dir.iterdir()):
+        if path.name.startswith("."):  # editor and OS litter, not content
+            continue
         name = f"{REVIEWS_DIR}/{path.name}"
         if name not in files_used:
             problems.append(Problem(name, "", f"not listed in {REVIEWS_FILE}"))
