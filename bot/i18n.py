@@ -1,7 +1,7 @@
 """Interface strings in English and German, and the app-command translator.
 
-Interface strings live in `bot/locale/{en,de}.yaml` keyed by a dotted name; German command and option
-descriptions live in `bot/locale/commands.de.yaml`, keyed by the English text the code declares.
+Interface strings live in `bot/locale/{en,de}/*.yaml` keyed by a dotted name; German command and option
+descriptions live in `bot/locale/commands-de/*.yaml`, keyed by the English text the code declares.
 Members whose Discord locale is German get German strings; everyone else gets English.
 """
 
@@ -20,11 +20,20 @@ SUPPORTED = ("en", "de")
 
 @functools.cache
 def _catalog(name: str) -> dict[str, str]:
-    text = resources.files("bot").joinpath("locale", f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ValueError(f"bot/locale/{name}.yaml must map strings to strings")
-    return data
+    """Every `bot/locale/<name>/*.yaml` file merged (one file per feature); a key defined twice is an error."""
+    merged: dict[str, str] = {}
+    folder = resources.files("bot").joinpath("locale", name)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise ValueError(f"bot/locale/{name}/{entry.name} must map strings to strings")
+        clash = merged.keys() & data.keys()
+        if clash:
+            raise ValueError(f"bot/locale/{name}/{entry.name} defines {sorted(clash)[0]!r} again")
+        merged.update(data)
+    return merged
 
 
 def language(locale: discord.Locale | str | None) -> str:
@@ -42,7 +51,7 @@ def tr(locale: discord.Locale | str | None, key: str, **values: Any) -> str:
 
 def command_translations() -> dict[str, str]:
     """English command/option description → German."""
-    return _catalog("commands.de")
+    return _catalog("commands-de")
 
 
 class WhiplashTranslator(app_commands.Translator):
