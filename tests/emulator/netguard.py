@@ -1,0 +1,111 @@
+"""Block every network connection that does not go to the loopback interface.
+
+Use ``install()``/``uninstall()`` or the ``guard()`` context manager in an autouse fixture. Blocked calls
+raise :class:`NetworkBlocked` (an ``OSError``), covering ``socket.connect``/``connect_ex``,
+``socket.create_connection``, ``getaddrinfo`` (for anything but loopback names/addresses) and asyncio's
+``loop.create_connection``/``sock_connect`` (which go through ``getaddrinfo`` and ``socket.connect``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+class NetworkBlocked(OSError):
+    """Raised for a connection attempt to a non-loopback address."""
+
+
+_originals: dict[str, Any] = {}
+
+
+def is_loopback(host: Any) -> bool:
+    """True for loopback IPs, ``localhost`` names, and AF_UNIX paths."""
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    if not isinstance(host, str):
+        return False
+    name = host.strip("[]").split("%", 1)[0].lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_address(family: int, address: Any) -> None:
+    if family == getattr(socket, "AF_UNIX", object()):
+        return
+    host = address[0] if isinstance(address, tuple) and address else address
+    if not is_loopback(host):
+        raise NetworkBlocked(f"network access blocked by tests.emulator.netguard: {address!r}")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    _check_address(self.family, address)
+    return _originals["connect"](self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    _check_address(self.family, address)
+    return _originals["connect_ex"](self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if not is_loopback(host):
+        raise NetworkBlocked(f"name resolution blocked by tests.emulator.netguard: {host!r}")
+    return _originals["getaddrinfo"](host, *args, **kwargs)
+
+
+def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+    _check_address(socket.AF_INET, address)
+    return _originals["create_connection"](address, *args, **kwargs)
+
+
+def install() -> None:
+    """Patch the socket module (idempotent)."""
+    if _originals:
+        return
+    _originals["connect"] = socket.socket.connect
+    _originals["connect_ex"] = socket.socket.connect_ex
+    _originals["getaddrinfo"] = socket.getaddrinfo
+    _originals["create_connection"] = socket.create_connection
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    socket.create_connection = _guarded_create_connection  # type: ignore[assignment]
+
+
+def uninstall() -> None:
+    """Restore the original socket functions."""
+    if not _originals:
+        return
+    socket.socket.connect = _originals["connect"]  # type: ignore[method-assign]
+    socket.socket.connect_ex = _originals["connect_ex"]  # type: ignore[method-assign]
+    socket.getaddrinfo = _originals["getaddrinfo"]  # type: ignore[assignment]
+    socket.create_connection = _originals["create_connection"]  # type: ignore[assignment]
+    _originals.clear()
+
+
+def installed() -> bool:
+    return bool(_originals)
+
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """``with guard(): ...`` blocks non-loopback connections inside the block."""
+    already = installed()
+    install()
+    try:
+        yield
+    finally:
+        if not already:
+            uninstall()
