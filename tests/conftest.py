@@ -1,0 +1,64 @@
+"""Shared fixtures: the network guard, the content pack, the emulator and a small world in it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.content import ContentPack, default_content_dir, load_content
+from tests.emulator import DiscordEmulator, netguard
+from tests.harness import TOKEN, FakeClock
+
+MANAGE_GUILD = 1 << 5
+
+
+@pytest.fixture(autouse=True)
+def _network_guard() -> Iterator[None]:
+    """Any connection to a non-loopback address fails the test."""
+    with netguard.guard():
+        yield
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentPack:
+    return load_content(default_content_dir())
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[DiscordEmulator]:
+    emulator = DiscordEmulator(token=TOKEN)
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+    emulator.assert_no_violations()
+
+
+@dataclass
+class World:
+    """One server with a discussion channel, a member and a moderator."""
+
+    guild: Any
+    channel: Any
+    member: Any
+    moderator: Any
+    mod_role: Any
+
+
+@pytest.fixture
+def world(emu: DiscordEmulator) -> World:
+    guild = emu.add_guild("Shaffer Conservatory")
+    channel = emu.add_text_channel(guild, "studio-band")
+    mod_role = emu.add_role(guild, "Conductors", permissions=MANAGE_GUILD)
+    member = emu.add_member(guild, "andrew")
+    moderator = emu.add_member(guild, "fletcher", roles=[mod_role])
+    return World(guild, channel, member, moderator, mod_role)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

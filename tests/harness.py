@@ -1,0 +1,124 @@
+"""Runs the real bot (real cogs, real SQLite file) against the loopback Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.client import WhiplashBot
+from bot.config import Settings
+from bot.content import ContentPack
+from bot.hooks import point_at
+from bot.storage import Storage
+from tests.emulator import DiscordEmulator
+
+TOKEN = "MTEx.test-token.whiplash"
+
+
+@dataclass
+class FakeClock:
+    """An injectable clock: tests move time instead of sleeping through it."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment.astimezone(UTC)
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class TestBot(WhiplashBot):
+    """The real bot; only the 5-second pause before a re-IDENTIFY is skipped."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+@dataclass
+class Running:
+    bot: TestBot
+    storage: Storage
+    task: asyncio.Task[None]
+
+
+def make_settings(emu: DiscordEmulator, db_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "discord_token": TOKEN,
+        "database_path": db_path,
+        "discord_api_base": emu.api_base,
+        "discord_gateway_url": emu.gateway_url,
+        "log_level": "DEBUG",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextlib.asynccontextmanager
+async def run_bot(
+    emu: DiscordEmulator,
+    db_path: Path,
+    content: ContentPack,
+    *,
+    clock: FakeClock | None = None,
+    sync: bool = True,
+    wait_ready: bool = True,
+    token: str = TOKEN,
+    bot_options: dict[str, Any] | None = None,
+    **settings: Any,
+) -> AsyncIterator[Running]:
+    """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after."""
+    config = make_settings(emu, db_path, **settings)
+    point_at(config.discord_api_base, config.discord_gateway_url)
+    storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
+    options: dict[str, Any] = {"guild_ready_timeout": 0.05}
+    options.update(bot_options or {})
+    bot = TestBot(settings=config, storage=storage, content=content, clock=clock or FakeClock(), **options)
+    task = asyncio.create_task(bot.start(token), name="bot")
+    try:
+        if wait_ready:
+            await _wait_ready(bot, task)
+            if sync:
+                await bot.tree.sync()
+        yield Running(bot, storage, task)
+    finally:
+        await bot.close()
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        finally:
+            await storage.close()
+
+
+async def _wait_ready(bot: WhiplashBot, task: asyncio.Task[None], timeout: float = 10) -> None:
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait({ready, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        ready.cancel()
+        task.result()  # raises what stopped the bot
+        raise AssertionError("the bot stopped before it was ready")
+    if ready not in done:
+        ready.cancel()
+        raise AssertionError(f"the bot was not ready within {timeout} s")
+
+
+async def eventually(check: Any, timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll an async or plain callable until it returns something truthy; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {getattr(check, '__name__', check)}")
+        await asyncio.sleep(interval)

@@ -1,0 +1,136 @@
+"""The command line (SPEC §4), run as a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.emulator import DiscordEmulator
+from tests.harness import TOKEN
+
+CLI = [sys.executable, "-m", "bot"]
+ENV_VARS = ("DISCORD_TOKEN", "DATABASE_PATH", "CONTENT_DIR", "DEV_GUILD_ID", "DATA_KEY", "LOG_LEVEL")
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS and not k.startswith("DISCORD_")}
+    env.update(values)
+    return env
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_run_without_token_exits_2_at_once_naming_the_variable(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 5  # "within a second" is measured by the benchmark, not asserted here
+
+
+def test_malformed_setting_exits_2_without_echoing_it(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, DEV_GUILD_ID="not-a-number-secret")
+    assert result.returncode == 2
+    assert "DEV_GUILD_ID" in result.stderr and "not-a-number-secret" not in result.stderr
+
+
+def test_check_passes_on_the_shipped_pack(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok:" in result.stdout
+    assert "DATA_KEY is not set" in result.stdout
+
+
+def test_check_names_file_entry_and_reason_on_a_broken_pack(tmp_path: Path) -> None:
+    from bot.content import default_content_dir
+
+    pack = tmp_path / "pack"
+    shutil.copytree(default_content_dir(), pack)
+    facts = pack / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_text(text.replace("category: production", "category: gossip", 1), encoding="utf-8")
+    result = run_cli("check", cwd=tmp_path, CONTENT_DIR=str(pack))
+    assert result.returncode == 1
+    problem_lines = [line for line in result.stdout.splitlines() if line.startswith("problem:")]
+    assert problem_lines and all("facts.yaml" in line for line in problem_lines)
+    assert "category" in problem_lines[0]
+
+
+def test_check_reports_a_database_newer_than_the_program(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    result = run_cli("check", cwd=tmp_path, DATABASE_PATH=str(db))
+    assert result.returncode == 1 and "newer than this program" in result.stdout
+
+
+def test_backup_and_export_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "bot.db"
+    asyncio.run(_seed(db))
+    result = run_cli("backup", str(tmp_path / "copy.db"), cwd=tmp_path, DATABASE_PATH=str(db))
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT COUNT(*) FROM replies").fetchone()[0] == 1
+    copy.close()
+    result = run_cli("export", "--guild", "1", "--format", "csv", cwd=tmp_path, DATABASE_PATH=str(db))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "post_date,prompt_id,message_id,thread_id,author_id,author_name,created_at,edited_at,content"
+    assert lines[1].endswith(",hello from the CLI")
+    result = run_cli("export", "--guild", "2", "--format", "jsonl", cwd=tmp_path, DATABASE_PATH=str(db))
+    assert result.returncode == 0 and result.stdout == ""  # another server's replies are not exported
+
+
+async def _seed(db: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.storage import ReplyRecord, Storage
+
+    now = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    async with await Storage.open(db) as storage:
+        await storage.apply_reply_ops(
+            [ReplyRecord(5, 1, date(2026, 11, 21), "p", 9, 9, 7, "andrew", now, None, "hello from the CLI")]
+        )
+
+
+async def test_run_against_the_emulator_and_stop_with_sigterm(emu: DiscordEmulator, tmp_path: Path) -> None:
+    emu.add_guild("Shaffer Conservatory")
+    db = tmp_path / "bot.db"
+    env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_PATH=str(db),
+        DISCORD_API_BASE=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        LOG_LEVEL="INFO",
+    )
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "run", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await emu.wait_until_ready(timeout=30)
+        await emu.wait_for_request("GET", r"/users/@me", timeout=5)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stdout.decode() + stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    assert "Stopped; database closed" in log
+    assert TOKEN not in log
+    assert db.exists() and not Path(f"{db}-wal").exists()  # the last connection closed cleanly
