@@ -24,6 +24,8 @@ _log = logging.getLogger("tests.emulator")
 
 T = TypeVar("T")
 
+POLL = 0.01
+
 UserLike = User | Member | int
 GuildLike = Guild | int
 ChannelLike = Channel | int
@@ -56,8 +58,10 @@ class Notifier:
             if remaining <= 0:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             event = self._event
+            # Re-check on every state change, and at least every POLL seconds for predicates that look at
+            # state outside the emulator (e.g. what the bot has received).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                await asyncio.wait_for(event.wait(), min(remaining, POLL))
 
 
 class EmulatorCore:

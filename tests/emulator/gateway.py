@@ -249,14 +249,16 @@ class GatewayServer:
         conn.queue.put_nowait(json.dumps(frame))
 
     async def _close(self, conn: GatewayConnection, code: int) -> None:
-        if conn.closing:
+        if conn.closing or conn.ws.closed:
+            conn.closing = True
             return
-        # let already-queued frames go out first, then close
-        loop = asyncio.get_running_loop()
-        drained: asyncio.Future[None] = loop.create_future()
-        conn.queue.put_nowait(lambda: drained.done() or drained.set_result(None))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(drained, 2.0)
+        if conn.writer is not None and not conn.writer.done():
+            # let already-queued frames go out first, then close
+            loop = asyncio.get_running_loop()
+            drained: asyncio.Future[None] = loop.create_future()
+            conn.queue.put_nowait(lambda: drained.done() or drained.set_result(None))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(drained, 2.0)
         conn.closing = True
         with contextlib.suppress(Exception):
             await conn.ws.close(code=code, message=b"")

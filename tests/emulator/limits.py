@@ -853,7 +853,8 @@ def validate_command(errs: Errors, cmd: Any, path: tuple[str | int, ...]) -> Non
                 "USER and MESSAGE commands cannot have options",
             )
     perms = command.get("default_member_permissions")
-    if perms is not None and not (isinstance(perms, str) and perms.isdigit()):
+    # Documented as a string; Discord also accepts a non-negative integer, which is what discord.py 2.7 sends.
+    if perms is not None and not ((isinstance(perms, str) and perms.isdigit()) or (type(perms) is int and perms >= 0)):
         errs.add(
             (*path, "default_member_permissions"),
             "BASE_TYPE_STRING",

@@ -73,7 +73,9 @@ class WorldMixin(MessagesMixin):
             bot_member.roles.append(role.id)
         for session in list(self.gateway.sessions.values()):
             if session.alive:
-                self.gateway._send_dispatch(session, "GUILD_CREATE", self.guild_create_payload(guild, session))
+                payload = self.guild_create_payload(guild, session)
+                del payload["unavailable"]  # a join, not an outage ending: discord.py fires on_guild_join
+                self.gateway._send_dispatch(session, "GUILD_CREATE", payload)
         self.changed.notify()
         return guild
 

@@ -99,7 +99,9 @@ def _store_commands(emu: DiscordEmulator, req: Req, guild_id: int | None) -> lis
             "description": cmd.get("description") or "",
             "description_localizations": cmd.get("description_localizations"),
             "options": cmd.get("options") or [],
-            "default_member_permissions": cmd.get("default_member_permissions"),
+            "default_member_permissions": (
+                None if cmd.get("default_member_permissions") is None else str(cmd["default_member_permissions"])
+            ),
             "contexts": cmd.get("contexts"),
             "integration_types": cmd.get("integration_types") or [0],
             "nsfw": bool(cmd.get("nsfw", False)),
