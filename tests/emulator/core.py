@@ -217,9 +217,11 @@ class EmulatorCore:
             return 0
         base = self.guild_permissions(g, m)
         target = self.channels[ch.parent_id] if ch.is_thread and ch.parent_id in self.channels else ch
-        overwrites = list(target.overwrites)
+        overwrites = list(target.overwrites)  # category overwrites are copied at creation, not inherited live
         perms = P.apply_overwrites(base, guild_id=g.id, user_id=m.id, role_ids=m.roles, overwrites=overwrites)
         perms = P.apply_implicit(perms, is_thread=ch.is_thread)
+        if m.timed_out_until is not None and m.timed_out_until > self.snowflakes.now() and not base & P.ADMINISTRATOR:
+            perms &= P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY  # timed-out members keep only these
         if ch.is_thread and perms and ch.type == 12 and m.id not in ch.member_ids and not perms & P.MANAGE_THREADS:
             return 0  # private threads are only visible to their members and thread managers
         return perms

@@ -107,6 +107,7 @@ class Member:
     roles: list[int] = field(default_factory=list)
     joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     nick: str | None = None
+    timed_out_until: dt.datetime | None = None
 
     @property
     def id(self) -> int:
@@ -128,7 +129,7 @@ class Member:
             "mute": False,
             "flags": 0,
             "pending": False,
-            "communication_disabled_until": None,
+            "communication_disabled_until": iso(self.timed_out_until) if self.timed_out_until else None,
         }
         if with_user:
             payload["user"] = self.user.to_payload()

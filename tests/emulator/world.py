@@ -6,6 +6,7 @@ GUILD_ROLE_CREATE, GUILD_MEMBER_UPDATE, THREAD_CREATE, GUILD_DELETE, CHANNEL_DEL
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from . import permissions as P
@@ -188,6 +189,19 @@ class WorldMixin(MessagesMixin):
         if m is None:
             raise EmulatorError(f"{member!r} is not a member of {g.name!r}")
         m.roles = self._role_ids(g, roles)
+        payload: JSON = {**m.to_payload(), "guild_id": str(g.id)}
+        if m.id == self.bot.id:
+            payload["_self"] = True
+        self.gateway.emit("GUILD_MEMBER_UPDATE", payload, transform=_strip_private)
+        return m
+
+    def timeout_member(self, guild: GuildLike, member: UserLike, until: dt.datetime | None) -> Member:
+        """Time a member out until ``until`` (None lifts it): only VIEW_CHANNEL and READ_MESSAGE_HISTORY remain."""
+        g = self.get_guild(guild)
+        m = self.member_of(g, member)
+        if m is None:
+            raise EmulatorError(f"{member!r} is not a member of {g.name!r}")
+        m.timed_out_until = until
         payload: JSON = {**m.to_payload(), "guild_id": str(g.id)}
         if m.id == self.bot.id:
             payload["_self"] = True
@@ -378,6 +392,7 @@ class WorldMixin(MessagesMixin):
                     }
                 )
                 self.store_message(first)
+                self.dispatch_message("MESSAGE_CREATE", first)
         self.changed.notify()
         return thread
 
