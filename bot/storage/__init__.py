@@ -4,6 +4,7 @@ Cogs never hold SQL; every query lives in a mixin here and is scoped to the serv
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 """
 
+from bot.storage.content_state import ContentStateQueries
 from bot.storage.database import Database, Migration, StorageError, load_migrations
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
@@ -20,7 +21,7 @@ from bot.storage.replies import (
 )
 
 
-class Storage(GuildQueries, DiscussionQueries, ReplyQueries):
+class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries):
     """Every query the bot makes, composed from one mixin per feature."""
 
 
