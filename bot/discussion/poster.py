@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,7 +76,9 @@ class DailyPoster:
         self.on_posted = on_posted
         self.tick_seconds = tick_seconds
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, asyncio.Task[PostOutcome]] = {}
+        # One day's post of one server is handled by one coroutine at a time (tick or post-now).
+        self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks = TaskGroup("daily-poster")
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -98,29 +101,34 @@ class DailyPoster:
     # ---- the tick ----------------------------------------------------------------------------
 
     async def tick(self, *, wait: bool = True) -> list[PostOutcome]:
-        """Start a post for every due server not already in flight; with `wait`, return the outcomes."""
+        """Start a post for every due server not already in flight.
+
+        With `wait`, also wait for due servers already in flight (from the loop's own tick) and return
+        every outcome, so a caller sees the tick's work finished.
+        """
         now = self.bot.clock()
         due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH)
         tasks = []
         for schedule in due:
-            if schedule.guild_id in self._inflight:
-                continue
-            self._inflight.add(schedule.guild_id)
-            tasks.append(self._tasks.spawn(self._guarded(schedule, now), name=f"post-{schedule.guild_id}"))
+            task = self._inflight.get(schedule.guild_id)
+            if task is None:
+                task = self._tasks.spawn(self._guarded(schedule, now), name=f"post-{schedule.guild_id}")
+                self._inflight[schedule.guild_id] = task
+            tasks.append(task)
         if not wait:
             return []
         return list(await asyncio.gather(*tasks))
 
     async def _guarded(self, schedule: Schedule, now: datetime) -> PostOutcome:
         try:
-            async with self._semaphore:
+            async with self._semaphore, self._guild_locks[schedule.guild_id]:
                 return await self._run_schedule(schedule, now)
         except Exception as exc:
             log.exception("Daily post for guild %s failed unexpectedly", schedule.guild_id)
             await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()))
             return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
         finally:
-            self._inflight.discard(schedule.guild_id)
+            self._inflight.pop(schedule.guild_id, None)
 
     async def _run_schedule(self, schedule: Schedule, now: datetime) -> PostOutcome:
         tz, at, days = ZoneInfo(schedule.timezone), parse_time(schedule.local_time), mask_to_days(schedule.days)
@@ -139,15 +147,10 @@ class DailyPoster:
         schedule = await self.storage.get_schedule(guild_id)
         if schedule is None:
             return PostOutcome("no_schedule", guild_id)
-        if guild_id in self._inflight:
-            return PostOutcome("retrying", guild_id, reason="today's post is being sent right now")
-        self._inflight.add(guild_id)
-        try:
+        async with self._guild_locks[guild_id]:  # waits for a scheduled post being sent right now
             now = self.bot.clock()
             today = local_date(now, ZoneInfo(schedule.timezone))
             return await self._post_day(schedule, today, now, force=True)
-        finally:
-            self._inflight.discard(guild_id)
 
     # ---- one server, one day -------------------------------------------------------------------
 
