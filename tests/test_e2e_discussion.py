@@ -554,3 +554,108 @@ async def test_today_and_stats(
     assert "1 daily posts, 3 replies from 2 members" in embed["description"]
     assert stats["_files"][0].data.startswith(b"\x89PNG")
     assert "andrew: 2" in json.dumps(embed)
+
+
+# ---- the /schedule commands -----------------------------------------------------------------------
+
+
+async def test_schedule_input_is_validated_and_nothing_is_stored(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content) as running:
+        for options, expected in [
+            ({"time": "25:00"}, "is not a time"),
+            ({"time": "9pm"}, "12-hour"),
+            ({"timezone": "Mars/Olympus_Mons"}, "is not an IANA time zone"),
+            ({"days": "someday"}, "daily"),
+        ]:
+            values = {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", **options}
+            handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule set", values)
+            message = await handle.message()
+            assert message.ephemeral and expected in message.content, message.content
+            assert len(message.content.splitlines()) == 1
+        assert await running.storage.get_schedule(world.guild.id) is None
+
+
+async def test_timezone_autocomplete(emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        choices = await emu.autocomplete(
+            world.guild,
+            world.channel,
+            world.moderator,
+            "schedule set",
+            focused="timezone",
+            value="berl",
+            options={"channel": world.channel, "time": "09:00"},
+        )
+    assert choices and choices[0]["value"] == "Europe/Berlin" and len(choices) <= 25
+
+
+async def test_pause_and_resume(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        paused = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule pause")).message()
+        assert "paused" in paused.content
+        clock.set(datetime(2026, 11, 21, 8, 30, tzinfo=UTC))
+        await tick(running)
+        assert bot_posts(emu, world.channel) == []
+        resumed = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule resume")).message()
+        assert "back on" in resumed.content
+        await tick(running)  # today's time has passed: the next post is tomorrow
+        assert bot_posts(emu, world.channel) == []
+        clock.set(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+        await tick(running)
+    assert len(bot_posts(emu, world.channel)) == 1
+
+
+async def test_schedule_check_names_missing_permissions(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        await schedule(emu, world)
+        ok = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule check")).message()
+        assert "every permission" in ok.content
+        emu.set_overwrite(
+            world.channel,
+            emu.bot_member(world.guild),
+            deny=permissions.EMBED_LINKS | permissions.CREATE_PUBLIC_THREADS,
+        )
+        await emu.flush()
+        bad = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule check")).message()
+    assert "Embed Links" in bad.content and "Create Public Threads" in bad.content
+    assert "Send Messages," in bad.content or "Send Messages." not in bad.content
+
+
+async def test_the_send_carries_a_day_nonce_with_enforce_nonce(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    from bot.scheduling import daily_nonce
+
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+        await tick(running)
+    send = emu.requests_matching("POST", rf"/channels/{world.channel.id}/messages$")[0]
+    assert send.json["nonce"] == daily_nonce(world.guild.id, date(2026, 11, 21))
+    assert send.json["enforce_nonce"] is True
+
+
+async def test_replies_queued_at_shutdown_are_written(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        _, logger = services(running)
+        logger.flush_seconds = 60.0  # nothing is flushed by time: only the shutdown can write it
+        message = await emu.send_user_message(thread, world.member, "said just before the restart")
+        await eventually(lambda: logger.pending == 1)
+    from bot.storage import Storage
+
+    async with await Storage.open(db) as storage:
+        assert await storage.get_reply_content(world.guild.id, message.id) == "said just before the restart"
