@@ -26,10 +26,12 @@ from aiohttp import web
 from .core import EmulatorError
 from .gateway import GatewayServer
 from .inject import InjectionMixin
+from .limits import DEFAULT_ATTACHMENT_LIMIT
 from .models import JSON, StoredMessage
 from .recorder import FaultRule, RateLimiter, RecordedRequest, Recorder
 from .rest import ApiError, Req, match_route
 from .rest.base import UploadedFile, json_response
+from .snowflake import Clock
 
 _log = logging.getLogger("tests.emulator.server")
 
@@ -47,9 +49,39 @@ class DiscordEmulator(InjectionMixin):
     """
 
     def __init__(
-        self, token: str = "test-token", message_content_enabled: bool = True, clock: Any = None, **options: Any
+        self,
+        token: str = "test-token",
+        message_content_enabled: bool = True,
+        clock: Clock | None = None,
+        *,
+        members_intent_enabled: bool = True,
+        presences_intent_enabled: bool = True,
+        heartbeat_interval_ms: int = 5000,
+        interaction_deadline: float = 3.0,
+        application_name: str = "Whiplash",
+        bot_username: str = "whiplash-bot",
+        attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+        allow_member_requests: bool = False,
     ) -> None:
-        super().__init__(token, message_content_enabled, clock, **options)
+        """``clock`` returns an aware UTC datetime and drives snowflakes and timestamps (default: real time).
+
+        ``*_intent_enabled`` are the Developer Portal toggles (a privileged intent requested while off → close
+        4014). ``interaction_deadline`` is Discord's 3 s initial-response window. ``allow_member_requests``
+        stops op 8 from being recorded as a violation.
+        """
+        super().__init__(
+            token,
+            message_content_enabled,
+            clock,
+            members_intent_enabled=members_intent_enabled,
+            presences_intent_enabled=presences_intent_enabled,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            interaction_deadline=interaction_deadline,
+            application_name=application_name,
+            bot_username=bot_username,
+            attachment_size_limit=attachment_size_limit,
+            allow_member_requests=allow_member_requests,
+        )
         self.gateway = GatewayServer(self)
         self.recorder = Recorder()
         self.limiter = RateLimiter()
