@@ -1,0 +1,87 @@
+"""Per-member data: opt-out, forget-me, retention and removal of a departed server's data (SPEC §8).
+
+Every statement is scoped to one server. `forget_member` must cover every table that holds a member's
+data: a feature that adds such a table adds its DELETE here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.storage.database import Database
+from bot.timeutil import to_iso
+
+
+class PrivacyQueries(Database):
+    async def set_optout(self, guild_id: int, user_id: int, opted_out: bool, now: datetime) -> bool:
+        """Opt a member out (or back in); returns whether anything changed."""
+        async with self.transaction() as conn:
+            if opted_out:
+                cursor = await conn.execute(
+                    "INSERT INTO optouts (guild_id, user_id, opted_out_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (guild_id, user_id) DO NOTHING",
+                    (guild_id, user_id, to_iso(now)),
+                )
+            else:
+                cursor = await conn.execute(
+                    "DELETE FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+                )
+            return cursor.rowcount > 0
+
+    async def forget_member(self, guild_id: int, user_id: int) -> int:
+        """Delete everything stored about the member in the server, at once; returns the rows deleted.
+
+        The opt-out flag is kept: it is what honours the member's wish not to be logged again.
+        """
+        deleted = 0
+        async with self.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM replies WHERE guild_id = ? AND author_id = ?", (guild_id, user_id))
+            deleted += cursor.rowcount
+        return deleted
+
+    async def member_summary(self, guild_id: int, user_id: int) -> tuple[int, bool]:
+        """How many replies are stored for the member, and whether they opted out."""
+        row = await self.read_one(
+            "SELECT COUNT(*) FROM replies WHERE guild_id = ? AND author_id = ? AND deleted_at IS NULL",
+            (guild_id, user_id),
+        )
+        opted = await self.read_one("SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+        return (int(row[0]) if row else 0), opted is not None
+
+    async def purge_expired_replies(self, now: datetime) -> int:
+        """Delete replies older than their server's retention; returns how many went."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM replies WHERE rowid IN (SELECT r.rowid FROM replies AS r "
+                "JOIN guilds AS g ON g.guild_id = r.guild_id "
+                "WHERE r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || g.retention_days || ' days'))",
+                (to_iso(now),),
+            )
+            return cursor.rowcount
+
+    async def purge_departed_guilds(self, now: datetime, grace: timedelta) -> list[int]:
+        """Delete all data of servers that removed the bot more than `grace` ago; returns their ids."""
+        cutoff = to_iso(now - grace)
+        rows = await self.read("SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ?", (cutoff,))
+        gone = [int(row["guild_id"]) for row in rows]
+        for guild_id in gone:
+            await self.delete_guild_data(guild_id)
+        return gone
+
+    async def delete_guild_data(self, guild_id: int) -> None:
+        """Every row of one server, in one transaction."""
+        async with self.transaction() as conn:
+            for statement in _GUILD_TABLES:
+                await conn.execute(statement, (guild_id,))
+
+
+# One static DELETE per table that holds server data; a feature adding such a table adds its line.
+_GUILD_TABLES = (
+    "DELETE FROM replies WHERE guild_id = ?",
+    "DELETE FROM daily_posts WHERE guild_id = ?",
+    "DELETE FROM prompt_queue WHERE guild_id = ?",
+    "DELETE FROM schedules WHERE guild_id = ?",
+    "DELETE FROM optouts WHERE guild_id = ?",
+    "DELETE FROM fact_history WHERE guild_id = ?",
+    "DELETE FROM guilds WHERE guild_id = ?",
+)
