@@ -12,10 +12,10 @@ import pytest
 
 from tests.emulator import VALID_LOCALES, DiscordEmulator, Errors, snowflake_time
 from tests.emulator import permissions as P
+from tests.emulator.command_limits import validate_command_list
 from tests.emulator.limits import (
     validate_allowed_mentions,
     validate_autocomplete_result,
-    validate_command_list,
     validate_components,
     validate_embeds,
     validate_message_body,

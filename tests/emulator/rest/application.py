@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..limits import Errors, validate_command_list
+from ..command_limits import validate_command_list
+from ..limits import Errors
 from .base import ApiError, Req, json_response, raise_for, route
 
 if TYPE_CHECKING:
