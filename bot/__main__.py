@@ -92,7 +92,8 @@ def _load_content_or_report(settings: Settings) -> ContentPack | None:
         return None
 
 
-def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+def _connect_prerequisites(settings: Settings) -> tuple[str, ContentPack] | int:
+    """What `run` and `sync` need before talking to Discord: the token and the content; else an exit code."""
     token = _require_token(settings)
     if token is None:
         return EXIT_CONFIG
@@ -100,6 +101,14 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     content = _load_content_or_report(settings)
     if content is None:
         return EXIT_PROBLEMS
+    return token, content
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    ready = _connect_prerequisites(settings)
+    if isinstance(ready, int):
+        return ready
+    token, content = ready
     return asyncio.run(_serve(settings, content, token))
 
 
@@ -199,13 +208,10 @@ def _check_migrations(database: Path, latest: int, problems: list[str]) -> None:
 
 
 def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
-    token = _require_token(settings)
-    if token is None:
-        return EXIT_CONFIG
-    _setup_logging(settings)
-    content = _load_content_or_report(settings)
-    if content is None:
-        return EXIT_PROBLEMS
+    ready = _connect_prerequisites(settings)
+    if isinstance(ready, int):
+        return ready
+    token, content = ready
     return asyncio.run(_sync(settings, content, token, args.guild))
 
 
