@@ -114,8 +114,13 @@ def source_label(source: str, lang: str) -> str:
     """A web source as a Markdown link named by its host; a shipped review by its file name."""
     if source.startswith(("http://", "https://")):
         host = urlsplit(source).netloc.removeprefix("www.")
-        return f"[{host}]({source})"
+        return f"[{host}]({link_target(source)})"
     return tr(lang, "facts.review_source", name=source.removeprefix("reviews/").removesuffix(".txt"))
+
+
+def link_target(url: str) -> str:
+    """A URL safe inside a Markdown link: parentheses (as in Wikipedia titles) would end the link early."""
+    return url.replace("(", "%28").replace(")", "%29")
 
 
 def spoiler(text: str) -> str:

@@ -18,7 +18,7 @@ import discord
 
 from bot.content import ContentPack, Excerpt, Review
 from bot.errors import BadInput
-from bot.facts import quote_input, spoiler
+from bot.facts import link_target, quote_input, spoiler
 from bot.i18n import tr
 from bot.storage.content_state import ContentStateQueries, IndexedExcerpt, SearchHit
 
@@ -125,9 +125,8 @@ def search_page_id(page: int, tokens: Sequence[str]) -> str | None:
 def _link(text: str, url: str | None) -> str:
     if not url:
         return text
-    safe = url.replace("(", "%28").replace(")", "%29")
     label = text.replace("[", "(").replace("]", ")")
-    return f"[{label}]({safe})"
+    return f"[{label}]({link_target(url)})"
 
 
 def review_list_embed(pack: ContentPack, lang: str) -> discord.Embed:

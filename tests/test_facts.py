@@ -17,6 +17,7 @@ from bot.facts import (
     choose_fact,
     draw_fact,
     fact_embed,
+    link_target,
     resolve_category,
     spoiler,
 )
@@ -109,7 +110,8 @@ def test_every_fact_embed_fits_discord_and_shows_its_source(content: ContentPack
         assert (embed.description or "").endswith(f"{fact.text(lang)}||") == fact.spoiler
         source_field = embed.fields[0].value or ""
         if fact.source.startswith("http"):
-            assert f"]({fact.source})" in source_field
+            assert f"]({link_target(fact.source)})" in source_field
+            assert "(" not in source_field.split("](", 1)[1].rstrip(")")
         else:
             assert fact.source.removeprefix("reviews/").removesuffix(".txt") in source_field
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content import ContentPack
+from bot.facts import link_target
 from tests.conftest import World
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import run_bot
@@ -57,7 +58,8 @@ async def test_fact_category_button_no_repeats_and_restart(
             message = await (await emu.click(message, button_id(message), world.member)).message()
             seen.append(fact_id(content, message))
         embed = message.embeds[0]
-        assert "](https://" in embed["fields"][0]["value"], "a web source is shown as a link"
+        source = content.fact(seen[-1]).source
+        assert embed["fields"][0]["value"].endswith(f"]({link_target(source)})"), "a web source is shown as a link"
         assert f"fact 4 of {len(pool)}" in embed["footer"]["text"]
     # a new process on the same database: the old message's button still works and still avoids repeats
     async with run_bot(emu, tmp_path / "bot.db", content):
