@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import discord
 
@@ -23,6 +23,8 @@ from bot.tasks import TaskGroup
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.1
+TRACK_DAYS = 14  # replies are logged for daily posts this recent (their threads archive after a day)
+PRUNE_SLACK = 1000
 MAX_BATCH = 1000
 SHUTDOWN_ATTEMPTS = 5
 BACKFILL_CHANNEL_LIMIT = 500  # channel messages scanned for Discord replies to a post
@@ -46,6 +48,7 @@ class ReplyLogger:
         self.storage = storage
         self.flush_seconds = flush_seconds
         self._posts: dict[int, PostRef] = {}
+        self._next_prune = PRUNE_SLACK
         self._optouts: set[tuple[int, int]] = set()
         self._pending: list[ReplyOp] = []
         self._wakeup = asyncio.Event()
@@ -70,11 +73,17 @@ class ReplyLogger:
             log.error("%d reply changes could not be written before shutdown", len(self._pending))
 
     def register_post(self, post: DailyPost) -> None:
+        """Start logging replies to a daily post; posts older than TRACK_DAYS are let go."""
         if post.message_id is None:
             return
         self._posts[post.message_id] = PostRef(
             post.guild_id, post.post_date, post.prompt_id, post.message_id, post.channel_id
         )
+        if len(self._posts) > self._next_prune:
+            newest = discord.utils.snowflake_time(max(self._posts))
+            cutoff = discord.utils.time_snowflake(newest - timedelta(days=TRACK_DAYS))
+            self._posts = {tid: ref for tid, ref in self._posts.items() if tid >= cutoff}
+            self._next_prune = 2 * len(self._posts) + PRUNE_SLACK
 
     def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
         if opted_out:

@@ -9,13 +9,12 @@ import discord
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.logger import ReplyLogger, backfill
+from bot.discussion.logger import TRACK_DAYS, ReplyLogger, backfill
 from bot.discussion.poster import DailyPoster
 from bot.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
 
-TRACK_DAYS = 14  # replies are logged for posts this recent
 BACKFILL_DAYS = 7  # threads read again after a restart
 
 
