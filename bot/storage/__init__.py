@@ -8,6 +8,7 @@ from bot.storage.content_state import ContentStateQueries
 from bot.storage.database import Database, Migration, StorageError, load_migrations
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
+from bot.storage.moderation import ModerationQueries
 from bot.storage.privacy import PrivacyQueries
 from bot.storage.replies import (
     EXPORT_COLUMNS,
@@ -22,7 +23,7 @@ from bot.storage.replies import (
 )
 
 
-class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries, PrivacyQueries):
+class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries, PrivacyQueries, ModerationQueries):
     """Every query the bot makes, composed from one mixin per feature."""
 
 

@@ -37,6 +37,10 @@ class PrivacyQueries(Database):
         async with self.transaction() as conn:
             cursor = await conn.execute("DELETE FROM replies WHERE guild_id = ? AND author_id = ?", (guild_id, user_id))
             deleted += cursor.rowcount
+            cursor = await conn.execute(
+                "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?", (guild_id, user_id)
+            )
+            deleted += cursor.rowcount
         return deleted
 
     async def member_summary(self, guild_id: int, user_id: int) -> tuple[int, bool]:
@@ -83,5 +87,10 @@ _GUILD_TABLES = (
     "DELETE FROM schedules WHERE guild_id = ?",
     "DELETE FROM optouts WHERE guild_id = ?",
     "DELETE FROM fact_history WHERE guild_id = ?",
+    "DELETE FROM server_prompts WHERE guild_id = ?",
+    "DELETE FROM server_prompt_ids WHERE guild_id = ?",
+    "DELETE FROM prompt_state WHERE guild_id = ?",
+    "DELETE FROM suggestions WHERE guild_id = ?",
+    "DELETE FROM audit_log WHERE guild_id = ?",
     "DELETE FROM guilds WHERE guild_id = ?",
 )

@@ -1,0 +1,1 @@
+"""Moderator tools without Discord: input checks, the prompt import/export format and audit formatting."""

@@ -1,0 +1,270 @@
+"""`/prompts import` and `/prompts export`: the pack's prompt format, checked all-or-nothing.
+
+The file is a mapping with one key, ``prompts``, a list of entries:
+
+* an entry that names a ``review`` is a complete pack prompt (``content/prompts.yaml``), checked by the
+  same rules as the pack (:func:`bot.content.parse_prompt_document`): the passage must occur in the review;
+* an entry without a review is the server's own prompt: ``id`` and ``text`` are required; ``text_de``,
+  ``passage``, ``themes``, ``spoiler`` and ``note`` are optional, and ``kind`` can only be ``drawn``;
+* either kind may carry ``enabled: false`` (the prompt is disabled in the server); export writes it for
+  disabled prompts only.
+
+An entry whose id is a shipped prompt must repeat the shipped prompt unchanged: only its ``enabled`` state
+is imported. Any other id creates the server prompt or replaces the server prompt of that id. Export writes
+every prompt of the server's pool in this format, so importing an export reproduces the pool exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import StringConstraints, ValidationError
+
+from bot.content import ContentPack, Prompt, Review, YamlError, load_yaml_document, parse_prompt_document
+from bot.content.problems import describe_validation_error
+from bot.content.types import PROMPT_TEXT_LIMIT, ContentModel, NonEmptyStr, Slug, Theme
+from bot.content.yaml_loading import line_of
+from bot.storage.moderation import ImportItem, PromptFields, ServerPrompt
+
+MAX_IMPORT_BYTES = 256 * 1024
+"""Largest file `/prompts import` reads (checked before the download and again after it)."""
+
+MAX_IMPORT_ALIASES = 8
+"""YAML alias references allowed in an import: enough for a shared theme list, far too few for a bomb."""
+
+MAX_IMPORT_ENTRIES = 500
+MAX_SERVER_PROMPTS = 250
+"""Server prompts one server may hold (an export of a full pool still fits the import limit)."""
+
+SERVER_PASSAGE_LIMIT = 1000
+"""Longest passage of a server prompt without a review (a pack passage may be as long as an excerpt)."""
+
+EXPORT_HEADER = (
+    "# whiplash-bot prompts: the content pack's prompt format (see content/prompts.yaml).\n"
+    "# Import it with /prompts import. 'enabled: false' marks a prompt disabled in the server;\n"
+    "# shipped prompts must stay as they are, prompts without a review are the server's own.\n"
+)
+
+_PACK_KEYS = ("id", "kind", "text", "text_de", "review", "passage", "themes", "spoiler", "note")
+
+PromptText = Annotated[NonEmptyStr, StringConstraints(max_length=PROMPT_TEXT_LIMIT)]
+ServerPassage = Annotated[NonEmptyStr, StringConstraints(max_length=SERVER_PASSAGE_LIMIT)]
+
+
+class ServerPromptEntry(ContentModel):
+    """An import entry without a review: the server's own prompt."""
+
+    id: Slug
+    kind: Literal["drawn"] = "drawn"
+    text: PromptText
+    text_de: PromptText | None = None
+    passage: ServerPassage | None = None
+    themes: tuple[Theme, ...] = ()
+    spoiler: bool = False
+    note: NonEmptyStr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """One reason the import was refused; `line` is the 1-based line of the entry when known."""
+
+    line: int | None
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        entry = f"{self.entry}: " if self.entry else ""
+        return f"{where}{entry}{self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """A checked import: apply `items` in one transaction, or report `problems` and store nothing."""
+
+    items: tuple[ImportItem, ...]
+    problems: tuple[ImportProblem, ...]
+
+
+def fields_from_pack(prompt: Prompt) -> PromptFields:
+    return PromptFields(
+        text=prompt.text,
+        text_de=prompt.text_de,
+        kind=prompt.kind,
+        review_id=prompt.review,
+        passage=prompt.passage,
+        themes=tuple(prompt.themes),
+        spoiler=prompt.spoiler,
+        note=prompt.note,
+    )
+
+
+def _entry_label(raw: Any, number: int) -> str:
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    return f"prompt '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"prompt #{number}"
+
+
+def _check_entry(
+    raw: dict[Any, Any], reviews: Mapping[str, Review], shipped: Mapping[str, Prompt]
+) -> tuple[PromptFields | None, list[str]]:
+    """Validate one entry (without its `enabled` key); returns its fields (None for a shipped prompt)."""
+    raw_id = raw.get("id")
+    if "review" in raw:
+        prompts, problems = parse_prompt_document({"prompts": [raw]}, reviews, file="import")
+        reasons = [problem.reason for problem in problems]
+        if reasons or not prompts:
+            return None, reasons or ["is not a valid prompt"]
+        prompt = prompts[0]
+        if prompt.id in shipped:
+            if shipped[prompt.id] != prompt:
+                return None, ["is a shipped prompt and must match the pack exactly: give your own prompt a new id"]
+            return None, []
+        return fields_from_pack(prompt), []
+    if isinstance(raw_id, str) and raw_id in shipped:
+        return None, ["is a shipped prompt and must match the pack exactly: give your own prompt a new id"]
+    try:
+        entry = ServerPromptEntry.model_validate(raw)
+    except ValidationError as error:
+        return None, describe_validation_error(error)
+    return (
+        PromptFields(
+            text=entry.text,
+            text_de=entry.text_de,
+            kind=entry.kind,
+            passage=entry.passage,
+            themes=entry.themes,
+            spoiler=entry.spoiler,
+            note=entry.note,
+        ),
+        [],
+    )
+
+
+def plan_import(
+    data: bytes,
+    pack: ContentPack,
+    existing: Sequence[str],
+    *,
+    max_server_prompts: int = MAX_SERVER_PROMPTS,
+) -> ImportPlan:
+    """Parse and check an import file completely; every problem is listed, with the entry's line.
+
+    `existing` are the ids of the server's own prompts, to check the size of the pool after the import.
+    """
+    try:
+        document = load_yaml_document(data, max_bytes=MAX_IMPORT_BYTES, max_aliases=MAX_IMPORT_ALIASES)
+    except YamlError as error:
+        return ImportPlan((), (ImportProblem(error.line, "", error.message),))
+    if not isinstance(document, dict) or not isinstance(document.get("prompts"), list):
+        return ImportPlan((), (ImportProblem(line_of(document), "", "expected a mapping with a 'prompts' list"),))
+    problems: list[ImportProblem] = []
+    extra = sorted(str(key) for key in document if key != "prompts")
+    if extra:
+        problems.append(ImportProblem(line_of(document), "", f"unknown top-level key(s): {', '.join(extra)}"))
+    entries: list[Any] = document["prompts"]
+    if not entries:
+        problems.append(ImportProblem(line_of(document), "", "the 'prompts' list is empty"))
+    if len(entries) > MAX_IMPORT_ENTRIES:
+        problems.append(ImportProblem(None, "", f"more than {MAX_IMPORT_ENTRIES} prompts in one file"))
+        return ImportPlan((), tuple(problems))
+    reviews = {review.id: review for review in pack.reviews}
+    shipped = {prompt.id: prompt for prompt in pack.prompts}
+    items: list[ImportItem] = []
+    first_line: dict[str, int | None] = {}
+    for number, raw in enumerate(entries, start=1):
+        label, line = _entry_label(raw, number), line_of(raw)
+        if not isinstance(raw, dict):
+            problems.append(ImportProblem(line, label, f"expected a mapping, got {type(raw).__name__}"))
+            continue
+        body = {key: value for key, value in raw.items() if key != "enabled"}
+        enabled = raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append(ImportProblem(line, label, "enabled must be true or false"))
+        raw_id = raw.get("id")
+        if isinstance(raw_id, str) and raw_id in first_line:
+            seen = first_line[raw_id]
+            problems.append(ImportProblem(line, label, f"duplicate id (first used on line {seen})"))
+            continue
+        if isinstance(raw_id, str):
+            first_line[raw_id] = line
+        fields, reasons = _check_entry(body, reviews, shipped)
+        problems.extend(ImportProblem(line, label, reason) for reason in reasons)
+        if not reasons and isinstance(raw_id, str) and isinstance(enabled, bool):
+            items.append(ImportItem(raw_id, fields, enabled))
+    own_after = set(existing) | {item.prompt_id for item in items if item.fields is not None}
+    if len(own_after) > max_server_prompts:
+        problems.append(
+            ImportProblem(
+                None, "", f"the server would have {len(own_after)} own prompts; the limit is {max_server_prompts}"
+            )
+        )
+    if problems:
+        return ImportPlan((), tuple(problems))
+    return ImportPlan(tuple(items), ())
+
+
+# ---- export ----------------------------------------------------------------------------------------
+
+
+def _pack_entry(prompt: Prompt) -> dict[str, Any]:
+    dumped = prompt.model_dump()
+    entry: dict[str, Any] = {}
+    for key in _PACK_KEYS:
+        value = dumped.get(key)
+        if value is None:
+            continue
+        entry[key] = list(value) if isinstance(value, tuple) else value
+    return entry
+
+
+def _server_entry(prompt: ServerPrompt) -> dict[str, Any]:
+    fields = prompt.fields
+    if fields.review_id is not None:  # a pack-format prompt with the server's own id
+        values: dict[str, Any] = {
+            "id": prompt.prompt_id,
+            "kind": fields.kind,
+            "text": fields.text,
+            "text_de": fields.text_de,
+            "review": fields.review_id,
+            "passage": fields.passage,
+            "themes": list(fields.themes),
+            "spoiler": fields.spoiler,
+            "note": fields.note,
+        }
+    else:
+        values = {
+            "id": prompt.prompt_id,
+            "kind": fields.kind,
+            "text": fields.text,
+            "text_de": fields.text_de,
+            "passage": fields.passage,
+            "themes": list(fields.themes) or None,
+            "spoiler": fields.spoiler,
+            "note": fields.note,
+        }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def render_export(
+    shipped: Sequence[tuple[Prompt, bool]],
+    own: Sequence[tuple[ServerPrompt, bool]],
+) -> str:
+    """The server's pool as YAML: shipped prompts in pack order, then the server's own, with their state."""
+    entries: list[dict[str, Any]] = []
+    for pack_prompt, enabled in shipped:
+        entry = _pack_entry(pack_prompt)
+        if not enabled:
+            entry["enabled"] = False
+        entries.append(entry)
+    for server_prompt, enabled in own:
+        entry = _server_entry(server_prompt)
+        if not enabled:
+            entry["enabled"] = False
+        entries.append(entry)
+    body = yaml.safe_dump(
+        {"prompts": entries}, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False
+    )
+    return EXPORT_HEADER + body
