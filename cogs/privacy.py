@@ -1,0 +1,132 @@
+"""/privacy: what is stored about me, opt-out, opt-in and forget-me (SPEC §5, §8); the daily purge.
+
+Every reply is ephemeral and carries no mention that could ping: the only text from outside the bot
+is the server's name, and it is sent with mentions disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.client import WhiplashBot
+from bot.i18n import language, tr
+from bot.privacy import DEFAULT_RETENTION_DAYS, RetentionPurger
+
+if TYPE_CHECKING:
+    from bot.discussion.logger import ReplyLogger
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+@app_commands.guild_only()
+class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What the bot stores about you")):
+    def __init__(self, bot: WhiplashBot, purger: RetentionPurger) -> None:
+        self.bot = bot
+        self.purger = purger
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.purger.start()
+
+    async def cog_unload(self) -> None:
+        await self.purger.stop()
+
+    def _logger(self) -> ReplyLogger | None:
+        """The reply logger of the discussion cog, which keeps the opt-outs it checks in memory."""
+        cog = self.bot.get_cog("DiscussionEvents")
+        logger: ReplyLogger | None = getattr(cog, "logger", None)
+        return logger
+
+    @app_commands.command(name="status", description=_("What is stored about you in this server, and who sees it"))
+    async def status(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        guild_id, user_id = _ids(interaction)
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        logger = self._logger()
+        if logger is not None:
+            await logger.flush()  # count what has been received, not just what was written so far
+        storage = self.bot.storage
+        replies, opted_out = await storage.member_summary(guild_id, user_id)
+        record = await storage.get_guild(guild_id)
+        retention = record.retention_days if record else DEFAULT_RETENTION_DAYS
+        lines = [
+            tr(lang, "privacy.status.title", server=_server_name(interaction)),
+            tr(lang, "privacy.status.replies", count=replies),
+            tr(lang, "privacy.status.opted_out" if opted_out else "privacy.status.logging"),
+            tr(lang, "privacy.status.retention", days=retention),
+            tr(lang, "privacy.status.encrypted" if storage.cipher.encrypts else "privacy.status.unencrypted"),
+            tr(lang, "privacy.status.who"),
+            tr(lang, "privacy.status.commands"),
+        ]
+        await interaction.followup.send("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="optout", description=_("Stop logging your replies here and delete the stored ones"))
+    async def optout(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        guild_id, user_id = _ids(interaction)
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        logger = self._logger()
+        if logger is not None:
+            logger.set_opted_out(guild_id, user_id, True)  # queued writes are dropped before anything is written
+        storage = self.bot.storage
+        changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
+        deleted = await storage.forget_member(guild_id, user_id)
+        log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
+        key = "privacy.optout.done" if changed else "privacy.optout.already"
+        await interaction.followup.send(tr(lang, key, deleted=deleted), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="optin", description=_("Log your replies to the daily discussion again"))
+    async def optin(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        guild_id, user_id = _ids(interaction)
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        changed = await self.bot.storage.set_optout(guild_id, user_id, False, self.bot.clock())
+        logger = self._logger()
+        if logger is not None:
+            logger.set_opted_out(guild_id, user_id, False)
+        key = "privacy.optin.done" if changed else "privacy.optin.already"
+        await interaction.followup.send(tr(lang, key), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="forget", description=_("Delete everything the bot stores about you in this server"))
+    async def forget(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        guild_id, user_id = _ids(interaction)
+        lang = language(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        storage = self.bot.storage
+        opted_out = await storage.is_opted_out(guild_id, user_id)
+        logger = self._logger()
+        if logger is not None and not opted_out:
+            # Drop this member's queued writes so that none lands after the delete; logging resumes after it.
+            logger.set_opted_out(guild_id, user_id, True)
+        try:
+            deleted = await storage.forget_member(guild_id, user_id)
+        finally:
+            if logger is not None and not opted_out:
+                logger.set_opted_out(guild_id, user_id, False)
+        log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
+        text = tr(lang, "privacy.forget.done", deleted=deleted)
+        text += " " + tr(lang, "privacy.forget.still_opted_out" if opted_out else "privacy.forget.logging_continues")
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def _ids(interaction: discord.Interaction[WhiplashBot]) -> tuple[int, int]:
+    assert interaction.guild_id is not None  # guild_only
+    return interaction.guild_id, interaction.user.id
+
+
+def _server_name(interaction: discord.Interaction[WhiplashBot]) -> str:
+    guild = interaction.guild
+    name = guild.name if guild is not None and guild.name else str(interaction.guild_id)
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
+async def setup(bot: WhiplashBot) -> None:
+    await bot.add_cog(Privacy(bot, RetentionPurger(bot.storage, bot.clock)))

@@ -1,0 +1,208 @@
+"""/privacy end to end, the daily purge, and encryption at rest (SPEC §5, §8).
+
+The real bot on a real SQLite file against the emulator; the clock is injected and the purge loop is
+woken by the test instead of waiting a day.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import decode_data_key
+from bot.content import ContentPack
+from tests.conftest import World
+from tests.emulator import DiscordEmulator, StoredMessage
+from tests.harness import FakeClock, Running, eventually, run_bot
+from tests.test_e2e_discussion import QUIET, has, logged, posted, services
+
+DATA_KEY = "q5b7lK8gq8bXq9qvYH2HnM3r0c5nUeP0Zb1kYw0l7nA="
+
+
+async def ask(emu: DiscordEmulator, world: World, user: Any, command: str, locale: str = "en-US") -> StoredMessage:
+    handle = await emu.invoke(world.guild, world.channel, user, f"privacy {command}", locale=locale)
+    message = await handle.message()
+    assert message.ephemeral, f"/privacy {command} answered in public"
+    return message
+
+
+def privacy_cog(running: Running) -> Any:
+    return running.bot.get_cog("Privacy")
+
+
+async def test_status_optout_optin_and_forget(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        for text in ("one", "two"):
+            await emu.send_user_message(thread, world.member, text)
+        other = await emu.send_user_message(thread, world.moderator, "the moderator's answer")
+        await logged(running, world.guild.id, has(other))
+
+        status = await ask(emu, world, world.member, "status")
+        assert "Your logged replies to the daily discussion: 2." in status.content
+        assert "Logging: on" in status.content and "after 365 days" in status.content
+        assert "moderators" in status.content and "without encryption" in status.content
+
+        optout = await ask(emu, world, world.member, "optout")
+        assert "no longer logged" in optout.content and "2 records" in optout.content
+        ignored = await emu.send_user_message(thread, world.member, "not to be logged")
+        marker = await emu.send_user_message(thread, world.moderator, "marker")
+        rows = await logged(running, world.guild.id, has(marker))
+        assert [r.content for r in rows] == ["the moderator's answer", "marker"]
+        assert all(r.message_id != ignored.id for r in rows)
+        status = await ask(emu, world, world.member, "status")
+        assert ": 0." in status.content and "you opted out" in status.content
+        again = await ask(emu, world, world.member, "optout")
+        assert "already opted out" in again.content
+
+        optin = await ask(emu, world, world.member, "optin")
+        assert "logged again" in optin.content
+        back = await emu.send_user_message(thread, world.member, "logged again")
+        await logged(running, world.guild.id, has(back))
+        assert "Logging: on" in (await ask(emu, world, world.member, "status")).content
+
+        forget = await ask(emu, world, world.member, "forget")
+        assert "1 records" in forget.content and "logged again" in forget.content
+        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        assert await running.storage.count_replies(world.guild.id, include_deleted=True) == 2  # the moderator's
+    assert not [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and "privacy" in m.content]
+
+
+async def test_forget_leaves_no_row_about_the_member_in_any_table(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        last = None
+        for i in range(5):
+            last = await emu.send_user_message(thread, world.member, f"answer {i}")
+        await emu.edit_user_message(thread, last, "answer 4, edited")  # type: ignore[arg-type]
+        await logged(running, world.guild.id, lambda rows: len(rows) == 5 and rows[-1].edited_at)
+        await ask(emu, world, world.member, "forget")
+    # Every column that can name a member, in every table: nothing left that points at them.
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        leftovers = {}
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]  # names from the schema itself
+            for column in columns:
+                if column in {"author_id", "user_id", "created_by", "moderator_id"}:
+                    sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
+                    count = conn.execute(sql, (world.member.id,)).fetchone()[0]
+                    if count:
+                        leftovers[f"{table}.{column}"] = count
+    finally:
+        conn.close()
+    assert leftovers == {}
+
+
+async def test_optout_drops_replies_still_queued_in_memory(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        _, logger = services(running)
+        logger.flush_seconds = 60.0  # the reply waits in memory
+        await emu.send_user_message(thread, world.member, "queued, never written")
+        await eventually(lambda: logger.pending == 1)
+        await ask(emu, world, world.member, "optout")
+        assert logger.pending == 0
+        await logger.flush()
+        assert await running.storage.count_replies(world.guild.id, include_deleted=True) == 0
+
+
+async def test_privacy_replies_in_german(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        status = await ask(emu, world, world.member, "status", locale="de")
+        assert "Deine gespeicherten Antworten" in status.content and "365 Tagen" in status.content
+        optout = await ask(emu, world, world.member, "optout", locale="de")
+        assert "nicht mehr protokolliert" in optout.content
+        optin = await ask(emu, world, world.member, "optin", locale="de")
+        assert "wieder protokolliert" in optin.content
+        forget = await ask(emu, world, world.member, "forget", locale="de")
+        assert "gelöscht" in forget.content
+
+
+async def test_daily_purge_applies_retention_and_removes_departed_servers(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    leaving = emu.add_guild("Nassau Band")
+    leaving_channel = emu.add_text_channel(leaving, "practice")
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        purger = privacy_cog(running).purger
+        assert purger.running and purger.runs >= 1  # started in cog_load, ran once at start
+        thread = await posted(emu, world, running, clock)
+        reply = await emu.send_user_message(thread, world.member, "kept for a year")
+        await logged(running, world.guild.id, has(reply))
+        await emu.invoke(leaving, leaving_channel, emu.add_member(leaving, "m"), "film fact")
+        await eventually(lambda: running.storage.get_guild(leaving.id))
+
+        purger.interval = 0.05  # from now on the loop runs every 50 ms
+        purger.wake()
+        runs = purger.runs
+        await eventually(lambda: purger.runs > runs + 2)
+        assert await running.storage.count_replies(world.guild.id) == 1  # not expired yet
+
+        emu.remove_guild(leaving)
+        await eventually(lambda: _removed(running, leaving.id))
+        clock.advance(days=29)
+        runs = purger.runs
+        await eventually(lambda: purger.runs > runs + 1)
+        assert await running.storage.get_guild(leaving.id) is not None  # still inside the grace period
+        clock.advance(days=2)
+        await eventually(lambda: _gone(running, leaving.id))
+
+        clock.set(datetime(2027, 11, 22, 7, 0, tzinfo=UTC))  # a year and a day later
+        await eventually(lambda: _count_is(running, world.guild.id, 0))
+    assert not purger.running  # cancelled in cog_unload
+
+
+async def _removed(running: Running, guild_id: int) -> bool:
+    record = await running.storage.get_guild(guild_id)
+    return record is not None and record.removed_at is not None
+
+
+async def _gone(running: Running, guild_id: int) -> bool:
+    return await running.storage.get_guild(guild_id) is None
+
+
+async def _count_is(running: Running, guild_id: int, expected: int) -> bool:
+    return await running.storage.count_replies(guild_id, include_deleted=True) == expected
+
+
+async def test_no_reply_text_in_the_database_files_with_a_data_key(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    secret = "Were you rushing or were you dragging? zq-canary-7731"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET, data_key=DATA_KEY) as running:
+        thread = await posted(emu, world, running, clock)
+        first = await emu.send_user_message(thread, world.member, secret)
+        await emu.edit_user_message(thread, first, secret + " (edited)")
+        last = await emu.send_user_message(thread, world.moderator, "second canary zq-canary-9902")
+        await logged(running, world.guild.id, lambda rows: has(last)(rows) and rows[0].edited_at)
+        assert await running.storage.get_reply_content(world.guild.id, first.id) == secret + " (edited)"
+        status = await ask(emu, world, world.member, "status")
+        assert "encrypted at rest" in status.content
+        # While the bot runs, the newest pages live in the -wal file: read both, raw.
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("bot.db"))
+        assert len(raw) > 0 and Path(f"{db}-wal").exists()
+        for canary in (b"zq-canary-7731", b"zq-canary-9902", "zq-canary".encode("utf-16-le")):
+            assert canary not in raw
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("bot.db"))
+    assert b"zq-canary" not in raw
+    key = decode_data_key(DATA_KEY)
+    assert key not in raw  # the key itself is never stored
