@@ -10,7 +10,7 @@ from bot.storage import Schedule
 from bot.storage.moderation import AuditEntry
 
 VALUE_LIMIT = 40
-LINE_LIMIT = 200
+LINE_LIMIT = 90  # with the rest of the line, five lines fit one embed field (1024)
 
 
 def schedule_snapshot(schedule: Schedule | None) -> dict[str, Any] | None:
@@ -58,4 +58,4 @@ def audit_line(entry: AuditEntry) -> str:
     """One line: when (in each reader's time zone), who, what, and the change; mentions neutralised."""
     change = shorten(echo(describe_change(entry.before, entry.after)), LINE_LIMIT)
     stamp = f"<t:{int(entry.at.timestamp())}:R>"
-    return f"{stamp} <@{entry.moderator_id}> `{entry.action}` {echo(shorten(entry.target, 60))}: {change}"
+    return f"{stamp} <@{entry.moderator_id}> `{entry.action}` {echo(shorten(entry.target, 40))}: {change}"

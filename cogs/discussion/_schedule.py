@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
@@ -14,6 +15,7 @@ from bot.client import WhiplashBot
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import language, tr
+from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.permissions import missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
@@ -100,21 +102,22 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
         upcoming = next_run(now, at, zone, weekdays)
-        await self.bot.storage.save_schedule(
-            Schedule(
-                guild_id=interaction.guild.id,
-                channel_id=channel.id,
-                local_time=at.strftime("%H:%M"),
-                timezone=zone.key,
-                days=days_to_mask(weekdays),
-                ping_role_id=ping_role.id if ping_role else None,
-                moderator_role_id=moderator_role.id if moderator_role else None,
-                log_channel_id=log_channel.id if log_channel else None,
-                paused=False,
-                next_run_at=int(upcoming.timestamp()),
-                updated_at=now,
-            )
+        before = await self.bot.storage.get_schedule(interaction.guild.id)
+        saved = Schedule(
+            guild_id=interaction.guild.id,
+            channel_id=channel.id,
+            local_time=at.strftime("%H:%M"),
+            timezone=zone.key,
+            days=days_to_mask(weekdays),
+            ping_role_id=ping_role.id if ping_role else None,
+            moderator_role_id=moderator_role.id if moderator_role else None,
+            log_channel_id=log_channel.id if log_channel else None,
+            paused=False,
+            next_run_at=int(upcoming.timestamp()),
+            updated_at=now,
         )
+        await self.bot.storage.save_schedule(saved)
+        await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
         text = tr(
             lang,
             "schedule.saved",
@@ -174,6 +177,11 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
                     line += f"\n  ⚠️ {discord.utils.escape_markdown(post.error)}"
                 lines.append(line)
             embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
+        changes = [audit_line(entry) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]
+        while changes and len("\n".join(changes)) > 1024:  # whole lines only: a cut could break a mention
+            changes.pop()
+        if changes:
+            embed.add_field(name=tr(lang, "audit.recent"), value="\n".join(changes), inline=False)
         await self._reply(interaction, tr(lang, "schedule.show_intro"), embed=embed)
 
     @app_commands.command(name="pause", description=_("Stop the daily posts until resumed"))
@@ -181,6 +189,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
         await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        await self._audit(interaction, "schedule.pause", {"paused": schedule.paused}, {"paused": True})
         await self._reply(interaction, tr(lang, "schedule.paused_now"))
 
     @app_commands.command(name="resume", description=_("Start the daily posts again"))
@@ -192,6 +201,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
         )
         await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        await self._audit(interaction, "schedule.resume", {"paused": schedule.paused}, {"paused": False})
         await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
 
     @app_commands.command(name="post-now", description=_("Post the next prompt now; it counts as today's post"))
@@ -228,6 +238,19 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
+
+    async def _audit(
+        self,
+        interaction: discord.Interaction[WhiplashBot],
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Record a moderator's change of the schedule (who, what, before and after, when)."""
+        assert interaction.guild_id is not None
+        await self.bot.storage.record_audit(
+            interaction.guild_id, interaction.user.id, action, "schedule", before, after, self.bot.clock()
+        )
 
     async def _require_schedule(self, interaction: discord.Interaction[WhiplashBot]) -> Schedule:
         assert interaction.guild_id is not None
