@@ -480,11 +480,11 @@ async def test_member_request_is_answered_but_flagged(
 
 async def test_gateway_send_rate_limit_closes_4008(emu: DiscordEmulator) -> None:
     async with aiohttp.ClientSession() as session, session.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
-        hello = await ws.receive_json()
+        hello = await ws.receive_json(timeout=5)
         assert hello["op"] == 10
         for _ in range(125):
             await ws.send_json({"op": 1, "d": None})
-        while (await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+        while (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.TEXT:
             pass
         assert ws.close_code == 4008
     assert any("frames within 60s" in v for v in emu.clear_violations())
@@ -708,6 +708,8 @@ def test_netguard_blocks_non_loopback() -> None:
             sock.connect(("93.184.216.34", 80))
         with pytest.raises(OSError):
             socket.getaddrinfo("example.com", 443)
+        with pytest.raises(netguard.NetworkBlocked), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.sendto(b"x", ("8.8.8.8", 53))
         with contextlib.closing(socket.socket()) as server:
             server.bind(("127.0.0.1", 0))
             server.listen()

@@ -357,9 +357,9 @@ async def test_history_limit_is_validated(emu: DiscordEmulator, http: aiohttp.Cl
 
 async def _identify(http: aiohttp.ClientSession, emu: DiscordEmulator, d: dict[str, Any]) -> int | None:
     async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
-        assert (await ws.receive_json())["op"] == 10
+        assert (await ws.receive_json(timeout=5))["op"] == 10
         await ws.send_json({"op": 2, "d": d})
-        while (await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+        while (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.TEXT:
             pass
         return ws.close_code
 
@@ -371,9 +371,9 @@ async def test_gateway_identify_validation(emu: DiscordEmulator, http: aiohttp.C
     emu.message_content_enabled = False
     assert await _identify(http, emu, {"token": TOKEN, "intents": 1 << 15, "properties": props}) == 4014
     async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
-        await ws.receive_json()
+        await ws.receive_json(timeout=5)
         await ws.send_json({"op": 3, "d": {}})
-        while (await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+        while (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.TEXT:
             pass
         assert ws.close_code == 4003
     assert any("before IDENTIFY" in v for v in emu.clear_violations())
@@ -383,10 +383,10 @@ async def test_gateway_ready_resume_and_invalid_resume(emu: DiscordEmulator, htt
     guild = emu.add_guild("G")
     props = {"os": "linux", "browser": "x", "device": "x"}
     async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
-        await ws.receive_json()
+        await ws.receive_json(timeout=5)
         await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 513, "properties": props}})
-        ready = await ws.receive_json()
-        create = await ws.receive_json()
+        ready = await ws.receive_json(timeout=5)
+        create = await ws.receive_json(timeout=5)
         assert (
             ready["t"] == "READY"
             and ready["s"] == 1
@@ -398,18 +398,28 @@ async def test_gateway_ready_resume_and_invalid_resume(emu: DiscordEmulator, htt
             and create["d"]["members"][0]["user"]["id"] == str(emu.bot.id)
         )
         await ws.send_json({"op": 1, "d": 2})
-        assert (await ws.receive_json())["op"] == 11
+        assert (await ws.receive_json(timeout=5))["op"] == 11
         session_id = ready["d"]["session_id"]
+        await ws.close(code=4000)  # like discord.py; a client close with 1000/1001 would end the session
     chan = emu.add_text_channel(guild, "late")  # sent while disconnected: buffered with s=3
     async with http.ws_connect(ready["d"]["resume_gateway_url"] + "?v=10&encoding=json") as ws:
-        await ws.receive_json()
+        await ws.receive_json(timeout=5)
         await ws.send_json({"op": 6, "d": {"token": TOKEN, "session_id": session_id, "seq": 2}})
-        replay = await ws.receive_json()
-        resumed = await ws.receive_json()
+        replay = await ws.receive_json(timeout=5)
+        resumed = await ws.receive_json(timeout=5)
         assert (replay["t"], replay["s"], replay["d"]["id"]) == ("CHANNEL_CREATE", 3, str(chan.id))
         assert (resumed["t"], resumed["s"]) == ("RESUMED", 4)
+        await ws.close(code=4000)
     async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
-        await ws.receive_json()
+        await ws.receive_json(timeout=5)
         await ws.send_json({"op": 6, "d": {"token": TOKEN, "session_id": "nope", "seq": 1}})
-        assert await ws.receive_json() == {"op": 9, "d": False}
+        assert await ws.receive_json(timeout=5) == {"op": 9, "d": False}
     assert emu.resume_count == 1 and emu.identify_count == 1
+    async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:  # leaving closes with 1000
+        await ws.receive_json(timeout=5)
+        await ws.send_json({"op": 6, "d": {"token": TOKEN, "session_id": session_id, "seq": 4}})
+        assert (await ws.receive_json(timeout=5))["t"] == "RESUMED"
+    async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
+        await ws.receive_json(timeout=5)
+        await ws.send_json({"op": 6, "d": {"token": TOKEN, "session_id": session_id, "seq": 5}})
+        assert await ws.receive_json(timeout=5) == {"op": 9, "d": False}  # the clean close ended the session

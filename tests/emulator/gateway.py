@@ -180,6 +180,7 @@ class GatewayServer:
         for conn in list(self.active):
             if conn.session is not None and code not in RESUMABLE_CLOSE_CODES:
                 conn.session.alive = False
+                self._ready.clear()
             await self._close(conn, code)
 
     def reconnect(self) -> None:
@@ -189,6 +190,7 @@ class GatewayServer:
         for conn in self.active:
             if conn.session is not None and not resumable:
                 conn.session.alive = False
+                self._ready.clear()
             conn.queue.put_nowait(json.dumps({"op": 9, "d": resumable}))
 
     async def shutdown(self) -> None:
@@ -222,6 +224,8 @@ class GatewayServer:
                 if conn.closing:
                     break
         finally:
+            if conn.session is not None and not conn.closing and ws.close_code in (1000, 1001):
+                conn.session.alive = False  # a client close with 1000/1001 ends the session (no RESUME)
             if conn.session is not None and conn.session.conn is conn:
                 conn.session.conn = None
             conn.queue.put_nowait(None)

@@ -2,7 +2,8 @@
 
 Use ``install()``/``uninstall()`` or the ``guard()`` context manager in an autouse fixture. Blocked calls
 raise :class:`NetworkBlocked` (an ``OSError``), covering ``socket.connect``/``connect_ex``,
-``socket.create_connection``, ``getaddrinfo`` (for anything but loopback names/addresses) and asyncio's
+``socket.create_connection``, UDP ``sendto``, ``getaddrinfo`` (for anything but loopback names/addresses and
+the wildcard addresses used to bind servers) and asyncio's
 ``loop.create_connection``/``sock_connect`` (which go through ``getaddrinfo`` and ``socket.connect``).
 """
 
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+UNSPECIFIED = frozenset({"", "0.0.0.0", "::", b"", b"0.0.0.0", b"::"})
+"""Wildcard addresses: resolving them (to bind a server) is allowed; connecting to them is not."""
 
 
 class NetworkBlocked(OSError):
@@ -60,9 +63,15 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
 
 
 def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-    if not is_loopback(host):
+    if not is_loopback(host) and host not in UNSPECIFIED:
         raise NetworkBlocked(f"name resolution blocked by tests.emulator.netguard: {host!r}")
     return _originals["getaddrinfo"](host, *args, **kwargs)
+
+
+def _guarded_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
+    if args:
+        _check_address(self.family, args[-1])
+    return _originals["sendto"](self, data, *args)
 
 
 def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
@@ -78,6 +87,8 @@ def install() -> None:
     _originals["connect_ex"] = socket.socket.connect_ex
     _originals["getaddrinfo"] = socket.getaddrinfo
     _originals["create_connection"] = socket.create_connection
+    _originals["sendto"] = socket.socket.sendto
+    socket.socket.sendto = _guarded_sendto  # type: ignore[method-assign]
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
@@ -92,6 +103,7 @@ def uninstall() -> None:
     socket.socket.connect_ex = _originals["connect_ex"]  # type: ignore[method-assign]
     socket.getaddrinfo = _originals["getaddrinfo"]  # type: ignore[assignment]
     socket.create_connection = _originals["create_connection"]  # type: ignore[assignment]
+    socket.socket.sendto = _originals["sendto"]  # type: ignore[method-assign]
     _originals.clear()
 
 

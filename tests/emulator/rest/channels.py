@@ -153,8 +153,6 @@ async def create_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
                 return json_response(emu.rest_message(existing))
     files = collect_files(emu, req, body, scope_id=channel.id)
     msg = emu.build_message(channel=channel, author=emu.bot, body=body, files=files)
-    if not body.get("enforce_nonce"):
-        msg.pop("nonce", None)
     channel.member_ids.add(emu.bot.id)
     emu.store_message(msg)
     bump_channel(emu, channel, msg)
