@@ -16,8 +16,8 @@ Quick start (inside an async pytest fixture)::
 
 Modules: ``server`` (DiscordEmulator, HTTP plumbing), ``gateway``, ``rest/`` (routes), ``world`` (guilds,
 channels, roles, members), ``inject`` (user messages, slash commands, clicks, modals), ``interactions``
-(handles), ``limits`` (body validation), ``permissions``, ``mentions``, ``models``, ``recorder``,
-``netguard``.
+(handles), ``commands`` (slash command payloads), ``limits``/``command_limits`` (body validation),
+``permissions``, ``mentions``, ``models``, ``recorder``, ``netguard``. See README.md in this folder.
 """
 
 from . import netguard, permissions
