@@ -725,3 +725,39 @@ async def test_netguard_blocks_aiohttp(emu: DiscordEmulator) -> None:
             await session.get("http://example.com/")
         async with session.get(emu.api_base + "/users/@me", headers={"Authorization": f"Bot {TOKEN}"}) as resp:
             assert resp.status == 200 and resp.headers["Content-Type"] == "application/json"
+
+
+async def test_deferred_update_and_followup_after_defer(
+    emu: DiscordEmulator, world: dict[str, Any], launch: Launcher
+) -> None:
+    class Later(discord.ui.View):
+        @discord.ui.button(label="Later", custom_id="later")
+        async def later(self, interaction: discord.Interaction, button: discord.ui.Button[Later]) -> None:
+            await interaction.response.defer()  # component: DEFERRED_UPDATE_MESSAGE (type 6)
+            await interaction.edit_original_response(content="edited later", view=None)
+
+    bot = make_bot()
+
+    @app_commands.command(name="think", description="Defer, then follow up")
+    async def think(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("done thinking")
+        await interaction.followup.send("and one more")
+
+    bot.tree.add_command(think, guild=guild_obj(world))
+    add_sync(bot, guild_obj(world))
+    await launch(bot)
+    h = await emu.invoke(world["guild"], world["general"], world["alice"], "think")
+    msg = await h.message()
+    assert msg.content == "done thinking" and not msg.ephemeral and msg["type"] == 20
+    (extra,) = await h.followups(1)
+    assert extra.content == "and one more"
+    assert [m.content for m in emu.messages_in(world["general"])] == ["done thinking", "and one more"]
+
+    channel = bot.get_channel(world["general"].id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("click me", view=Later())
+    h2 = await emu.click(sent.id, "later", world["alice"])
+    assert (await h2.response())["type"] == 6
+    final = await h2.message()
+    assert final.id == sent.id and final.content == "edited later" and final.components == []

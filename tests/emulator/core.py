@@ -9,11 +9,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 from . import permissions as P
 from .limits import DEFAULT_ATTACHMENT_LIMIT
 from .models import JSON, Channel, Guild, Member, Role, StoredAttachment, StoredMessage, User
-from .snowflake import Clock, SnowflakeFactory, utc_now
+from .snowflake import Clock, SnowflakeFactory, iso, utc_now
 
 if TYPE_CHECKING:
     from .gateway import GatewayServer
@@ -127,8 +128,6 @@ class EmulatorCore:
         return {**self.bot.to_payload(), "verified": True, "mfa_enabled": False, "locale": "en-US", "email": None}
 
     def now_iso(self) -> str:
-        from .snowflake import iso
-
         return iso(self.snowflakes.now())
 
     def new_id(self) -> int:
@@ -260,8 +259,6 @@ class EmulatorCore:
     # -- attachments ---------------------------------------------------------------------------------------
 
     def attachment_url(self, kind: str, scope_id: int, attachment_id: int, filename: str) -> str:
-        from urllib.parse import quote
-
         return f"{self._base_url}/{kind}/{scope_id}/{attachment_id}/{quote(filename)}"
 
     def new_attachment(

@@ -206,11 +206,10 @@ def find_component(components: list[Any], custom_id: str) -> JSON | None:
             continue
         if comp.get("custom_id") == custom_id:
             return comp
-        for key in ("components",):
-            if isinstance(comp.get(key), list):
-                found = find_component(comp[key], custom_id)
-                if found is not None:
-                    return found
+        if isinstance(comp.get("components"), list):
+            found = find_component(comp["components"], custom_id)
+            if found is not None:
+                return found
         for key in ("accessory", "component"):
             if isinstance(comp.get(key), dict):
                 found = find_component([comp[key]], custom_id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from ..limits import Errors, validate_files, validate_message_body
+from ..messages import normalize_embed, number_components
 from ..models import Channel, StoredAttachment, StoredMessage
 from .base import ApiError, Req, raise_for
 
@@ -119,15 +121,11 @@ def apply_edit(
     finishing_defer: bool = False,
 ) -> None:
     """Apply an edit body to a stored message (content, embeds, components, flags, files, mentions)."""
-    from ..messages import normalize_embed, number_components
-
     if "content" in body:
         msg["content"] = body["content"] or ""
     if "embeds" in body:
         msg["embeds"] = [normalize_embed(e) for e in body["embeds"] or []]
     if "components" in body:
-        import copy
-
         msg["components"] = number_components(copy.deepcopy(body["components"] or []))
     if "flags" in body and body["flags"] is not None:
         keep = msg.flags & ((1 << 6) | (1 << 15))  # ephemeral and components-v2 cannot be changed

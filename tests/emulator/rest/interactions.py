@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -206,8 +207,6 @@ def _callback_name(ctype: Any) -> str:
 
 
 def _public_data(data: dict[str, Any]) -> dict[str, Any]:
-    import copy
-
     return copy.deepcopy(data)
 
 
