@@ -359,6 +359,8 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
             tr(lang, f"prompts.your_{s.status}", id=s.suggestion_id, text=echo(shorten(s.text, 80)), prompt=s.prompt_id)
             for s in told
         ]
+        if told:  # marked before the reply goes out, so a quick second command cannot tell it again
+            await storage.mark_told(guild_id, [s.suggestion_id for s in told])
         stored = await storage.add_suggestion(
             guild_id, interaction.user.id, cleaned, self.bot.clock(), max_pending=MAX_PENDING_PER_MEMBER
         )
@@ -368,8 +370,6 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
             sentence = tr(lang, "prompts.suggested", id=stored.suggestion_id)
             await self._deliver(interaction, stored.suggestion_id)
         await _reply(interaction, "\n".join([*notices, sentence]))
-        if told:
-            await storage.mark_told(guild_id, [s.suggestion_id for s in told])
 
     async def _deliver(self, interaction: discord.Interaction[WhiplashBot], suggestion_id: int) -> None:
         """Post the card with Approve/Reject in the log channel; without one, /prompts list shows it."""
