@@ -107,6 +107,8 @@ class EmulatorCore:
         self.attachments: dict[int, StoredAttachment] = {}
         self._messages: dict[int, list[StoredMessage]] = {}
         self._message_index: dict[int, StoredMessage] = {}
+        self.ephemeral_messages: dict[int, StoredMessage] = {}
+        """Ephemeral interaction messages by id (they are never in a channel's history)."""
         self.global_commands: list[JSON] = []
         self.guild_commands: dict[int, list[JSON]] = {}
         self.interactions: dict[int, InteractionRecord] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import secrets
@@ -170,7 +171,7 @@ class GatewayServer:
         futures = []
         for conn in self.active:
             fut: asyncio.Future[None] = loop.create_future()
-            conn.queue.put_nowait(lambda f=fut: f.done() or f.set_result(None))
+            conn.queue.put_nowait(functools.partial(_resolve, fut))
             futures.append(fut)
         if futures:
             await asyncio.wait_for(asyncio.gather(*futures), timeout)
@@ -260,7 +261,7 @@ class GatewayServer:
             # let already-queued frames go out first, then close
             loop = asyncio.get_running_loop()
             drained: asyncio.Future[None] = loop.create_future()
-            conn.queue.put_nowait(lambda: drained.done() or drained.set_result(None))
+            conn.queue.put_nowait(functools.partial(_resolve, drained))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(drained, 2.0)
         conn.closing = True
@@ -436,6 +437,11 @@ class GatewayServer:
             if data.get("nonce") is not None:
                 chunk["nonce"] = data["nonce"]
             self._send_dispatch(conn.session, "GUILD_MEMBERS_CHUNK", chunk)
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def blank_message_for(session: GatewaySession, bot_id: int, data: JSON) -> JSON:

@@ -373,10 +373,10 @@ class InjectionMixin(WorldMixin):
 
     @staticmethod
     def _modal_value(item: JSON, values: dict[str, str], unknown: set[str]) -> JSON:
-        cid = item.get("custom_id")
+        cid = str(item.get("custom_id"))
         if item.get("type") != 4:
             return {"type": item.get("type"), "custom_id": cid, "values": []}
-        value = values.get(cid, item.get("value") or "")
+        value = values.get(cid, str(item.get("value") or ""))
         unknown.discard(cid)
         if item.get("required", True) and not value:
             raise EmulatorError(f"text input {cid!r} is required")

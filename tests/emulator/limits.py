@@ -10,6 +10,7 @@ checked in :mod:`tests.emulator.command_limits` with the name and localization r
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ from typing import Any
 
 from .models import IS_COMPONENTS_V2
 
-try:  # pragma: no cover - depends on the environment
-    import regex as _regex  # type: ignore[import-not-found]
+try:  # pragma: no cover - depends on the environment; `regex` is not a project dependency
+    _regex: Any = importlib.import_module("regex")
 except ImportError:  # pragma: no cover
     _regex = None
 

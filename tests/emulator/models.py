@@ -380,7 +380,8 @@ class StoredMessage(dict[str, Any]):
 
     def public(self) -> JSON:
         """The payload without private keys (a deep-enough copy to hand out)."""
-        return public_copy(self)
+        out: JSON = public_copy(self)
+        return out
 
 
 def public_copy(value: Any) -> Any:

@@ -79,31 +79,30 @@ def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
     return _originals["create_connection"](address, *args, **kwargs)
 
 
+_PATCHES: tuple[tuple[Any, str, Any], ...] = (
+    (socket.socket, "connect", _guarded_connect),
+    (socket.socket, "connect_ex", _guarded_connect_ex),
+    (socket.socket, "sendto", _guarded_sendto),
+    (socket, "getaddrinfo", _guarded_getaddrinfo),
+    (socket, "create_connection", _guarded_create_connection),
+)
+
+
 def install() -> None:
     """Patch the socket module (idempotent)."""
     if _originals:
         return
-    _originals["connect"] = socket.socket.connect
-    _originals["connect_ex"] = socket.socket.connect_ex
-    _originals["getaddrinfo"] = socket.getaddrinfo
-    _originals["create_connection"] = socket.create_connection
-    _originals["sendto"] = socket.socket.sendto
-    socket.socket.sendto = _guarded_sendto  # type: ignore[method-assign]
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
-    socket.create_connection = _guarded_create_connection  # type: ignore[assignment]
+    for owner, name, replacement in _PATCHES:
+        _originals[name] = getattr(owner, name)
+        setattr(owner, name, replacement)
 
 
 def uninstall() -> None:
     """Restore the original socket functions."""
     if not _originals:
         return
-    socket.socket.connect = _originals["connect"]  # type: ignore[method-assign]
-    socket.socket.connect_ex = _originals["connect_ex"]  # type: ignore[method-assign]
-    socket.getaddrinfo = _originals["getaddrinfo"]  # type: ignore[assignment]
-    socket.create_connection = _originals["create_connection"]  # type: ignore[assignment]
-    socket.socket.sendto = _originals["sendto"]  # type: ignore[method-assign]
+    for owner, name, _ in _PATCHES:
+        setattr(owner, name, _originals[name])
     _originals.clear()
 
 

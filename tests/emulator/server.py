@@ -21,13 +21,13 @@ import time
 import traceback
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .core import EmulatorError
 from .gateway import GatewayServer
 from .inject import InjectionMixin
 from .limits import DEFAULT_ATTACHMENT_LIMIT
-from .models import JSON, StoredMessage
+from .models import JSON
 from .recorder import FaultRule, RateLimiter, RecordedRequest, Recorder
 from .rest import ApiError, Req, match_route
 from .rest.base import UploadedFile, json_response
@@ -88,7 +88,6 @@ class DiscordEmulator(InjectionMixin):
         self.faults: list[FaultRule] = []
         self.latency: float = 0.0
         """Seconds of delay added to every REST request."""
-        self.ephemeral_messages: dict[int, StoredMessage] = {}
         self.command_creates: dict[tuple[int, Any], int] = {}
         self.sync_count = 0
         self.typing_count = 0
@@ -299,9 +298,11 @@ class DiscordEmulator(InjectionMixin):
             size = 0
             reader = await request.multipart()
             async for part in reader:
-                data = await part.read(decode=False)  # type: ignore[union-attr]
+                if not isinstance(part, BodyPartReader):
+                    return None, files, size, "nested multipart bodies are not supported"
+                data = await part.read(decode=False)
                 size += len(data)
-                name = part.name or ""  # type: ignore[union-attr]
+                name = part.name or ""
                 if name == "payload_json":
                     try:
                         payload = json.loads(data)
@@ -311,8 +312,8 @@ class DiscordEmulator(InjectionMixin):
                     files.append(
                         UploadedFile(
                             field=name,
-                            filename=part.filename or "file",  # type: ignore[union-attr]
-                            content_type=part.headers.get("Content-Type"),  # type: ignore[union-attr]
+                            filename=part.filename or "file",
+                            content_type=part.headers.get("Content-Type"),
                             data=bytes(data),
                         )
                     )

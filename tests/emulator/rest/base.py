@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
 from ..limits import Errors
 
@@ -41,7 +41,7 @@ class Req:
     method: str
     path: str
     params: dict[str, str]
-    query: MultiDictProxy[str]
+    query: MultiMapping[str]
     json: Any
     files: list[UploadedFile] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)

@@ -79,7 +79,7 @@ async def active_threads(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
 
 @route("GET", "/users/@me/guilds")
 async def my_guilds(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
-    out = []
+    out: list[dict[str, object]] = []
     for g in emu.guilds.values():
         out.append(
             {
