@@ -60,6 +60,9 @@ def _mark_line(mark: yaml.Mark | None) -> int | None:
     return None if mark is None else mark.line + 1
 
 
+MAX_DEPTH = 50  # content and prompt files nest a handful of levels
+
+
 class _BoundedSafeLoader(yaml.SafeLoader):
     """SafeLoader that counts aliases, rejects duplicate keys and keeps dates as strings."""
 
@@ -68,8 +71,20 @@ class _BoundedSafeLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_count = 0
+        self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # PyYAML composes recursively: bound the nesting so a "[[[[…" bomb is a YamlError, not a RecursionError.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise YamlError(f"YAML nested more than {MAX_DEPTH} levels deep", _mark_line(event.start_mark))
+            return self._compose_bounded(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _compose_bounded(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             self.alias_count += 1
