@@ -659,3 +659,23 @@ async def test_replies_queued_at_shutdown_are_written(
 
     async with await Storage.open(db) as storage:
         assert await storage.get_reply_content(world.guild.id, message.id) == "said just before the restart"
+
+
+async def test_a_lost_response_is_not_a_second_post(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Discord created the post but the answer got lost (a 502 from a proxy): discord.py sends again with the
+    same nonce, and enforce_nonce makes Discord return the first message instead of creating a second."""
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        rule = emu.fail("POST", rf"/channels/{world.channel.id}/messages$", 502, times=1, lose_response=True)
+        clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+        outcomes = await tick(running)
+        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+    sends = emu.requests_matching("POST", rf"/channels/{world.channel.id}/messages$")
+    assert rule.hits == 1 and len(sends) == 2  # the retry really happened
+    assert sends[0].json["nonce"] == sends[1].json["nonce"]
+    posts = bot_posts(emu, world.channel)
+    assert [o.status for o in outcomes] == ["posted"]
+    assert len(posts) == 1 and post is not None and post.message_id == posts[0].id

@@ -51,6 +51,8 @@ class FaultRule:
     code: int | None
     global_: bool
     hits: int = 0
+    lose_response: bool = False
+    """Handle the request for real, then answer with the failure: the response "got lost" on the way back."""
 
     @property
     def remaining(self) -> int:

@@ -213,9 +213,14 @@ class DiscordEmulator(InjectionMixin):
         retry_after: float = 0.05,
         code: int | None = None,
         global_: bool = False,
+        lose_response: bool = False,
     ) -> FaultRule:
-        """Answer the next ``times`` matching requests with ``status`` (429 carries retry_after/global)."""
-        rule = FaultRule(method, path_regex, status, times, retry_after, code, global_)
+        """Answer the next ``times`` matching requests with ``status`` (429 carries retry_after/global).
+
+        With ``lose_response`` the request is carried out first and only its answer is replaced, like a
+        5xx from a proxy after Discord already created the message.
+        """
+        rule = FaultRule(method, path_regex, status, times, retry_after, code, global_, lose_response=lose_response)
         self.faults.append(rule)
         return rule
 
@@ -361,9 +366,13 @@ class DiscordEmulator(InjectionMixin):
                     )
                 if auth != f"Bot {self.token}":
                     raise ApiError(401, 0, "401: Unauthorized")
+            lost: FaultRule | None = None
             for rule in self.faults:
                 if rule.matches(method, path):
                     rule.hits += 1
+                    if rule.lose_response:
+                        lost = rule
+                        break
                     resp_json = rule.body()
                     response = json_response(resp_json, rule.status, {**rule.headers(), "Via": "1.1 google"})
                     return response
@@ -407,6 +416,9 @@ class DiscordEmulator(InjectionMixin):
                 raw_size=size,
             )
             response = await route.handler(self, req)
+            if lost is not None:
+                resp_json = lost.body()
+                return json_response(resp_json, lost.status, {**lost.headers(), "Via": "1.1 google"})
             for k, v in rl_headers.items():
                 response.headers[k] = v
             if isinstance(response, web.Response) and response.body is not None and response.status != 204:
