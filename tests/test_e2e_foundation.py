@@ -146,11 +146,11 @@ def test_every_extension_loads_and_no_command_names_clash(content: ContentPack, 
         storage = await Storage.open(tmp_path / "bot.db")
         bot = WhiplashBot(settings=Settings(_env_file=None), storage=storage, content=content, clock=FakeClock())  # type: ignore[call-arg]
         try:
-            for name in extension_names():
-                await bot.load_extension(name)
-            return bot.tree.get_commands()
+            async with bot:  # initialises the client as login() would, without connecting
+                for name in extension_names():
+                    await bot.load_extension(name)
+                return bot.tree.get_commands()
         finally:
-            await bot.close()
             await storage.close()
 
     commands = asyncio.run(load())
