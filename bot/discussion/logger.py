@@ -53,6 +53,9 @@ class ReplyLogger:
         self._pending: list[ReplyOp] = []
         self._wakeup = asyncio.Event()
         self._deleted: OrderedDict[int, None] = OrderedDict()
+        # thread id -> the oldest reply received live in the current gateway session; backfill must read
+        # from before it, because replies that arrive before on_ready are written before backfill starts.
+        self._first_live: dict[int, int] = {}
         self._tasks = TaskGroup("reply-logger")
         self._flush_lock = asyncio.Lock()
         self.written = 0
@@ -103,14 +106,25 @@ class ReplyLogger:
                 return ref
         return None
 
+    def session_started(self) -> None:
+        """A new gateway session (READY): what arrives from now on is live; what was missed is backfilled."""
+        self._first_live.clear()
+
+    def first_live(self, thread_id: int) -> int | None:
+        """The oldest reply in the thread received live in this session, if any."""
+        return self._first_live.get(thread_id)
+
     @property
     def tracked_posts(self) -> list[PostRef]:
         return list(self._posts.values())
 
     # ---- events --------------------------------------------------------------------------------
 
-    def record_message(self, message: discord.Message, *, upsert: bool = False) -> bool:
-        """Queue a reply if the message is one; returns whether it was queued."""
+    def record_message(self, message: discord.Message, *, upsert: bool = False, live: bool = True) -> bool:
+        """Queue a reply if the message is one; returns whether it was queued.
+
+        `live` is False for messages read back from history by the backfill.
+        """
         guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
         if guild_id is None or message.author.bot or message.type not in LOGGED_TYPES:
             return False
@@ -118,6 +132,10 @@ class ReplyLogger:
         ref = self.post_for(message.channel.id, reference)
         if ref is None or ref.guild_id != guild_id:
             return False
+        if live and not upsert and message.channel.id == ref.thread_id:
+            first = self._first_live.get(ref.thread_id)
+            if first is None or message.id < first:
+                self._first_live[ref.thread_id] = message.id
         if (guild_id, message.author.id) in self._optouts or message.id in self._deleted:
             return False
         self._queue(
@@ -192,12 +210,13 @@ class ReplyLogger:
 async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]) -> int:
     """Fetch what was written in the posts' threads while the bot was away; returns how many were queued.
 
-    Each thread is read after the newest reply already logged, oldest first; Discord replies to the
-    post in its channel are read after the post itself. Both are idempotent with live events.
+    Each thread is read after the newest reply logged before this session's first live one, oldest first;
+    Discord replies to the post in its channel are read after the post itself. Both are idempotent with
+    live events.
     """
     queued = 0
     for ref in refs:
-        last = await logger.storage.last_reply_id(ref.thread_id)
+        last = await logger.storage.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
         thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
         channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
         sources: list[tuple[discord.abc.Messageable, int, int | None]] = [
@@ -207,7 +226,7 @@ async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]
         for source, after, limit in sources:
             try:
                 async for message in source.history(after=discord.Object(id=after), limit=limit, oldest_first=True):
-                    queued += logger.record_message(message)
+                    queued += logger.record_message(message, live=False)
             except discord.NotFound:
                 continue  # the thread or channel is gone
             except discord.HTTPException as exc:

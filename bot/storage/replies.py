@@ -134,10 +134,11 @@ class ReplyQueries(Database):
                         [(to_iso(op.deleted_at), mid, op.guild_id) for mid in op.message_ids],
                     )
 
-    async def last_reply_id(self, thread_id: int) -> int | None:
-        """The newest logged message id in a daily post's thread (backfill resumes after it)."""
+    async def last_reply_id(self, thread_id: int, *, before: int | None = None) -> int | None:
+        """The newest logged message id in a daily post's thread (backfill resumes after it), below `before`."""
         row = await self.read_one(
-            "SELECT MAX(message_id) FROM replies WHERE thread_id = ? AND channel_id = thread_id", (thread_id,)
+            "SELECT MAX(message_id) FROM replies WHERE thread_id = ? AND channel_id = thread_id AND message_id < ?",
+            (thread_id, before if before is not None else 2**63 - 1),
         )
         return int(row[0]) if row and row[0] is not None else None
 

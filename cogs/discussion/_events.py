@@ -36,6 +36,11 @@ class DiscussionEvents(commands.Cog):
         await self.logger.stop()
 
     @commands.Cog.listener()
+    async def on_connect(self) -> None:
+        """A new session (discord.py dispatches this on READY, before any of the session's messages)."""
+        self.logger.session_started()
+
+    @commands.Cog.listener()
     async def on_ready(self) -> None:
         """After every (re-)IDENTIFY: read what was written while the bot was away."""
         self._tasks.spawn(self._backfill(), name="backfill")

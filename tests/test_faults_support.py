@@ -1,0 +1,81 @@
+"""Helpers shared by the fault tests (no tests here): bursts of replies, and counting what was lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.emulator import DiscordEmulator, StoredMessage
+
+
+@dataclass(frozen=True)
+class Tally:
+    sent: int
+    stored: int
+    lost: int
+    doubled: int
+    foreign: int  # stored rows that were never sent (must be 0 as well)
+
+    def __str__(self) -> str:
+        return f"sent={self.sent} stored={self.stored} lost={self.lost} doubled={self.doubled} foreign={self.foreign}"
+
+
+def tally(sent: Sequence[StoredMessage], stored: Sequence[tuple[int, str]]) -> Tally:
+    """Compare what members sent with the (message_id, content) rows the bot stored."""
+    expected = {m.id: m.content for m in sent}
+    by_content = Counter(content for _, content in stored)
+    ids = Counter(mid for mid, _ in stored)
+    lost = sum(1 for mid, text in expected.items() if mid not in ids or by_content[text] == 0)
+    doubled = sum(n - 1 for n in ids.values() if n > 1) + sum(n - 1 for n in by_content.values() if n > 1)
+    foreign = sum(1 for mid, _ in stored if mid not in expected)
+    return Tally(len(sent), len(stored), lost, doubled, foreign)
+
+
+def stored_rows(db: Path, guild_id: int) -> list[tuple[int, str]]:
+    """Every live reply of a server, read straight from the file (another process may be writing)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = conn.execute(
+            "SELECT message_id, content FROM replies WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,)
+        ).fetchall()
+    finally:
+        conn.close()
+    return [(int(mid), content.decode() if isinstance(content, bytes) else str(content)) for mid, content in rows]
+
+
+def count_rows(db: Path, guild_id: int) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    except sqlite3.OperationalError:
+        return 0
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM replies WHERE guild_id = ?", (guild_id,)).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+async def burst(
+    emu: DiscordEmulator,
+    thread: Any,
+    authors: Sequence[Any],
+    count: int,
+    prefix: str,
+    *,
+    faults: dict[int, Callable[[], Awaitable[Any]]] | None = None,
+) -> list[StoredMessage]:
+    """Members post `count` replies in turn; `faults[i]` runs just before reply i is sent."""
+    sent: list[StoredMessage] = []
+    for i in range(count):
+        if faults and i in faults:
+            await faults[i]()
+        sent.append(await emu.send_user_message(thread, authors[i % len(authors)], f"{prefix} #{i}"))
+        if i % 200 == 199:
+            await asyncio.sleep(0)  # let the bot's own tasks run between bursts of frames
+    return sent
