@@ -1,0 +1,151 @@
+"""Shared pieces of the benchmarks: the emulator, the real bot, clocks, statistics and schedule rows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bot.content import ContentPack, default_content_dir, load_content
+from bot.storage import Schedule, Storage
+from bot.timeutil import to_iso
+from tests.emulator import DiscordEmulator
+from tests.harness import TOKEN, FakeClock, Running, run_bot
+
+QUIET_BOT = {"scheduler_tick_seconds": 3600.0}  # the poster's own loop ticks once at READY, then sleeps
+EVERY_DAY = 127  # the days bitmask with all seven days set
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr; stdout carries only the final JSON object."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@cache
+def content_pack() -> ContentPack:
+    return load_content(default_content_dir())
+
+
+@contextlib.asynccontextmanager
+async def emulator() -> AsyncIterator[DiscordEmulator]:
+    emu = DiscordEmulator(token=TOKEN)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@contextlib.asynccontextmanager
+async def real_bot(
+    emu: DiscordEmulator, db_path: Path, clock: FakeClock, *, sync: bool = False
+) -> AsyncIterator[Running]:
+    """The real WhiplashBot (every cog) on a real SQLite file, connected to `emu` and READY."""
+    async with run_bot(emu, db_path, content_pack(), clock=clock, sync=sync, bot_options=dict(QUIET_BOT)) as running:
+        yield running
+
+
+def bench_clock(moment: datetime | None = None) -> FakeClock:
+    return FakeClock(moment or datetime(2026, 11, 21, 9, 0, 30, tzinfo=UTC))
+
+
+def schedule_row(
+    guild_id: int, channel_id: int, next_run_at: int, now: datetime, timezone: str = "UTC"
+) -> tuple[Any, ...]:
+    """A `schedules` row in column order (guild_id … updated_at), posting every day at 09:00."""
+    return (guild_id, channel_id, "09:00", timezone, EVERY_DAY, None, None, None, 0, next_run_at, to_iso(now))
+
+
+INSERT_SCHEDULE = (
+    "INSERT OR REPLACE INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
+    "moderator_role_id, log_channel_id, paused, next_run_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+async def insert_schedules(storage: Storage, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Bulk insert through the bot's own connection, in one transaction (setup, never timed)."""
+    async with storage.transaction() as conn:
+        await conn.executemany(INSERT_SCHEDULE, list(rows))
+
+
+def schedule_for(guild_id: int, channel_id: int, next_run_at: int, now: datetime) -> Schedule:
+    return Schedule(guild_id, channel_id, "09:00", "UTC", EVERY_DAY, None, None, None, False, next_run_at, now)
+
+
+class Tally:
+    """A counter that can be awaited until it reaches a number (no polling)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._target = 0
+        self._reached = asyncio.Event()
+
+    def add(self, n: int = 1) -> None:
+        self.value += n
+        if self.value >= self._target:
+            self._reached.set()
+
+    async def reach(self, target: int) -> None:
+        self._target = target
+        if self.value >= target:
+            return
+        self._reached.clear()
+        await self._reached.wait()
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty sample."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def settle() -> None:
+    """Between repetitions: collect garbage so one repetition's leftovers don't bill the next."""
+    gc.collect()
+
+
+def rounded(value: float, digits: int = 1) -> float:
+    return round(value, digits)
+
+
+@dataclass(frozen=True)
+class Machine:
+    nproc: int
+    cpu: str
+    python: str
+    date: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"nproc": self.nproc, "cpu": self.cpu, "python": self.python, "date": self.date}
+
+
+def machine() -> Machine:
+    import os
+    import platform
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return Machine(
+        nproc=len(os.sched_getaffinity(0)),
+        cpu=cpu,
+        python=platform.python_version(),
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
