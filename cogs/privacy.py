@@ -52,7 +52,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         await interaction.response.defer(ephemeral=True, thinking=True)
         logger = self._logger()
         if logger is not None:
-            await logger.flush()  # count what has been received, not just what was written so far
+            await logger.flush(max_attempts=1)  # count what was received, unless the database cannot be written
         storage = self.bot.storage
         replies, opted_out = await storage.member_summary(guild_id, user_id)
         record = await storage.get_guild(guild_id)
@@ -73,11 +73,13 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        storage = self.bot.storage
+        # The flag first: from its commit on, the reply INSERT itself skips this member, so a batch already
+        # on its way cannot write them. If it cannot be stored, nothing changes and the member is told.
+        changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
         logger = self._logger()
         if logger is not None:
-            logger.set_opted_out(guild_id, user_id, True)  # queued writes are dropped before anything is written
-        storage = self.bot.storage
-        changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
+            logger.set_opted_out(guild_id, user_id, True)  # drops their queued writes too
         deleted = await storage.forget_member(guild_id, user_id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
         key = "privacy.optout.done" if changed else "privacy.optout.already"

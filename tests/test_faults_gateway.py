@@ -18,28 +18,9 @@ from tests.conftest import World
 from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, Running, eventually, run_bot
 from tests.test_e2e_discussion import QUIET, posted, services
-from tests.test_faults_support import burst, tally
+from tests.test_faults_support import burst, settled, tally
 
 BURST = 1200
-
-
-async def settled(running: Running, guild_id: int, expected: int) -> list[tuple[int, str]]:
-    """The stored replies once `expected` of them are there (or the timeout says how many were missing)."""
-    _, logger = services(running)
-
-    async def rows() -> list[tuple[int, str]] | None:
-        await logger.flush()
-        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
-        return found if len(found) >= expected else None
-
-    try:
-        await eventually(rows, timeout=20)
-    except AssertionError:
-        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
-        raise AssertionError(f"only {len(found)} of {expected} replies were stored") from None
-    await asyncio.sleep(0.3)  # anything doubled late would show now
-    await logger.flush()
-    return [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
 
 
 async def test_gateway_closed_mid_burst_resumes_and_loses_nothing(

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.emulator import DiscordEmulator, StoredMessage
+from tests.harness import Running, eventually
+from tests.test_e2e_discussion import services
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,22 @@ async def burst(
         if i % 200 == 199:
             await asyncio.sleep(0)  # let the bot's own tasks run between bursts of frames
     return sent
+
+
+async def settled(running: Running, guild_id: int, expected: int) -> list[tuple[int, str]]:
+    """The stored replies once `expected` of them are there (or the timeout says how many were missing)."""
+    _, logger = services(running)
+
+    async def rows() -> list[tuple[int, str]] | None:
+        await logger.flush()
+        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
+        return found if len(found) >= expected else None
+
+    try:
+        await eventually(rows, timeout=20)
+    except AssertionError:
+        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
+        raise AssertionError(f"only {len(found)} of {expected} replies were stored") from None
+    await asyncio.sleep(0.3)  # anything doubled late would show now
+    await logger.flush()
+    return [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]

@@ -187,20 +187,29 @@ class ReplyLogger:
             await self.flush()
 
     async def flush(self, *, max_attempts: int | None = None) -> None:
-        """Write every queued change in one transaction; on a database error keep them and retry."""
-        async with self._flush_lock:
-            attempt = 0
-            while self._pending and (max_attempts is None or attempt < max_attempts):
+        """Write every queued change in one transaction; on a database error keep them and retry.
+
+        The lock is held for one attempt at a time, so a command that flushes for fresh figures with
+        `max_attempts` returns after that many failed attempts even while the flusher keeps retrying.
+        """
+        attempt = 0
+        while self._pending and (max_attempts is None or attempt < max_attempts):
+            async with self._flush_lock:
+                if not self._pending:
+                    return
                 batch, self._pending = self._pending, []
                 try:
                     await self.storage.apply_reply_ops(batch)
                 except sqlite3.OperationalError as exc:
                     self._pending = batch + self._pending
                     attempt += 1
-                    log.warning("Could not write %d reply changes (%s); retry %d", len(batch), exc, attempt)
-                    await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
+                    _report_write_failure(exc, len(batch), attempt)
+                else:
+                    self.written += sum(1 for op in batch if isinstance(op, ReplyRecord))
                     continue
-                self.written += sum(1 for op in batch if isinstance(op, ReplyRecord))
+            if max_attempts is not None and attempt >= max_attempts:
+                return
+            await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
 
     @property
     def pending(self) -> int:
@@ -232,6 +241,20 @@ async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]
             except discord.HTTPException as exc:
                 log.warning("Backfill of post %s stopped early: %s", ref.thread_id, exc)
     return queued
+
+
+def _report_write_failure(exc: sqlite3.OperationalError, count: int, attempt: int) -> None:
+    """A busy database is routine (warning); one that cannot be written at all needs the operator (error)."""
+    if "locked" in str(exc) or "busy" in str(exc):
+        log.warning("Could not write %d reply changes (%s); retry %d", count, exc, attempt)
+    else:
+        log.error(
+            "The database cannot be written (%s): %d reply changes are kept in memory and retried (attempt %d). "
+            "Check that the database file and its folder are writable and that the disk has space.",
+            exc,
+            count,
+            attempt,
+        )
 
 
 def _by(op: ReplyOp, guild_id: int, user_id: int) -> bool:

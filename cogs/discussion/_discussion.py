@@ -69,7 +69,7 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
         await interaction.response.defer(thinking=True)
-        await self.logger.flush()
+        await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
         storage = self.bot.storage
         schedule = await storage.get_schedule(interaction.guild_id)
         zone = ZoneInfo(schedule.timezone) if schedule else ZoneInfo("UTC")
@@ -115,7 +115,7 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.logger.flush()
+        await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
         data, count = await export_bytes(self.bot.storage.export_rows(interaction.guild_id), format)
         limit = interaction.filesize_limit
         if len(data) > limit:
