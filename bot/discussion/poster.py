@@ -50,6 +50,7 @@ class PostOutcome:
     guild_id: int
     post: DailyPost | None = None
     reason: str | None = None
+    thread_pending: bool = False  # the post is up, its thread failed for now: try again later today
 
 
 class PermanentFailure(Exception):
@@ -137,7 +138,7 @@ class DailyPoster:
         if today is not None:
             outcome = await self._post_day(schedule, today, now, force=False)
         upcoming = next_run(now, at, tz, days)
-        if outcome.status == "retrying":
+        if outcome.status == "retrying" or outcome.thread_pending:
             upcoming = min(upcoming, now + RETRY_AFTER)
         await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()))
         return outcome
@@ -166,8 +167,8 @@ class DailyPoster:
                 gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now
             )
         if post.status == "sent":
-            await self._ensure_thread(schedule, post)
-            return PostOutcome("already", gid, post)
+            pending = not await self._ensure_thread(schedule, post)
+            return PostOutcome("already", gid, post, thread_pending=pending)
         if post.status == "failed":
             if not force:
                 return PostOutcome("failed", gid, post, post.error)
@@ -199,8 +200,8 @@ class DailyPoster:
         post = await self._reload(gid, post.post_date)
         if self.on_posted is not None:
             self.on_posted(post)
-        await self._ensure_thread(schedule, post, channel)
-        return PostOutcome("posted", gid, await self._reload(gid, post.post_date))
+        pending = not await self._ensure_thread(schedule, post, channel)
+        return PostOutcome("posted", gid, await self._reload(gid, post.post_date), thread_pending=pending)
 
     async def _send_message(self, schedule: Schedule, channel: discord.TextChannel, post: DailyPost) -> discord.Message:
         prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
@@ -266,10 +267,13 @@ class DailyPoster:
 
     async def _ensure_thread(
         self, schedule: Schedule, post: DailyPost, channel: discord.TextChannel | None = None
-    ) -> None:
-        """Open the post's public thread once; an existing thread (code 160004) is adopted."""
+    ) -> bool:
+        """Open the post's public thread once; an existing thread (code 160004) is adopted.
+
+        Returns False when a transient failure (5xx, 429, network) means it should be tried again later.
+        """
         if post.thread_id is not None or post.message_id is None:
-            return
+            return True
         prompt = await self.pool.get(post.guild_id, post.prompt_id)
         name = thread_name(post.number, prompt.text if prompt else post.prompt_id)
         try:
@@ -284,11 +288,15 @@ class DailyPoster:
                 log.warning("Guild %s: %s", post.guild_id, reason)
                 await self.storage.record_post_error(post.guild_id, post.post_date, reason, failed=False)
                 await self._report(schedule, await self._reload(post.guild_id, post.post_date))
-                return
-        except (PermanentFailure, TransientFailure, aiohttp.ClientError, TimeoutError) as exc:
+                return not (isinstance(exc, discord.DiscordServerError) or exc.status == 429)
+        except PermanentFailure as exc:
             log.warning("Guild %s: could not open the thread: %s", post.guild_id, exc)
-            return
+            return True
+        except (TransientFailure, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: could not open the thread, trying again later: %s", post.guild_id, exc)
+            return False
         await self.storage.set_thread(post.guild_id, post.post_date, post.message_id)
+        return True
 
     async def _choose(self, guild_id: int) -> PoolPrompt | None:
         prompts = await self.pool.enabled(guild_id)
