@@ -1,0 +1,133 @@
+"""Start-up time and resident memory after READY, each measurement in a fresh interpreter.
+
+The emulator runs here, holding 1 or 1,000 servers (each with a text channel and a member); each
+measurement spawns `python -m bench.startup_child`, which starts either the real bot (content pack,
+migrations on a fresh SQLite file, every cog) or a bare commands.Bot with the same intents and cache
+settings, waits for READY, lets on_ready handlers finish, and reads VmRSS from /proc/self/status.
+
+`seconds` is wall time from spawning the child to its READY report with 1 server: interpreter start,
+imports, content, migrations, login, gateway and discord.py's guild_ready_timeout (2 s by default,
+the same in production). The child's own phase marks are reported as `phases_1`. Variants alternate
+within each repetition; figures are medians.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import emulator, median, progress, rounded
+from tests.emulator import DiscordEmulator
+from tests.harness import TOKEN
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    servers: tuple[int, int] = (1, 1000)
+    repetitions: int = 2
+    guild_ready_timeout: float = 2.0
+    settle: float = 0.5
+
+
+async def spawn(emu: DiscordEmulator, mode: str, db: Path, config: Config) -> dict[str, Any]:
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.startup_child",
+        "--mode",
+        mode,
+        "--api",
+        emu.api_base,
+        "--gateway",
+        emu.gateway_url,
+        "--token",
+        TOKEN,
+        "--db",
+        str(db),
+        "--guild-ready-timeout",
+        str(config.guild_ready_timeout),
+        "--settle",
+        str(config.settle),
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), timeout=180)
+    wall = time.perf_counter() - started
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    if proc.returncode != 0 or not line:
+        raise RuntimeError(f"startup child ({mode}) failed with {proc.returncode}: {err.decode()[-2000:]}")
+    result: dict[str, Any] = json.loads(line)
+    result["wall_to_ready"] = wall - config.settle  # the child reports after its settle pause
+    return result
+
+
+async def run(config: Config | None = None, workdir: Path | None = None) -> dict[str, Any]:
+    config = config or Config()
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        return await _run(config, Path(tmp))
+
+
+async def _world(emu: DiscordEmulator, servers: int) -> None:
+    for i in range(servers):
+        guild = emu.add_guild(f"Studio Band {i}")
+        emu.add_text_channel(guild, "discussion")
+        emu.add_member(guild, f"player-{i}")
+
+
+async def _run(config: Config, tmp: Path) -> dict[str, Any]:
+    few, many = config.servers
+    runs: dict[str, list[dict[str, Any]]] = {}
+    variants = [("whiplash", few), ("whiplash", many), ("bare", many), ("bare", few)]
+    async with emulator() as small, emulator() as large:
+        await _world(small, few)
+        await _world(large, many)
+        n = 0
+        for rep in range(config.repetitions):
+            shift = rep % len(variants)
+            for mode, servers in variants[shift:] + variants[:shift]:
+                n += 1
+                emu = small if servers == few else large
+                result = await spawn(emu, mode, tmp / f"start-{n}.db", config)
+                assert result["guilds"] == servers, result
+                runs.setdefault(f"{mode}_{servers}", []).append(result)
+                progress(
+                    f"startup rep {rep + 1}/{config.repetitions}: {mode} with {servers:,} servers: "
+                    f"{result['rss_mb']:.1f} MB, READY after {result['wall_to_ready']:.2f} s"
+                )
+
+    def rss(key: str) -> float:
+        return median([r["rss_mb"] for r in runs[key]])
+
+    def wall(key: str) -> float:
+        return median([r["wall_to_ready"] for r in runs[key]])
+
+    first = runs[f"whiplash_{few}"][0]["phases"]
+    return {
+        "seconds": rounded(wall(f"whiplash_{few}"), 2),
+        "seconds_1000": rounded(wall(f"whiplash_{many}"), 2),
+        "bare_seconds_1000": rounded(wall(f"bare_{many}"), 2),
+        "phases_1": first,
+        "guild_ready_timeout": config.guild_ready_timeout,
+        "servers": [few, many],
+        f"rss_mb_{few}": rounded(rss(f"whiplash_{few}")),
+        f"rss_mb_{many}": rounded(rss(f"whiplash_{many}")),
+        f"bare_rss_mb_{few}": rounded(rss(f"bare_{few}")),
+        f"bare_rss_mb_{many}": rounded(rss(f"bare_{many}")),
+        f"rss_ratio_{many}": rounded(rss(f"whiplash_{many}") / rss(f"bare_{many}"), 3),
+        "rss_kb_per_server": rounded((rss(f"whiplash_{many}") - rss(f"whiplash_{few}")) * 1024 / (many - few)),
+        "bare_rss_kb_per_server": rounded((rss(f"bare_{many}") - rss(f"bare_{few}")) * 1024 / (many - few)),
+        "repetitions": config.repetitions,
+    }
