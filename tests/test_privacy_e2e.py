@@ -6,6 +6,7 @@ woken by the test instead of waiting a day.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,7 +70,7 @@ async def test_status_optout_optin_and_forget(
         forget = await ask(emu, world, world.member, "forget")
         assert "1 records" in forget.content and "logged again" in forget.content
         assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
-        assert await running.storage.count_replies(world.guild.id, include_deleted=True) == 2  # the moderator's
+        assert [r.author_id for r in await logged(running, world.guild.id)] == [world.moderator.id] * 2
     assert not [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and "privacy" in m.content]
 
 
@@ -206,3 +207,29 @@ async def test_no_reply_text_in_the_database_files_with_a_data_key(
     assert b"zq-canary" not in raw
     key = decode_data_key(DATA_KEY)
     assert key not in raw  # the key itself is never stored
+
+
+async def test_forgotten_replies_are_not_fetched_again_by_the_backfill_after_a_restart(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    """The member's messages are still in Discord's thread history; a restart must not log them again."""
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        await emu.send_user_message(thread, world.moderator, "the moderator, first")
+        for text in ("mine, to forget", "mine too"):
+            last = await emu.send_user_message(thread, world.member, text)
+        await logged(running, world.guild.id, has(last))
+        assert "2 records" in (await ask(emu, world, world.member, "forget")).content
+    clock.advance(hours=1)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        _, logger = services(running)
+        marker = await emu.send_user_message(thread, world.moderator, "after the restart")
+        await logged(running, world.guild.id, has(marker))
+        await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
+        await eventually(lambda: logger.pending == 0)
+        rows = await logged(running, world.guild.id)
+        assert [r.content for r in rows] == ["the moderator, first", "after the restart"]
+        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
