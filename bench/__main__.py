@@ -1,0 +1,84 @@
+"""`python -m bench [--only NAME ...] [--quick]`: run the benchmarks, print ONE JSON object on stdout.
+
+Progress and warnings go to stderr. Each benchmark runs in its own event loop, one after the other.
+See bench/README.md for what each figure times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+from bench.common import machine, progress
+
+Runner = Callable[[bool], Awaitable[dict[str, Any]]]
+
+
+def _reply_logging(quick: bool) -> Awaitable[dict[str, Any]]:
+    cfg = reply_logging.Config(messages=1000, naive_messages=300, repetitions=3) if quick else reply_logging.Config()
+    return reply_logging.run(cfg)
+
+
+def _scheduler_tick(quick: bool) -> Awaitable[dict[str, Any]]:
+    cfg = scheduler_tick.Config(sizes=(1, 100, 10_000), repetitions=3) if quick else scheduler_tick.Config()
+    return scheduler_tick.run(cfg)
+
+
+def _fanout(quick: bool) -> Awaitable[dict[str, Any]]:
+    return fanout.run(fanout.Config(servers=100, rate_limit_per_s=50) if quick else fanout.Config())
+
+
+def _command_latency(quick: bool) -> Awaitable[dict[str, Any]]:
+    cfg = (
+        command_latency.Config(posts=100, replies_per_post=100, invocations=10, budget_seconds=5)
+        if quick
+        else command_latency.Config()
+    )
+    return command_latency.run(cfg)
+
+
+def _startup(quick: bool) -> Awaitable[dict[str, Any]]:
+    return startup.run(startup.Config(servers=(1, 100), repetitions=1) if quick else startup.Config())
+
+
+BENCHMARKS: dict[str, Runner] = {
+    "reply_logging": _reply_logging,
+    "scheduler_tick": _scheduler_tick,
+    "fanout": _fanout,
+    "command_latency": _command_latency,
+    "startup": _startup,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="run only this (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in well under a minute")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # "PyNaCl is not installed" (no voice here)
+    logging.getLogger("discord.http").setLevel(logging.ERROR)  # one line per 429 in the fan-out
+    names = args.only or list(BENCHMARKS)
+    result: dict[str, Any] = {}
+    started = time.perf_counter()
+    for name in names:
+        progress(f"{name}: starting{' (quick)' if args.quick else ''}")
+        began = time.perf_counter()
+        result[name] = asyncio.run(BENCHMARKS[name](args.quick))
+        progress(f"{name}: done in {time.perf_counter() - began:.1f} s")
+    result["machine"] = machine().as_dict()
+    result["total_seconds"] = round(time.perf_counter() - started, 1)
+    result["quick"] = args.quick
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The benchmarks run end to end in a tiny configuration and report what they must (never timings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+
+
+async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
+    result = await reply_logging.run(
+        reply_logging.Config(messages=60, naive_messages=20, repetitions=1, authors=3), workdir=tmp_path
+    )
+    expected = {"bare_msgs_per_s", "logging_msgs_per_s", "ratio_vs_bare", "naive_msgs_per_s", "speedup_vs_naive"}
+    assert expected | {"sent", "stored"} <= result.keys()
+    assert result["sent"] == result["stored"] == 60
+    assert result["naive_sent"] == result["naive_stored"] == 20
+    assert result["whatif_grouped_stored"] is True
+    json.dumps(result)
+
+
+async def test_scheduler_tick_reports_each_size(tmp_path: Path) -> None:
+    result = await scheduler_tick.run(scheduler_tick.Config(sizes=(1, 100), due=3, repetitions=1), workdir=tmp_path)
+    assert set(result["ms"]) == {"1", "100"}
+    assert result["posts_confirmed"] == 1 + 3
+    assert "schedules_due" in result["query_plan"]
+
+
+async def test_fanout_posts_once_per_server(tmp_path: Path) -> None:
+    result = await fanout.run(fanout.Config(servers=6, rate_limit_per_s=1000), workdir=tmp_path)
+    expected = {"servers", "rate_limit_per_s", "seconds", "floor_seconds", "ratio_vs_floor", "posted_once"}
+    assert expected <= result.keys()
+    assert result["posted_once"] is True
+    assert result["requests_ok"] == 2 * 6
+
+
+async def test_command_latency_measures_each_command(tmp_path: Path) -> None:
+    config = command_latency.Config(posts=4, replies_per_post=5, authors=3, invocations=2, warmup=0)
+    result = await command_latency.run(config, workdir=tmp_path)
+    assert result["replies_logged"] == 20
+    for command in ("/review search", "/film fact", "/discussion stats"):
+        entry = result[command]
+        assert entry.get("missing") or {"p50_ms", "p99_ms"} <= entry.keys()
+        if not entry.get("missing"):
+            assert entry["samples"] == 2
+    assert "complete_p99_ms" in result["/discussion stats"]
+
+
+async def test_startup_measures_both_bots_in_subprocesses(tmp_path: Path) -> None:
+    config = startup.Config(servers=(1, 3), repetitions=1, guild_ready_timeout=0.05, settle=0.05)
+    result = await startup.run(config, workdir=tmp_path)
+    expected = {"seconds", "rss_mb_1", "rss_mb_3", "bare_rss_mb_3", "rss_ratio_3"}
+    assert expected <= result.keys()
+    assert result["rss_mb_3"] > 0 and result["bare_rss_mb_3"] > 0
