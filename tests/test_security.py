@@ -113,7 +113,10 @@ async def test_no_bot_message_can_ping_through_user_text(
     drummers = emu.add_role(world.guild, "Drummers", mentionable=True)
     emu.give_bot_role(world.guild, "Announcer", permissions.MENTION_EVERYONE)  # so any leak would really ping
     hostile = f"@everyone @here <@&{drummers.id}> <@{world.moderator.id}> <@!{world.moderator.id}>"
-    evil = emu.add_member(world.guild, "evil", nick=hostile[:32])  # the display name echoed in stats
+    # Display names are echoed in the stats' top participants (nicknames hold at most 32 characters).
+    evil = emu.add_member(world.guild, "evil", nick="@everyone @here")
+    role_named = emu.add_member(world.guild, "role-named", nick=f"<@&{drummers.id}>")
+    user_named = emu.add_member(world.guild, "user-named", nick=f"<@{world.moderator.id}>")
     emu.get_guild(world.guild).name = "@everyone's server <@&" + str(drummers.id) + ">"
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
@@ -122,7 +125,7 @@ async def test_no_bot_message_can_ping_through_user_text(
         await tick(running)
         post = bot_posts(emu, world.channel)[0]
         thread = emu.get_channel(post.id)
-        for author in (evil, world.member):
+        for author in (evil, role_named, user_named, world.member):
             last = await emu.send_user_message(thread, author, hostile)
         direct = await emu.send_user_message(world.channel, evil, hostile, reference_message_id=post.id)
         await logged(running, world.guild.id, lambda rows: has(last)(rows) and has(direct)(rows))
@@ -145,6 +148,7 @@ async def test_no_bot_message_can_ping_through_user_text(
             await answer(emu, g, ch, member, "film fact", category=hostile[:50]),
         ]
         assert "@everyone" in " ".join(outputs) or "@\u200beveryone" in " ".join(outputs)  # the text did go through
+        assert f"<@&{drummers.id}>" in outputs[0] and f"<@{world.moderator.id}>" in outputs[0]  # names in stats
         await services(running)[1].flush()
 
     messages = every_bot_message(emu)
