@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import discord
 
 from bot.content import Film
+from bot.facts import fit_lines, source_label
 from bot.i18n import tr
 
 FILM_COLOUR = discord.Colour(0xE8B500)
@@ -28,25 +28,10 @@ class SourceList:
             refs.append(self._numbers[source])
         return "".join(f"[{n}]" for n in sorted(set(refs)))
 
-    def render(self, limit: int = FIELD_LIMIT) -> str:
+    def render(self, lang: str, limit: int = FIELD_LIMIT) -> str:
         """The numbered list, links for web sources, cut to fit one embed field."""
-        lines = []
-        used = 0
-        for source, number in self._numbers.items():
-            line = f"{number}. {_source_label(source)}"
-            if used + len(line) + 1 > limit - 2:
-                lines.append("…")
-                break
-            lines.append(line)
-            used += len(line) + 1
-        return "\n".join(lines)
-
-
-def _source_label(source: str) -> str:
-    if source.startswith(("http://", "https://")):
-        host = urlsplit(source).netloc.removeprefix("www.")
-        return f"[{host}]({source})"
-    return source.removeprefix("reviews/").removesuffix(".txt") + " (review in the pack)"
+        lines = [f"{number}. {source_label(source, lang)}" for source, number in self._numbers.items()]
+        return fit_lines(lines, limit)
 
 
 def film_card(film: Film, lang: str) -> discord.Embed:
@@ -95,6 +80,6 @@ def film_card(film: Film, lang: str) -> discord.Embed:
         value=f"{box_summary} {sources.cite(box.worldwide_usd.sources)}"[:FIELD_LIMIT],
         inline=False,
     )
-    embed.add_field(name=tr(lang, "film.sources"), value=sources.render(), inline=False)
+    embed.add_field(name=tr(lang, "film.sources"), value=sources.render(lang), inline=False)
     embed.set_footer(text=tr(lang, "film.footer"))
     return embed

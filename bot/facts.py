@@ -136,16 +136,17 @@ def fact_embed(draw: FactDraw, lang: str) -> discord.Embed:
         text = f"{tr(lang, 'facts.spoiler_warning')}\n{spoiler(text)}"
     embed = discord.Embed(title=tr(lang, "facts.title"), description=text, colour=FACT_COLOUR)
     sources = [source_label(source, lang) for source in (fact.source, *fact.see_also)]
-    embed.add_field(name=tr(lang, "facts.source"), value=_fit_lines(sources[:1], 1024), inline=False)
+    embed.add_field(name=tr(lang, "facts.source"), value=fit_lines(sources[:1], 1024), inline=False)
     if len(sources) > 1:
-        embed.add_field(name=tr(lang, "facts.see_also"), value=_fit_lines(sources[1:], 1024), inline=False)
+        embed.add_field(name=tr(lang, "facts.see_also"), value=fit_lines(sources[1:], 1024), inline=False)
     values = {"category": category_name(fact.category, lang), "shown": draw.shown, "total": draw.total}
     footer_key = "facts.footer_category" if draw.category else "facts.footer_any"
     embed.set_footer(text=tr(lang, footer_key, **values))
     return embed
 
 
-def _fit_lines(lines: Sequence[str], limit: int) -> str:
+def fit_lines(lines: Sequence[str], limit: int) -> str:
+    """Lines joined until `limit` (one embed field), ending with … when some had to be left out."""
     out: list[str] = []
     used = 0
     for line in lines:

@@ -43,6 +43,8 @@ async def test_film_info_answers_with_a_valid_sourced_embed(
         assert "Hank Levy" in fields["Music"] and "Justin Hurwitz" in fields["Music"]
         assert "Miles Teller" in fields["Main cast"] and "J. K. Simmons" in fields["Main cast"]
         assert "wikipedia.org" in fields["Sources"]
+        # "(2014_film)" would end the Markdown link early: parentheses in link targets are escaped.
+        assert "Whiplash_%282014_film%29" in fields["Sources"] and "_(2014_film)" not in fields["Sources"]
         assert not message.ephemeral
 
 
