@@ -7,9 +7,10 @@ ciphertext copied onto another row fails to open instead of showing the wrong te
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
@@ -25,7 +26,12 @@ class ContentCipher:
     def __init__(self, key: bytes | None) -> None:
         if key is not None and len(key) != 32:
             raise ValueError("DATA_KEY must be 32 bytes")
-        self._aead = AESGCM(key) if key is not None else None
+        self._aead: AESGCM | None = None
+        if key is not None:
+            # Imported only when a key is set: cryptography costs several MB of memory at start-up.
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead = AESGCM(key)
 
     @property
     def encrypts(self) -> bool:
@@ -49,6 +55,8 @@ class ContentCipher:
         if not isinstance(stored, bytes) or stored[:1] != _VERSION:
             raise DecryptionError(f"reply {message_id} has an unknown encryption format")
         nonce, sealed = stored[1 : 1 + _NONCE_BYTES], stored[1 + _NONCE_BYTES :]
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._aead.decrypt(nonce, sealed, _aad(message_id)).decode("utf-8")
         except InvalidTag:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.storage.database import Database
 from bot.timeutil import to_iso
@@ -96,42 +97,57 @@ _UPSERT = (
 
 class ReplyQueries(Database):
     async def apply_reply_ops(self, ops: Sequence[ReplyOp]) -> None:
-        """Apply creates, edits and deletes in order, in one transaction. Idempotent per message."""
+        """Apply creates, edits and deletes in order, in one transaction. Idempotent per message.
+
+        Consecutive changes of the same kind go to SQLite as one executemany: each aiosqlite call is a
+        round trip to its worker thread, which costs far more than the row itself.
+        """
+        runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+        for sql, params in self._statements(ops):
+            if runs and runs[-1][0] == sql:
+                runs[-1][1].append(params)
+            else:
+                runs.append((sql, [params]))
         async with self.transaction() as conn:
-            for op in ops:
-                if isinstance(op, ReplyRecord):
-                    stored, encrypted = self.cipher.seal(op.content, op.message_id)
-                    await conn.execute(
-                        _UPSERT if op.upsert else _CREATE,
-                        (
-                            op.message_id,
-                            op.guild_id,
-                            op.post_date.isoformat(),
-                            op.prompt_id,
-                            op.thread_id,
-                            op.channel_id,
-                            op.author_id,
-                            op.author_name,
-                            to_iso(op.created_at),
-                            to_iso(op.edited_at) if op.edited_at else None,
-                            stored,
-                            int(encrypted),
-                            op.guild_id,
-                            op.author_id,
-                        ),
-                    )
-                elif isinstance(op, ReplyEdit):
-                    stored, encrypted = self.cipher.seal(op.content, op.message_id)
-                    await conn.execute(
-                        "UPDATE replies SET content = ?, content_enc = ?, edited_at = ? "
-                        "WHERE message_id = ? AND guild_id = ? AND deleted_at IS NULL",
-                        (stored, int(encrypted), to_iso(op.edited_at), op.message_id, op.guild_id),
-                    )
-                else:
-                    await conn.executemany(
+            for sql, rows in runs:
+                await conn.executemany(sql, rows)
+
+    def _statements(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        for op in ops:
+            if isinstance(op, ReplyRecord):
+                stored, encrypted = self.cipher.seal(op.content, op.message_id)
+                yield (
+                    _UPSERT if op.upsert else _CREATE,
+                    (
+                        op.message_id,
+                        op.guild_id,
+                        op.post_date.isoformat(),
+                        op.prompt_id,
+                        op.thread_id,
+                        op.channel_id,
+                        op.author_id,
+                        op.author_name,
+                        to_iso(op.created_at),
+                        to_iso(op.edited_at) if op.edited_at else None,
+                        stored,
+                        int(encrypted),
+                        op.guild_id,
+                        op.author_id,
+                    ),
+                )
+            elif isinstance(op, ReplyEdit):
+                stored, encrypted = self.cipher.seal(op.content, op.message_id)
+                yield (
+                    "UPDATE replies SET content = ?, content_enc = ?, edited_at = ? "
+                    "WHERE message_id = ? AND guild_id = ? AND deleted_at IS NULL",
+                    (stored, int(encrypted), to_iso(op.edited_at), op.message_id, op.guild_id),
+                )
+            else:
+                for mid in op.message_ids:
+                    yield (
                         "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
                         "WHERE message_id = ? AND guild_id = ?",
-                        [(to_iso(op.deleted_at), mid, op.guild_id) for mid in op.message_ids],
+                        (to_iso(op.deleted_at), mid, op.guild_id),
                     )
 
     async def last_reply_id(self, thread_id: int, *, before: int | None = None) -> int | None:
@@ -185,11 +201,15 @@ class ReplyQueries(Database):
         )
 
     async def day_figures(self, guild_id: int, since: date) -> list[DayFigures]:
-        """Replies and participants for each daily post since `since` (posts without replies included)."""
+        """Replies and participants for each daily post since `since` (posts without replies included).
+
+        The unary + keeps SQLite from joining through a guild index (every reply of the server) instead
+        of replies_thread (the post's replies only).
+        """
         rows = await self.read(
             "SELECT p.post_date, p.prompt_id, COUNT(r.message_id) AS replies, "
             "COUNT(DISTINCT r.author_id) AS participants FROM daily_posts AS p "
-            "LEFT JOIN replies AS r ON r.guild_id = p.guild_id AND r.thread_id = p.message_id "
+            "LEFT JOIN replies AS r ON +r.guild_id = p.guild_id AND r.thread_id = p.message_id "
             "AND r.deleted_at IS NULL "
             "WHERE p.guild_id = ? AND p.post_date >= ? AND p.status = 'sent' "
             "GROUP BY p.post_date, p.prompt_id ORDER BY p.post_date",
