@@ -679,3 +679,17 @@ async def test_a_lost_response_is_not_a_second_post(
     posts = bot_posts(emu, world.channel)
     assert [o.status for o in outcomes] == ["posted"]
     assert len(posts) == 1 and post is not None and post.message_id == posts[0].id
+
+
+async def test_a_429_that_outlasts_discord_py_retries_is_tried_again_later(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        emu.fail("POST", rf"/channels/{world.channel.id}/messages$", 429, times=5, retry_after=0.01)
+        clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+        assert [o.status for o in await tick(running)] == ["retrying"]
+        clock.set(datetime(2026, 11, 21, 8, 6, tzinfo=UTC))
+        assert [o.status for o in await tick(running)] == ["posted"]
+    assert len(bot_posts(emu, world.channel)) == 1

@@ -27,6 +27,7 @@ import discord
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import build_post_embed, ping_for, post_marker
 from bot.i18n import language, tr
+from bot.pacing import DEFAULT_RATE, Pacer
 from bot.scheduling import choose_prompt, daily_nonce, is_due, local_date, next_run, parse_time, thread_name
 from bot.storage import DailyPost, Schedule, mask_to_days
 from bot.tasks import TaskGroup
@@ -70,6 +71,7 @@ class DailyPoster:
         on_posted: Callable[[DailyPost], None] | None = None,
         tick_seconds: float = 20.0,
         concurrency: int = 50,
+        requests_per_second: float = DEFAULT_RATE,
     ) -> None:
         self.bot = bot
         self.storage = bot.storage
@@ -77,6 +79,7 @@ class DailyPoster:
         self.on_posted = on_posted
         self.tick_seconds = tick_seconds
         self._semaphore = asyncio.Semaphore(concurrency)
+        self._pacer = Pacer(requests_per_second)
         self._inflight: dict[int, asyncio.Task[PostOutcome]] = {}
         # One day's post of one server is handled by one coroutine at a time (tick or post-now).
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -218,6 +221,7 @@ class DailyPoster:
             credit=review.attribution.credit if review else None,
         )
         content, mentions = ping_for(schedule.ping_role_id)
+        await self._pacer.wait()
         try:
             return await channel.send(content=content, embed=embed, nonce=post.nonce, allowed_mentions=mentions)
         except discord.Forbidden:
@@ -229,6 +233,8 @@ class DailyPoster:
         except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
             raise TransientFailure(f"Discord did not accept the post ({_describe(exc)})") from None
         except discord.HTTPException as exc:
+            if exc.status == 429:  # still rate limited after discord.py's own retries: later today
+                raise TransientFailure(f"Discord kept rate-limiting the post ({_describe(exc)})") from None
             log.error("Discord refused the daily post in guild %s: %s", schedule.guild_id, exc)
             raise PermanentFailure(f"Discord refused the post ({_describe(exc)})") from None
 
@@ -279,6 +285,7 @@ class DailyPoster:
         try:
             if channel is None:
                 channel = await self._text_channel(post.channel_id)
+            await self._pacer.wait()
             await channel.get_partial_message(post.message_id).create_thread(
                 name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
             )
