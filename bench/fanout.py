@@ -6,6 +6,9 @@ bot's own DailyPoster, from the due query until every server's post and thread a
 emulator answers requests beyond N per second (sliding one-second window, bot routes) with a global
 429, as Discord does; discord.py then waits out `retry_after` for every request.
 
+N defaults to Discord's documented global limit of 50 a second; the poster paces itself at 45 a second
+(bot/pacing.py), so the best it can do is 50/45 = 1.11 times the floor.
+
 floor_seconds = requests needed / N, with 2 requests needed per server (the post and its thread): the
 time the limit alone imposes if the bot spent it perfectly. ratio_vs_floor = seconds / floor_seconds.
 """
@@ -30,7 +33,7 @@ REQUESTS_PER_SERVER = 2  # POST /channels/{id}/messages, then POST /channels/{id
 @dataclass(frozen=True)
 class Config:
     servers: int = 1000
-    rate_limit_per_s: int = 100
+    rate_limit_per_s: int = 50  # Discord's documented global limit per bot
 
 
 class _Captured(logging.Handler):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pkgutil
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -96,7 +97,28 @@ class WhiplashBot(commands.Bot):
         self.content = content
         self.clock = clock
         self.scheduler_tick_seconds = scheduler_tick_seconds
+        self._message_hooks: list[Callable[[discord.Message], object]] = []
         self._extensions = extension_names() if extensions is None else extensions
+
+    def add_message_hook(self, hook: Callable[[discord.Message], object]) -> None:
+        """Call `hook(message)` inline for every MESSAGE_CREATE, before the async listeners.
+
+        For cheap, synchronous work on every message (the reply logger): a cog listener costs discord.py
+        a new task per message, which is most of the price of logging at high message rates.
+        """
+        self._message_hooks.append(hook)
+
+    def remove_message_hook(self, hook: Callable[[discord.Message], object]) -> None:
+        self._message_hooks.remove(hook)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "message" and self._message_hooks:
+            for hook in self._message_hooks:
+                try:
+                    hook(args[0])
+                except Exception:
+                    log.exception("Message hook %r failed", hook)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(WhiplashTranslator())

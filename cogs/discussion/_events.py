@@ -28,9 +28,11 @@ class DiscussionEvents(commands.Cog):
     async def cog_load(self) -> None:
         now = self.bot.clock()
         await self.logger.start(await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS)))
+        self.bot.add_message_hook(self.logger.record_message)  # inline: no task per message
         self.poster.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_message_hook(self.logger.record_message)
         await self.poster.stop()
         await self._tasks.close()
         await self.logger.stop()
@@ -51,10 +53,6 @@ class DiscussionEvents(commands.Cog):
         queued = await backfill(self.bot, self.logger, refs)
         await self.logger.flush()
         log.info("Backfill read %d posts' threads and queued %d replies", len(refs), queued)
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        self.logger.record_message(message)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
