@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.common import bench_clock, content_pack, emulator, percentile, progress, real_bot, rounded, schedule_for
 from bot.storage import Storage
+from bot.storage.replies import DAY_FIGURES_SQL
 from bot.timeutil import to_iso
 from tests.emulator import DiscordEmulator, time_snowflake
 
@@ -53,14 +54,6 @@ COMMANDS = (
     Command("/review search", "review search", lambda i: {"query": SEARCH_WORDS[i % len(SEARCH_WORDS)]}),
     Command("/film fact", "film fact", lambda i: {}),
     Command("/discussion stats", "discussion stats", lambda i: {}),
-)
-DAY_FIGURES_JOIN = (  # the join of Storage.day_figures, for its query plan
-    "SELECT p.post_date, p.prompt_id, COUNT(r.message_id) AS replies, "
-    "COUNT(DISTINCT r.author_id) AS participants FROM daily_posts AS p "
-    "LEFT JOIN replies AS r ON r.guild_id = p.guild_id AND r.thread_id = p.message_id "
-    "AND r.deleted_at IS NULL "
-    "WHERE p.guild_id = ? AND p.post_date >= ? AND p.status = 'sent' "
-    "GROUP BY p.post_date, p.prompt_id ORDER BY p.post_date"
 )
 
 
@@ -142,7 +135,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
 
             state.parsers["INTERACTION_CREATE"] = timed_parse
             results = await _measure(config, emu, guild, channel, member, received)
-            plan = await running.storage.read("EXPLAIN QUERY PLAN " + DAY_FIGURES_JOIN, (guild.id, "2026-01-01"))
+            plan = await running.storage.read("EXPLAIN QUERY PLAN " + DAY_FIGURES_SQL, (guild.id, "2026-01-01"))
     results["stats_join_plan"] = "; ".join(str(row["detail"]) for row in plan)
     results["replies_logged"] = logged
     results["daily_prompts"] = config.posts
