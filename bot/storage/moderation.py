@@ -200,6 +200,20 @@ async def _bump_server_id(conn: aiosqlite.Connection, guild_id: int, number: int
     )
 
 
+def _field_values(fields: PromptFields) -> tuple[Any, ...]:
+    """kind, text, text_de, review_id, passage, themes, spoiler, note: as stored, in that column order."""
+    return (
+        fields.kind,
+        fields.text,
+        fields.text_de,
+        fields.review_id,
+        fields.passage,
+        json.dumps(list(fields.themes), ensure_ascii=False),
+        int(fields.spoiler),
+        fields.note,
+    )
+
+
 async def _insert_prompt(
     conn: aiosqlite.Connection, guild_id: int, prompt_id: str, fields: PromptFields, by: int, now: datetime
 ) -> None:
@@ -207,21 +221,7 @@ async def _insert_prompt(
         "INSERT INTO server_prompts (guild_id, prompt_id, seq, kind, text, text_de, review_id, passage, themes, "
         "spoiler, note, created_by, created_at) "
         "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM server_prompts WHERE guild_id = ?",
-        (
-            guild_id,
-            prompt_id,
-            fields.kind,
-            fields.text,
-            fields.text_de,
-            fields.review_id,
-            fields.passage,
-            json.dumps(list(fields.themes), ensure_ascii=False),
-            int(fields.spoiler),
-            fields.note,
-            by,
-            to_iso(now),
-            guild_id,
-        ),
+        (guild_id, prompt_id, *_field_values(fields), by, to_iso(now), guild_id),
     )
 
 
@@ -231,19 +231,7 @@ async def _update_prompt(
     await conn.execute(
         "UPDATE server_prompts SET kind = ?, text = ?, text_de = ?, review_id = ?, passage = ?, themes = ?, "
         "spoiler = ?, note = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
-        (
-            fields.kind,
-            fields.text,
-            fields.text_de,
-            fields.review_id,
-            fields.passage,
-            json.dumps(list(fields.themes), ensure_ascii=False),
-            int(fields.spoiler),
-            fields.note,
-            to_iso(now),
-            guild_id,
-            prompt_id,
-        ),
+        (*_field_values(fields), to_iso(now), guild_id, prompt_id),
     )
 
 
