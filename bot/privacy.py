@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 24 * 60 * 60
 DEPARTED_GRACE = timedelta(days=30)
-DEFAULT_RETENTION_DAYS = 365  # also the column default of guilds.retention_days
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from bot.storage.database import Database
 from bot.timeutil import to_iso
 
+DEFAULT_RETENTION_DAYS = 365  # the guilds table's default (migration 0001)
+
 
 class PrivacyQueries(Database):
     async def set_optout(self, guild_id: int, user_id: int, opted_out: bool, now: datetime) -> bool:
@@ -27,6 +29,18 @@ class PrivacyQueries(Database):
                     "DELETE FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
                 )
             return cursor.rowcount > 0
+
+    async def set_retention(self, guild_id: int, days: int, now: datetime) -> int:
+        """Set the server's reply retention (1 to 3650 days); returns the previous value."""
+        async with self.transaction() as conn:
+            async with conn.execute("SELECT retention_days FROM guilds WHERE guild_id = ?", (guild_id,)) as cursor:
+                row = await cursor.fetchone()
+            await conn.execute(
+                "INSERT INTO guilds (guild_id, joined_at, retention_days) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET retention_days = excluded.retention_days",
+                (guild_id, to_iso(now), days),
+            )
+        return int(row[0]) if row else DEFAULT_RETENTION_DAYS
 
     async def forget_member(self, guild_id: int, user_id: int) -> int:
         """Delete everything stored about the member in the server, at once; returns the rows affected.
