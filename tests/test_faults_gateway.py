@@ -15,9 +15,9 @@ import pytest
 
 from bot.content import ContentPack
 from tests.conftest import World
+from tests.discussion_helpers import QUIET, posted, services
 from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, Running, eventually, run_bot
-from tests.test_e2e_discussion import QUIET, posted, services
 from tests.test_faults_support import burst, settled, tally
 
 BURST = 1200

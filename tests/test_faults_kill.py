@@ -16,10 +16,10 @@ from typing import Any
 
 from bot.content import ContentPack
 from tests.conftest import World
+from tests.discussion_helpers import QUIET, bot_posts, schedule
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import TOKEN, FakeClock, run_bot
 from tests.test_cli import CLI, clean_env
-from tests.test_e2e_discussion import QUIET, bot_posts, schedule
 from tests.test_faults_support import count_rows, stored_rows, tally
 
 REPLIES = 5000

@@ -13,9 +13,9 @@ from typing import Any
 
 from bot.content import ContentPack
 from tests.conftest import World
+from tests.discussion_helpers import QUIET, bot_posts, schedule, tick
 from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, run_bot
-from tests.test_e2e_discussion import QUIET, bot_posts, schedule, tick
 
 SERVERS = 4
 SEND = r"/channels/\d+/messages$"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.discussion_helpers import services
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import Running, eventually
-from tests.test_e2e_discussion import services
 
 
 @dataclass(frozen=True)

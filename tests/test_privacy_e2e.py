@@ -15,9 +15,9 @@ from typing import Any
 from bot.config import decode_data_key
 from bot.content import ContentPack
 from tests.conftest import World
+from tests.discussion_helpers import QUIET, has, logged, posted, services
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import FakeClock, Running, eventually, run_bot
-from tests.test_e2e_discussion import QUIET, has, logged, posted, services
 
 DATA_KEY = "q5b7lK8gq8bXq9qvYH2HnM3r0c5nUeP0Zb1kYw0l7nA="
 
