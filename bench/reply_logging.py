@@ -9,7 +9,6 @@ Three modes alternate within one run, in a rotating order, N messages per repeti
 - bare: the real bot with the DiscussionEvents cog (the reply logger) removed;
 - logging: the same bot with a fresh DiscussionEvents cog (ReplyLogger: batched writes);
 - naive: the bare bot plus NaiveReplyLogger (INSERT + COMMIT per message, serialized);
-- grouped (a what-if, see bench/whatif.py): the logging mode with each batch written by one executemany.
 A repetition ends when every message has been handled and, for the loggers, written: the timer stops
 after `ReplyLogger.flush()` (the last batch committed) or after the naive handler's last commit.
 """
@@ -39,7 +38,6 @@ from bench.common import (
     settle,
 )
 from bench.naive import NaiveReplyLogger
-from bench.whatif import grouped_apply
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
@@ -47,7 +45,7 @@ from bot.storage import Storage
 from cogs.discussion._events import DiscussionEvents
 from tests.emulator import DiscordEmulator
 
-MODES = ("bare", "logging", "naive", "grouped")
+MODES = ("bare", "logging", "naive")
 
 
 @dataclass(frozen=True)
@@ -129,10 +127,8 @@ class Rig:
         bot, storage, naive = self.bot, self.storage, self.naive
         low, high = id_range(frames)
         logger: ReplyLogger | None = None
-        if mode in ("logging", "grouped"):
+        if mode == "logging":
             logger = ReplyLogger(storage)
-            if mode == "grouped":
-                storage.apply_reply_ops = grouped_apply(storage)  # type: ignore[method-assign]
             await bot.add_cog(DiscussionEvents(bot, logger, DailyPoster(bot, self.pool, tick_seconds=3600.0)))
         elif mode == "naive":
             await bot.add_cog(naive)
@@ -148,8 +144,6 @@ class Rig:
         elapsed = time.perf_counter() - started
         if logger is not None:
             await bot.remove_cog("DiscussionEvents")
-            if mode == "grouped":
-                del storage.apply_reply_ops  # back to the class's own method
             return elapsed, await stored_between(storage, low, high)
         if mode == "naive":
             await bot.remove_cog(naive.qualified_name)
@@ -192,7 +186,6 @@ async def _measure(config: Config, rig: Rig, emu: DiscordEmulator, thread: Any, 
     seq = 1_000_000
     rates: dict[str, list[float]] = {mode: [] for mode in MODES}
     ratios_bare: list[float] = []
-    grouped_ratios: list[float] = []
     speedups: list[float] = []
     sent = {mode: 0 for mode in MODES}
     stored = {mode: 0 for mode in MODES}
@@ -213,7 +206,6 @@ async def _measure(config: Config, rig: Rig, emu: DiscordEmulator, thread: Any, 
         if rep >= 0:
             ratios_bare.append(this["logging"] / this["bare"])
             speedups.append(this["logging"] / this["naive"])
-            grouped_ratios.append(this["grouped"] / this["bare"])
             progress(
                 f"reply_logging rep {rep + 1}/{config.repetitions}: "
                 + ", ".join(f"{m} {this[m]:,.0f}/s" for m in MODES)
@@ -232,7 +224,4 @@ async def _measure(config: Config, rig: Rig, emu: DiscordEmulator, thread: Any, 
         "stored": stored["logging"],
         "naive_sent": sent["naive"],
         "naive_stored": stored["naive"],
-        "whatif_grouped_msgs_per_s": rounded(median(rates["grouped"]), 0),
-        "whatif_grouped_ratio_vs_bare": rounded(median(grouped_ratios), 3),
-        "whatif_grouped_stored": stored["grouped"] == sent["grouped"],
     }
