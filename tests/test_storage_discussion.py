@@ -97,6 +97,8 @@ async def test_reply_ops_are_scoped_to_their_server(storage: Storage) -> None:
     await storage.apply_reply_ops([reply(1, guild=1)])
     await storage.apply_reply_ops([ReplyEdit(1, 2, "from another server", NOW), ReplyDelete(2, (1,), NOW)])
     assert await storage.get_reply_content(1, 1) == "hello"
+    await storage.apply_reply_ops([reply(1, guild=2, upsert=True, content="an edit naming another server")])
+    assert await storage.get_reply_content(1, 1) == "hello"
 
 
 async def test_opted_out_member_is_never_written(storage: Storage) -> None:

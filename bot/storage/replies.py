@@ -91,7 +91,7 @@ _CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
 _UPSERT = (
     _INSERT + "ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, "
     "content_enc = excluded.content_enc, edited_at = excluded.edited_at, author_name = excluded.author_name "
-    "WHERE replies.deleted_at IS NULL"
+    "WHERE replies.deleted_at IS NULL AND replies.guild_id = excluded.guild_id"
 )
 
 
