@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.crypto import DecryptionError
-from bot.storage import ReplyDelete, ReplyEdit, ReplyRecord, Schedule, Storage
+from bot.storage import ReplyDelete, ReplyRecord, Schedule, Storage
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 21)
@@ -83,7 +83,7 @@ async def test_reply_ops_are_idempotent_and_ordered(storage: Storage) -> None:
     await storage.apply_reply_ops([reply(1), reply(1, content="duplicate delivery"), reply(2)])
     assert await storage.count_replies(1) == 2
     assert await storage.get_reply_content(1, 1) == "hello"
-    await storage.apply_reply_ops([ReplyEdit(1, 1, "edited", NOW + timedelta(minutes=1))])
+    await storage.apply_reply_ops([reply(1, upsert=True, content="edited")])
     assert await storage.get_reply_content(1, 1) == "edited"
     await storage.apply_reply_ops([ReplyDelete(1, (1,), NOW)])
     assert await storage.count_replies(1) == 1
@@ -95,7 +95,7 @@ async def test_reply_ops_are_idempotent_and_ordered(storage: Storage) -> None:
 
 async def test_reply_ops_are_scoped_to_their_server(storage: Storage) -> None:
     await storage.apply_reply_ops([reply(1, guild=1)])
-    await storage.apply_reply_ops([ReplyEdit(1, 2, "from another server", NOW), ReplyDelete(2, (1,), NOW)])
+    await storage.apply_reply_ops([ReplyDelete(2, (1,), NOW)])
     assert await storage.get_reply_content(1, 1) == "hello"
     await storage.apply_reply_ops([reply(1, guild=2, upsert=True, content="an edit naming another server")])
     assert await storage.get_reply_content(1, 1) == "hello"

@@ -142,13 +142,6 @@ class DiscussionQueries(Database):
         )
         return _post(row) if row else None
 
-    async def latest_post(self, guild_id: int) -> DailyPost | None:
-        row = await self.read_one(
-            "SELECT * FROM daily_posts WHERE guild_id = ? ORDER BY post_date DESC LIMIT 1",
-            (guild_id,),
-        )
-        return _post(row) if row else None
-
     async def claim_post(
         self, guild_id: int, post_date: date, prompt_id: str, channel_id: int, nonce: str, now: datetime
     ) -> tuple[DailyPost, bool]:
@@ -227,11 +220,6 @@ class DiscussionQueries(Database):
             "AND error_reported = 0 ORDER BY post_date",
             (guild_id,),
         )
-        return [_post(row) for row in rows]
-
-    async def open_claims(self) -> list[DailyPost]:
-        """Claims whose send was never confirmed (a crash or restart between claim and send)."""
-        rows = await self.read("SELECT * FROM daily_posts WHERE status = 'claimed'")
         return [_post(row) for row in rows]
 
     async def posts_since(self, since: datetime) -> list[DailyPost]:

@@ -31,21 +31,13 @@ class ReplyRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplyEdit:
-    message_id: int
-    guild_id: int
-    content: str
-    edited_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class ReplyDelete:
     guild_id: int
     message_ids: tuple[int, ...]
     deleted_at: datetime
 
 
-ReplyOp = ReplyRecord | ReplyEdit | ReplyDelete
+ReplyOp = ReplyRecord | ReplyDelete
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +138,6 @@ class ReplyQueries(Database):
                         op.guild_id,
                         op.author_id,
                     ),
-                )
-            elif isinstance(op, ReplyEdit):
-                stored, encrypted = self.cipher.seal(op.content, op.message_id)
-                yield (
-                    "UPDATE replies SET content = ?, content_enc = ?, edited_at = ? "
-                    "WHERE message_id = ? AND guild_id = ? AND deleted_at IS NULL",
-                    (stored, int(encrypted), to_iso(op.edited_at), op.message_id, op.guild_id),
                 )
             else:
                 for mid in op.message_ids:
