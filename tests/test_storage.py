@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,3 +78,17 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     ids = sorted(row[0] for row in copy.execute("SELECT guild_id FROM guilds"))
     copy.close()
     assert ids == [11, 12]
+
+
+def test_no_statement_reads_the_database_clock() -> None:
+    """Every time comes from the bot's clock: SQLite's own `now` would ignore a test clock and a skew check."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [*root.glob("bot/**/*.py"), *root.glob("bot/**/*.sql"), *root.glob("cogs/**/*.py")]
+    pattern = re.compile(r"'now'|CURRENT_(TIMESTAMP|DATE|TIME)\b|\b(julianday|unixepoch)\s*\(", re.IGNORECASE)
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in sources
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert sources and found == []

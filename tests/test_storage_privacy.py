@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.storage import ReplyRecord, Storage
+from bot.timeutil import to_iso
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -18,10 +19,20 @@ async def test_forget_deletes_only_that_member_in_that_server(tmp_path: Path) ->
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await storage.apply_reply_ops([reply(1, 1, 50, NOW), reply(2, 1, 51, NOW), reply(3, 2, 50, NOW)])
         await storage.set_optout(1, 50, True, NOW)
-        assert await storage.forget_member(1, 50) == 1
+        assert await storage.forget_member(1, 50, NOW) == 1
         assert await storage.count_replies(1) == 1 and await storage.count_replies(2) == 1
         assert await storage.is_opted_out(1, 50)  # the flag is the one thing kept
         assert await storage.member_summary(1, 50) == (0, True)
+
+
+async def test_forget_stamps_the_tombstones_with_the_bots_clock_not_the_databases(tmp_path: Path) -> None:
+    """A moment far from the real date: only the clock passed in can have written it."""
+    forgotten_at = datetime(2003, 2, 1, 14, 0, 0, 250000, tzinfo=UTC)
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.apply_reply_ops([reply(1, 1, 50, forgotten_at - timedelta(days=1))])
+        await storage.forget_member(1, 50, forgotten_at)
+        rows = await storage.read("SELECT deleted_at FROM replies WHERE message_id = 1")
+    assert [row["deleted_at"] for row in rows] == [to_iso(forgotten_at)]
 
 
 async def test_optout_round_trip(tmp_path: Path) -> None:

@@ -42,21 +42,22 @@ class PrivacyQueries(Database):
             )
         return int(row[0]) if row else DEFAULT_RETENTION_DAYS
 
-    async def forget_member(self, guild_id: int, user_id: int) -> int:
+    async def forget_member(self, guild_id: int, user_id: int, now: datetime) -> int:
         """Delete everything stored about the member in the server, at once; returns the rows affected.
 
         The opt-out flag is kept: it is what honours the member's wish not to be logged again. A reply row
         keeps an anonymous tombstone (message and thread ids, time; no author, name or text), the same one a
         deleted message leaves: without it the backfill would read the member's messages from Discord's
         thread history again after a restart. The retention purge removes tombstones like any reply.
+        `now` (the bot's clock) stamps the tombstones: never the database's own time.
         """
         deleted = 0
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE replies SET author_id = 0, author_name = NULL, content = NULL, content_enc = 0, "
-                "edited_at = NULL, deleted_at = COALESCE(deleted_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+                "edited_at = NULL, deleted_at = COALESCE(deleted_at, ?) "
                 "WHERE guild_id = ? AND author_id = ?",
-                (guild_id, user_id),
+                (to_iso(now), guild_id, user_id),
             )
             deleted += cursor.rowcount
             cursor = await conn.execute(
