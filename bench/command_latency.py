@@ -112,7 +112,7 @@ def populate(path: Path, guild_id: int, channel_id: int, today: datetime, config
 async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     clock = bench_clock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
     db = tmp / "bot.db"
-    async with emulator() as emu:
+    async with emulator(clock) as emu:
         guild = emu.add_guild("Shaffer Conservatory")
         channel = emu.add_text_channel(guild, "studio-band")
         member = emu.add_member(guild, "andrew")

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.content import ContentPack, default_content_dir, load_content
 from bot.storage import Schedule, Storage
-from bot.timeutil import to_iso
+from bot.timeutil import Clock, to_iso
 from tests.emulator import DiscordEmulator
 from tests.harness import TOKEN, FakeClock, Running, run_bot
 
@@ -36,8 +36,9 @@ def content_pack() -> ContentPack:
 
 
 @contextlib.asynccontextmanager
-async def emulator() -> AsyncIterator[DiscordEmulator]:
-    emu = DiscordEmulator(token=TOKEN)
+async def emulator(clock: Clock) -> AsyncIterator[DiscordEmulator]:
+    """An emulator on `clock`: the bot's clock (`bench_clock()`), or `utc_now` for bots run as subprocesses."""
+    emu = DiscordEmulator(token=TOKEN, clock=clock)
     await emu.start()
     try:
         yield emu

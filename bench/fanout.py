@@ -68,7 +68,7 @@ async def run(config: Config | None = None, workdir: Path | None = None) -> dict
 
 async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     clock = bench_clock()
-    async with emulator() as emu:
+    async with emulator(clock) as emu:
         channels = {}
         for i in range(config.servers):
             guild = emu.add_guild(f"Studio Band {i}")

@@ -153,7 +153,7 @@ class Rig:
 
 async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     clock = bench_clock(datetime(2026, 11, 21, 9, 0, 30, tzinfo=UTC))
-    async with emulator() as emu:
+    async with emulator(clock) as emu:
         guild = emu.add_guild("Shaffer Conservatory")
         channel = emu.add_text_channel(guild, "studio-band")
         authors = [emu.add_member(guild, f"drummer-{i}") for i in range(config.authors)]

@@ -64,7 +64,7 @@ async def run(config: Config | None = None, workdir: Path | None = None) -> dict
 async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     clock = bench_clock()
     rng = random.Random(7)
-    async with emulator() as emu:
+    async with emulator(clock) as emu:
         due_guilds: dict[int, list[tuple[int, int]]] = {}
         for n in config.sizes:
             pairs = []

@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.common import emulator, median, progress, rounded
 from tests.emulator import DiscordEmulator
+from tests.emulator.snowflake import utc_now
 from tests.harness import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     few, many = config.servers
     runs: dict[str, list[dict[str, Any]]] = {}
     variants = [("whiplash", few), ("whiplash", many), ("bare", many), ("bare", few)]
-    async with emulator() as small, emulator() as large:
+    async with emulator(utc_now) as small, emulator(utc_now) as large:  # the bots are subprocesses: real time
         await _world(small, few)
         await _world(large, many)
         n = 0

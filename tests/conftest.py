@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack, default_content_dir, load_content
+from bot.timeutil import Clock
 from tests.emulator import DiscordEmulator, netguard
 from tests.harness import TOKEN, FakeClock
 
@@ -28,8 +29,9 @@ def content() -> ContentPack:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[DiscordEmulator]:
-    emulator = DiscordEmulator(token=TOKEN)
+async def emu(clock: Clock) -> AsyncIterator[DiscordEmulator]:
+    """The emulator on the test's `clock`, which `run_bot` gives the bot too: one time for both sides."""
+    emulator = DiscordEmulator(token=TOKEN, clock=clock)
     await emulator.start()
     try:
         yield emulator
@@ -61,4 +63,5 @@ def world(emu: DiscordEmulator) -> World:
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """The test's clock (a module whose bot runs in a subprocess overrides it with the real one)."""
     return FakeClock()

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content import ContentPack
 from bot.hooks import point_at
 from bot.storage import Storage
+from bot.timeutil import Clock
 from tests.emulator import DiscordEmulator
 
 TOKEN = "MTEx.test-token.whiplash"
@@ -22,7 +23,11 @@ TOKEN = "MTEx.test-token.whiplash"
 
 @dataclass
 class FakeClock:
-    """An injectable clock: tests move time instead of sleeping through it."""
+    """An injectable clock: tests move time instead of sleeping through it.
+
+    It starts at a fixed moment, whatever the real date, so that a test reads the same every day; the bot and
+    the emulator share one (see `run_bot`), so nothing depends on how far the real clock is from it.
+    """
 
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
 
@@ -69,20 +74,26 @@ async def run_bot(
     db_path: Path,
     content: ContentPack,
     *,
-    clock: FakeClock | None = None,
+    clock: Clock | None = None,
     sync: bool = True,
     wait_ready: bool = True,
     token: str = TOKEN,
     bot_options: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Running]:
-    """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after."""
+    """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after.
+
+    The bot runs on the emulator's clock, as a real bot and Discord agree on the time: snowflake times and the
+    bot's `now` are never from two different clocks. `clock`, if given, must be that same clock.
+    """
+    if clock is not None and clock is not emu.clock:
+        raise AssertionError("the bot must run on the emulator's clock: create the emulator with clock=...")
     config = make_settings(emu, db_path, **settings)
     point_at(config.discord_api_base, config.discord_gateway_url)
     storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
-    bot = TestBot(settings=config, storage=storage, content=content, clock=clock or FakeClock(), **options)
+    bot = TestBot(settings=config, storage=storage, content=content, clock=emu.clock, **options)
     task = asyncio.create_task(bot.start(token), name="bot")
     try:
         if wait_ready:

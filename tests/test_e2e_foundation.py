@@ -109,9 +109,9 @@ async def test_rejected_token_stops_with_login_failure(
 
 
 async def test_disabled_message_content_intent_stops_the_bot(
-    world: World, content: ContentPack, tmp_path: Path
+    world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
 ) -> None:
-    emulator = DiscordEmulator(token="MTEx.test-token.whiplash", message_content_enabled=False)
+    emulator = DiscordEmulator(token="MTEx.test-token.whiplash", message_content_enabled=False, clock=clock)
     await emulator.start()
     try:
         with pytest.raises(discord.PrivilegedIntentsRequired):

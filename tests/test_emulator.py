@@ -19,6 +19,8 @@ from discord.ext import commands
 
 from tests.emulator import DiscordEmulator, EmulatorError, netguard
 from tests.emulator import permissions as P
+from tests.emulator.snowflake import utc_now
+from tests.harness import eventually
 
 TOKEN = "test-token"
 
@@ -55,7 +57,8 @@ Launcher = Callable[..., Awaitable[BotRun]]
 @pytest.fixture
 async def emu() -> AsyncIterator[DiscordEmulator]:
     with netguard.guard():
-        e = DiscordEmulator(token=TOKEN, heartbeat_interval_ms=2000)
+        # The bots here are plain discord.py clients with no injected clock: both sides run on real time.
+        e = DiscordEmulator(token=TOKEN, heartbeat_interval_ms=2000, clock=utc_now)
         await e.start()
         old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
         discord.http.Route.BASE = e.api_base
@@ -386,8 +389,7 @@ async def test_global_rate_limit_is_enforced(emu: DiscordEmulator, world: dict[s
     await launch(bot)
     emu.global_rate_limit = 5
     channels = [emu.add_text_channel(world["guild"], f"c{i}") for i in range(8)]
-    await emu.flush()
-    await asyncio.sleep(0.05)
+    await eventually(lambda: all(bot.get_channel(c.id) for c in channels))
     targets = [bot.get_channel(c.id) for c in channels]
     await asyncio.gather(*(t.send("fan-out") for t in targets if isinstance(t, discord.TextChannel)))
     assert all(len(emu.messages_in(c)) == 1 for c in channels)
