@@ -423,3 +423,30 @@ async def test_gateway_ready_resume_and_invalid_resume(emu: DiscordEmulator, htt
         await ws.receive_json(timeout=5)
         await ws.send_json({"op": 6, "d": {"token": TOKEN, "session_id": session_id, "seq": 5}})
         assert await ws.receive_json(timeout=5) == {"op": 9, "d": False}  # the clean close ended the session
+
+
+async def test_enforce_nonce_returns_the_first_message_for_two_minutes_only(http: aiohttp.ClientSession) -> None:
+    """Discord deduplicates an enforced nonce for "a few minutes": the emulator for exactly two, no longer."""
+    now = [dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)]
+    e = DiscordEmulator(token=TOKEN, clock=lambda: now[0])
+    await e.start()
+    try:
+        channel = e.add_text_channel(e.add_guild("Studio"), "band")
+        url = f"{e.api_base}/channels/{channel.id}/messages"
+
+        async def send(nonce: str = "day-1") -> str:
+            body = {"content": "today's prompt", "nonce": nonce, "enforce_nonce": True}
+            async with http.post(url, json=body, headers=AUTH) as resp:
+                assert resp.status == 200
+                return str((await resp.json())["id"])
+
+        first = await send()
+        now[0] += dt.timedelta(minutes=1, seconds=59)
+        assert await send() == first  # within the window: the same message, nothing new
+        assert await send("day-2") != first  # another nonce is another message
+        now[0] += dt.timedelta(seconds=2)  # the first message is now 2 min 1 s old
+        assert await send() != first  # past the window: Discord may create a second message, so the emulator does
+        assert len(e.messages_in(channel)) == 3
+    finally:
+        await e.stop()
+    e.assert_no_violations()

@@ -23,6 +23,10 @@ from ..snowflake import snowflake_time
 from .base import ApiError, Req, json_response, missing_access, missing_permissions, no_content, raise_for, route
 from .common import apply_edit, bump_channel, check_message_body, collect_files
 
+NONCE_WINDOW = dt.timedelta(minutes=2)
+"""How long ``enforce_nonce`` remembers a nonce. Discord documents "a few minutes" and promises no more; the
+emulator keeps the short end, so a bot cannot pass a test on a deduplication Discord may not do."""
+
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
 
@@ -148,9 +152,9 @@ async def create_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
             raise missing_permissions("replies need READ_MESSAGE_HISTORY")
     nonce = body.get("nonce")
     if nonce is not None and body.get("enforce_nonce"):
-        for existing in reversed(emu.messages_in(channel)[-200:]):
-            if existing.get("nonce") == nonce and existing.author_id == emu.bot.id:
-                return json_response(emu.rest_message(existing))
+        existing = _recent_with_nonce(emu, channel, nonce)
+        if existing is not None:
+            return json_response(emu.rest_message(existing))
     files = collect_files(emu, req, body, scope_id=channel.id)
     msg = emu.build_message(channel=channel, author=emu.bot, body=body, files=files)
     channel.member_ids.add(emu.bot.id)
@@ -158,6 +162,17 @@ async def create_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
     bump_channel(emu, channel, msg)
     emu.dispatch_message("MESSAGE_CREATE", msg)
     return json_response(emu.rest_message(msg))
+
+
+def _recent_with_nonce(emu: DiscordEmulator, channel: Channel, nonce: Any) -> StoredMessage | None:
+    """The bot's message in `channel` sent with `nonce` within the last NONCE_WINDOW of the emulator's clock."""
+    since = emu.snowflakes.now() - NONCE_WINDOW
+    for existing in reversed(emu.messages_in(channel)):
+        if snowflake_time(existing.id) < since:
+            return None  # older messages are past the window too
+        if existing.get("nonce") == nonce and existing.author_id == emu.bot.id:
+            return existing
+    return None
 
 
 @route("GET", "/channels/{channel_id}/messages")
