@@ -204,9 +204,12 @@ async def test_replies_arriving_before_on_ready_do_not_hide_the_gap_from_backfil
         await emu.wait_for_identify(count=identifies + 1)
         await emu.wait_until_ready()
         live = await burst(emu, thread, [world.moderator], 5, "live before on_ready")
-        await asyncio.sleep(0.3)
+
+        async def live_written() -> bool:
+            return await running.storage.count_replies(world.guild.id) == 3 + len(live)
+
+        await eventually(live_written)
         assert not running.bot.is_ready()  # the live replies came in before on_ready, and were written
-        assert await running.storage.count_replies(world.guild.id) == 3 + len(live)
         await eventually(lambda: running.bot.is_ready(), timeout=5)
         result = tally(before + gap + live, await settled(running, world.guild.id, 48))
     print(f"restart with live replies before on_ready: {result}")

@@ -83,6 +83,18 @@ async def burst(
     return sent
 
 
+async def backfills_done(running: Running) -> None:
+    """Wait until every backfill the bot started has finished (and flushed what it queued).
+
+    Gateway events are handled in order, so once the last reply sent is stored every earlier frame (RESUME
+    replays included) has been handled; what remains is a backfill still reading a thread's history.
+    """
+    await eventually(running.bot.is_ready)
+    await asyncio.sleep(0)  # on_ready's listener, which spawns the backfill, runs in the loop turn after READY
+    events: Any = running.bot.get_cog("DiscussionEvents")
+    await events._tasks.join()
+
+
 async def settled(running: Running, guild_id: int, expected: int) -> list[tuple[int, str]]:
     """The stored replies once `expected` of them are there (or the timeout says how many were missing)."""
     _, logger = services(running)
@@ -97,6 +109,6 @@ async def settled(running: Running, guild_id: int, expected: int) -> list[tuple[
     except AssertionError:
         found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
         raise AssertionError(f"only {len(found)} of {expected} replies were stored") from None
-    await asyncio.sleep(0.3)  # anything doubled late would show now
+    await backfills_done(running)  # the one thing that could still store a reply twice, late
     await logger.flush()
     return [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
