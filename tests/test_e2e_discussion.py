@@ -10,12 +10,15 @@ import asyncio
 import csv
 import io
 import json
+import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.content import ContentPack
+from cogs.discussion._events import BACKFILL_DAYS
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, has, logged, posted, schedule, services, tick
 from tests.emulator import DiscordEmulator, permissions
@@ -429,6 +432,32 @@ async def test_replies_sent_while_the_bot_was_down_are_backfilled(
     assert contents.count("before the outage") == 1
     assert all(contents.count(m.content) == 1 for m in offline)
     assert "reply to the post" in contents
+
+
+async def test_the_backfill_window_is_measured_on_the_clock_the_bot_shares_with_discord(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    """A post's thread is read again for BACKFILL_DAYS after the post, by the one clock of bot and Discord.
+
+    With the emulator on the real clock and the bot on a fake one, which threads counted as recent depended on
+    the real date: the backfill tests passed only while the real clock ran ahead of the fake one.
+    """
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+    clock.advance(days=BACKFILL_DAYS, minutes=-1)  # down for almost a week
+    inside = await emu.send_user_message(thread, world.member, "inside the window")
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        await logged(running, world.guild.id, has(inside))
+    clock.advance(minutes=2)  # the post is now older than the window
+    await emu.send_user_message(thread, world.member, "outside the window")
+    caplog.clear()
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        await eventually(lambda: "Backfill read 0 posts' threads" in caplog.text)
+        rows = await logged(running, world.guild.id)
+    assert [r.content for r in rows] == ["inside the window"]
 
 
 async def test_export_columns_are_exact(

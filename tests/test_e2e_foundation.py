@@ -159,3 +159,12 @@ def test_every_extension_loads_and_no_command_names_clash(content: ContentPack, 
     names = [command.name for command in commands]
     assert len(names) == len(set(names))
     assert {"film", "discussion", "schedule"} <= set(names)
+
+
+async def test_run_bot_refuses_a_clock_other_than_the_emulators(
+    emu: DiscordEmulator, content: ContentPack, tmp_path: Path
+) -> None:
+    """Bot and emulator on two clocks is how tests came to depend on the real date: the harness forbids it."""
+    with pytest.raises(AssertionError, match="emulator's clock"):
+        async with run_bot(emu, tmp_path / "bot.db", content, clock=FakeClock()):
+            pass
