@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .permissions import Overwrite
-from .snowflake import iso
+from .snowflake import iso, snowflake_time
 
 TEXT = 0
 CATEGORY = 4
@@ -184,7 +184,7 @@ class Channel:
         if with_guild_id:
             payload["guild_id"] = str(self.guild_id)
         if self.is_thread:
-            created = self.created_at or dt.datetime.now(dt.UTC)
+            created = self.created_at or snowflake_time(self.id)  # the emulator clock, as Discord does
             payload.update(
                 {
                     "owner_id": str(self.owner_id) if self.owner_id is not None else None,
