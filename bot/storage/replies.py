@@ -174,7 +174,7 @@ class ReplyQueries(Database):
 
     async def export_rows(self, guild_id: int) -> AsyncIterator[ExportRow]:
         """Every live reply of the server, oldest post first, content decrypted."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
             "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
             "ORDER BY post_date, created_at, message_id",
