@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -161,14 +161,24 @@ class Database:
                 yield self._conn
                 await self._conn.execute("COMMIT")
             except BaseException:
-                await _to_the_end(self._rollback())
+                await self._rollback()
                 raise
 
     async def _rollback(self) -> None:
-        try:
-            await self._conn.rollback()
-        except Exception as exc:  # the original error is what the caller needs to see
-            log.warning("Rolling back a transaction failed: %s", exc)
+        """ROLLBACK, queued behind any statement still running; waited for even through a cancellation."""
+        cancelled = False
+        while True:
+            try:
+                await self._conn.rollback()
+            except asyncio.CancelledError:
+                # The ROLLBACK still runs in aiosqlite's thread; the next one, queued behind it, says when.
+                cancelled = True
+                continue
+            except Exception as exc:  # the original error is what the caller needs to see
+                log.warning("Rolling back a transaction failed: %s", exc)
+            break
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def scrub(self) -> None:
         """Move the write-ahead log into the database file and empty it, so deleted text is gone from both.
@@ -209,16 +219,3 @@ async def _connection_pragmas(conn: aiosqlite.Connection) -> None:
     await conn.execute("PRAGMA foreign_keys = ON")
     # Deleted text is overwritten, not left in free pages (PRIVACY.md: forget leaves no trace).
     await conn.execute("PRAGMA secure_delete = ON")
-
-
-async def _to_the_end(cleanup: Awaitable[None]) -> None:
-    """Await `cleanup` to its end even if cancelled meanwhile; the cancellation is re-raised after it."""
-    task = asyncio.ensure_future(cleanup)
-    cancelled = False
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        raise asyncio.CancelledError
