@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
+import os
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 
 from bot.discussion.logger import PRUNE_SLACK, TRACK_DAYS, ReplyLogger
 from bot.storage import DailyPost, ReplyRecord, Storage
@@ -177,3 +183,66 @@ async def test_a_backlog_drains_onto_a_nearly_full_disk_as_space_returns(tmp_pat
         await logger.stop()
         assert await storage.count_replies(1) == 600
         assert len(progress) > 3  # it got there in several steps, never needing room for all at once
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A real, tiny file system (tmpfs, mounted as root); skipped where mounting is not permitted."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """Take all free space on `disk` but `leave` bytes, with a filler file the test then shrinks."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    os.truncate(filler, filler.stat().st_size - leave)
+    return filler
+
+
+async def test_a_backlog_drains_onto_a_real_full_file_system_as_space_is_freed(tmp_path: Path, caplog: Any) -> None:
+    """The database on a 4 MB tmpfs, filled up: SQLite gets ENOSPC from the kernel (SQLITE_FULL). The operator
+    then frees space in steps, each far too small for the whole backlog in one transaction.
+
+    The WAL is checkpointed every 64 pages instead of SQLite's 1000 (4 MB) so that the log is reused
+    within the small disk; the bot's behaviour does not depend on that number."""
+    caplog.set_level(logging.WARNING)
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        async with await Storage.open(disk / "bot.db") as storage:
+            await storage._conn.execute("PRAGMA wal_autocheckpoint = 64")
+            logger = ReplyLogger(storage, flush_seconds=0)
+            await logger.start([])
+            filler = fill(disk, leave=8192)
+            for i in range(600):
+                logger._queue(record(i, f"reply #{i} " + "x" * 400))  # ~300 KB of WAL in one transaction
+            await eventually(lambda: "full" in caplog.text, timeout=10)
+            counts = [await storage.count_replies(1)]
+            while logger.pending:
+                assert filler.stat().st_size > 0, counts
+                os.truncate(filler, max(0, filler.stat().st_size - 64 * 1024))
+
+                async def more_stored() -> bool:
+                    return logger.pending == 0 or await storage.count_replies(1) > counts[-1]
+
+                await eventually(more_stored, timeout=20)  # drains as far as the space allows, no restart
+                counts.append(await storage.count_replies(1))
+            await logger.stop()
+            assert await storage.count_replies(1) == 600
+    print(f"stored after each step: {counts}")
+    assert len(counts) > 3, counts  # it got there in several steps, never needing room for all at once
+    assert sum("full" in r.getMessage() for r in caplog.records) == 1  # one line, not one per retry

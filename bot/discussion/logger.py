@@ -225,9 +225,9 @@ class ReplyLogger:
                     self._report_failure(exc, len(self._pending), attempt)
                 else:
                     self._chunk = min(MAX_CHUNK, self._chunk * 2)
-                    if self._failure is not None:
-                        log.warning("Reply changes are being written again (after %d failed attempts)", attempt)
-                        self._failure = None
+                    if self._failure is not None and not self._pending:
+                        log.warning("Every queued reply change is written again")
+                        self._failure = None  # the next failure is news again
                     attempt = 0  # each success starts the back-off again: a disk that frees up drains quickly
                     continue
             if max_attempts is not None and attempt >= max_attempts:
