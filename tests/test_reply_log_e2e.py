@@ -136,3 +136,26 @@ async def test_a_second_backfill_changes_nothing(
         assert logger.written == 0 and logger.pending == 0
         rows = await logged(running, world.guild.id)
         assert [r.content for r in rows] == ["said once, edited"]
+
+
+async def test_a_reply_queued_at_optout_is_not_logged_after_optin_and_a_restart(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        _, logger = services(running)
+        logger.flush_seconds = 60.0  # the reply waits in memory
+        await emu.send_user_message(thread, world.member, "queued at the opt-out")
+        await eventually(lambda: logger.pending == 1)
+        await ask(emu, world, world.member, "optout")
+        await ask(emu, world, world.member, "optin")
+        assert logger.pending == 0
+    clock.advance(hours=1)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        marker = await emu.send_user_message(thread, world.member, "after the opt-in")
+        await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
+        rows = await logged(running, world.guild.id, has(marker))
+        assert [r.content for r in rows] == ["after the opt-in"]

@@ -261,14 +261,17 @@ class ReplyLogger:
         self._failure = text
         _report_write_failure(exc, count, attempt)
 
-    async def forget(self, guild_id: int, user_id: int, now: datetime) -> int:
+    async def forget(self, guild_id: int, user_id: int, now: datetime, *, opt_out: bool = False) -> int:
         """Forget a member: drop their queued changes, leave tombstones for them, delete what is stored.
 
         A queued reply that is dropped without a trace would be read again from the thread's history by
-        the backfill after a restart; its tombstone (ids and time only) stops that. The flush lock keeps
-        a chunk from being written half-way through. Returns the rows deleted.
+        the backfill after a restart (or after an opt-in); its tombstone (ids and time only) stops that.
+        The flush lock keeps a chunk from being written half-way through. With `opt_out` nothing of theirs
+        is queued from now on. Returns the rows deleted.
         """
         async with self._flush_lock:
+            if opt_out:
+                self._optouts.add((guild_id, user_id))
             queued = [op for op in self._pending if isinstance(op, ReplyRecord) and _by(op, guild_id, user_id)]
             self._pending = [op for op in self._pending if not _by(op, guild_id, user_id)]
             if queued:
