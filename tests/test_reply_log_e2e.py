@@ -12,7 +12,7 @@ from typing import Any
 from bot.content import ContentPack
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, has, logged, posted, services
-from tests.emulator import DiscordEmulator
+from tests.emulator import DiscordEmulator, permissions
 from tests.harness import FakeClock, eventually, run_bot
 from tests.test_privacy_e2e import ask
 
@@ -159,3 +159,22 @@ async def test_a_reply_queued_at_optout_is_not_logged_after_optin_and_a_restart(
         await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
         rows = await logged(running, world.guild.id, has(marker))
         assert [r.content for r in rows] == ["after the opt-in"]
+
+
+async def test_backfill_without_read_message_history_marks_nothing_deleted(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    """Discord answers an empty history, not an error, when the bot lacks Read Message History."""
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        reply = await emu.send_user_message(thread, world.member, "still there")
+        await logged(running, world.guild.id, has(reply))
+    emu.set_overwrite(world.channel, emu.bot_member(world.guild), deny=permissions.READ_MESSAGE_HISTORY)
+    clock.advance(hours=1)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
+        rows = await logged(running, world.guild.id)
+        assert [r.content for r in rows] == ["still there"]

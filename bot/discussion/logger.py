@@ -339,11 +339,21 @@ async def _catch_up(
                 logger.record_message(message, upsert=True, live=False)
         elif message_id > new_after:
             queued += logger.record_message(message, live=False)
-    if limit is None or read < limit:  # the whole history since the post was read
+    # Missing from the history means deleted only if the whole history since the post was read, and the bot
+    # may read it: without Read Message History, Discord answers an empty list rather than an error.
+    if (limit is None or read < limit) and _may_read_history(bot, ref):
         gone = sorted(mid for mid in stored if mid not in seen)
         if gone:
             logger.record_delete(ref.guild_id, source.id, gone, now)
     return queued
+
+
+def _may_read_history(bot: discord.Client, ref: PostRef) -> bool:
+    """Whether the bot can read the post's channel history (threads inherit it); False when unknown."""
+    channel = bot.get_channel(ref.channel_id)
+    if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+        return False
+    return channel.permissions_for(channel.guild.me).read_message_history
 
 
 async def _history(
