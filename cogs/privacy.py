@@ -47,6 +47,15 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         logger: ReplyLogger | None = getattr(cog, "logger", None)
         return logger
 
+    async def _forget(self, guild_id: int, user_id: int, *, opt_out: bool = False) -> int:
+        """Delete the member's data, queued replies included, leaving no text in the database files."""
+        logger = self._logger()
+        if logger is not None:
+            return await logger.forget(guild_id, user_id, self.bot.clock(), opt_out=opt_out)
+        deleted = await self.bot.storage.forget_member(guild_id, user_id, self.bot.clock())
+        await self.bot.storage.scrub()
+        return deleted
+
     @app_commands.command(name="status", description=_("What is stored about you in this server, and who sees it"))
     async def status(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         guild_id, user_id = _ids(interaction)
@@ -79,10 +88,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         # The flag first: from its commit on, the reply INSERT itself skips this member, so a batch already
         # on its way cannot write them. If it cannot be stored, nothing changes and the member is told.
         changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
-        logger = self._logger()
-        if logger is not None:
-            logger.set_opted_out(guild_id, user_id, True)  # drops their queued writes too
-        deleted = await storage.forget_member(guild_id, user_id, self.bot.clock())
+        deleted = await self._forget(guild_id, user_id, opt_out=True)  # their queued writes too
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
         key = "privacy.optout.done" if changed else "privacy.optout.already"
         await interaction.followup.send(tr(lang, key, deleted=deleted), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -104,17 +110,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        storage = self.bot.storage
-        opted_out = await storage.is_opted_out(guild_id, user_id)
-        logger = self._logger()
-        if logger is not None and not opted_out:
-            # Drop this member's queued writes so that none lands after the delete; logging resumes after it.
-            logger.set_opted_out(guild_id, user_id, True)
-        try:
-            deleted = await storage.forget_member(guild_id, user_id, self.bot.clock())
-        finally:
-            if logger is not None and not opted_out:
-                logger.set_opted_out(guild_id, user_id, False)
+        opted_out = await self.bot.storage.is_opted_out(guild_id, user_id)
+        deleted = await self._forget(guild_id, user_id)
         log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
         text = tr(lang, "privacy.forget.done", deleted=deleted)
         text += " " + tr(lang, "privacy.forget.still_opted_out" if opted_out else "privacy.forget.logging_continues")

@@ -12,8 +12,10 @@ import asyncio
 import logging
 import sqlite3
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import discord
 
@@ -26,6 +28,10 @@ FLUSH_SECONDS = 0.1
 TRACK_DAYS = 14  # replies are logged for daily posts this recent (their threads archive after a day)
 PRUNE_SLACK = 1000
 MAX_BATCH = 1000
+MAX_CHUNK = 500  # changes per transaction: a backlog drains in steps, also onto a nearly full disk
+# Refusals of one row rather than of the database: the chunk is split to find and drop that row.
+# Not ProgrammingError or ValueError: a closed connection raises those for every row alike.
+ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, OverflowError)
 SHUTDOWN_ATTEMPTS = 5
 BACKFILL_CHANNEL_LIMIT = 500  # channel messages scanned for Discord replies to a post
 RECENT_DELETES = 10_000  # message ids remembered so a late create cannot resurrect a deleted reply
@@ -58,6 +64,8 @@ class ReplyLogger:
         self._first_live: dict[int, int] = {}
         self._tasks = TaskGroup("reply-logger")
         self._flush_lock = asyncio.Lock()
+        self._chunk = MAX_CHUNK
+        self._failure: str | None = None  # the write failure last reported, so a retry does not repeat it
         self.written = 0
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -184,68 +192,205 @@ class ReplyLogger:
             if len(self._pending) < MAX_BATCH:
                 await asyncio.sleep(self.flush_seconds)
             self._wakeup.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # flush keeps its rows; the flusher must outlive any surprise
+                log.error("Writing replies failed unexpectedly (%s); the changes stay queued", exc)
+                await asyncio.sleep(1.0)
+                self._wakeup.set()
 
     async def flush(self, *, max_attempts: int | None = None) -> None:
-        """Write every queued change in one transaction; on a database error keep them and retry.
+        """Write every queued change, a bounded chunk per transaction; on an error keep them and retry.
 
         The lock is held for one attempt at a time, so a command that flushes for fresh figures with
         `max_attempts` returns after that many failed attempts even while the flusher keeps retrying.
+        A chunk whose write fails or is cancelled goes back to the front of the queue, so a shutdown in
+        the middle of a write loses nothing: `stop()` writes it.
         """
         attempt = 0
         while self._pending and (max_attempts is None or attempt < max_attempts):
             async with self._flush_lock:
                 if not self._pending:
                     return
-                batch, self._pending = self._pending, []
+                chunk = self._pending[: self._chunk]
+                del self._pending[: len(chunk)]
                 try:
-                    await self.storage.apply_reply_ops(batch)
-                except sqlite3.OperationalError as exc:
-                    self._pending = batch + self._pending
+                    await self._write(chunk)
+                except BaseException as exc:
+                    self._pending[:0] = chunk
+                    if not isinstance(exc, Exception):
+                        raise  # cancelled: the chunk is queued again for whoever flushes next
                     attempt += 1
-                    _report_write_failure(exc, len(batch), attempt)
+                    self._chunk = max(1, self._chunk // 2)  # a nearly full disk still takes a smaller chunk
+                    self._report_failure(exc, len(self._pending), attempt)
                 else:
-                    self.written += sum(1 for op in batch if isinstance(op, ReplyRecord))
+                    self._chunk = min(MAX_CHUNK, self._chunk * 2)
+                    if self._failure is not None and not self._pending:
+                        log.warning("Every queued reply change is written again")
+                        self._failure = None  # the next failure is news again
+                    attempt = 0  # each success starts the back-off again: a disk that frees up drains quickly
                     continue
             if max_attempts is not None and attempt >= max_attempts:
                 return
             await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
+
+    async def _write(self, ops: list[ReplyOp]) -> None:
+        """Write `ops` in one transaction; a change the database refuses for itself is isolated and dropped.
+
+        Errors of the database as a whole (locked, full, read-only, unreadable) propagate: every row is
+        kept and retried. A row-level refusal (a constraint, an unstorable value) splits the chunk in
+        halves until the one change that can never be written is found; the others are written.
+        """
+        try:
+            await self.storage.apply_reply_ops(ops)
+        except ROW_ERRORS as exc:
+            if len(ops) == 1:
+                _report_poison(ops[0], exc)
+                return
+            half = len(ops) // 2
+            await self._write(ops[:half])
+            await self._write(ops[half:])
+        else:
+            self.written += sum(1 for op in ops if isinstance(op, ReplyRecord))
+
+    def _report_failure(self, exc: Exception, count: int, attempt: int) -> None:
+        """One line per kind of failure, not one per retry."""
+        text = f"{type(exc).__name__}: {exc}"
+        if text == self._failure:
+            return
+        self._failure = text
+        _report_write_failure(exc, count, attempt)
+
+    async def forget(self, guild_id: int, user_id: int, now: datetime, *, opt_out: bool = False) -> int:
+        """Forget a member: drop their queued changes, leave tombstones for them, delete what is stored.
+
+        A queued reply that is dropped without a trace would be read again from the thread's history by
+        the backfill after a restart (or after an opt-in); its tombstone (ids and time only) stops that.
+        The flush lock keeps a chunk from being written half-way through. With `opt_out` nothing of theirs
+        is queued from now on. Returns the rows deleted.
+        """
+        async with self._flush_lock:
+            if opt_out:
+                self._optouts.add((guild_id, user_id))
+            queued = [op for op in self._pending if isinstance(op, ReplyRecord) and _by(op, guild_id, user_id)]
+            self._pending = [op for op in self._pending if not _by(op, guild_id, user_id)]
+            if queued:
+                await self.storage.tombstone_replies(queued, now)
+            deleted = await self.storage.forget_member(guild_id, user_id, now)
+        await self.storage.scrub()
+        return deleted + len({op.message_id for op in queued if not op.upsert})
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
 
-async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]) -> int:
-    """Fetch what was written in the posts' threads while the bot was away; returns how many were queued.
+async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef], now: datetime) -> int:
+    """Catch up with what happened in the posts' threads while the bot was away; returns the replies queued.
 
-    Each thread is read after the newest reply logged before this session's first live one, oldest first;
-    Discord replies to the post in its channel are read after the post itself. Both are idempotent with
-    live events.
+    Each thread is read from the post on, oldest first. A message newer than the newest reply logged
+    before this session's first live one is a new reply; Discord replies to the post in its channel are
+    all new if not stored. A stored reply whose text was edited since is updated, and one missing from a
+    fully read history was deleted. Creates never overwrite (a tombstone stays a tombstone), so all of it
+    is idempotent with live events. One message discord.py cannot read, or one thread that fails, is
+    logged and skipped; the rest is read.
     """
     queued = 0
     for ref in refs:
         last = await logger.storage.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
         thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
         channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
-        sources: list[tuple[discord.abc.Messageable, int, int | None]] = [
-            (thread, last or ref.thread_id, None),  # type: ignore[list-item]
-            (channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT),  # type: ignore[list-item]
+        sources: list[tuple[Any, int, int | None]] = [
+            (thread, last or ref.thread_id, None),
+            (channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT),
         ]
-        for source, after, limit in sources:
+        for source, new_after, limit in sources:
             try:
-                async for message in source.history(after=discord.Object(id=after), limit=limit, oldest_first=True):
-                    queued += logger.record_message(message, live=False)
+                queued += await _catch_up(bot, logger, ref, source, new_after, limit, now)
             except discord.NotFound:
                 continue  # the thread or channel is gone
-            except discord.HTTPException as exc:
-                log.warning("Backfill of post %s stopped early: %s", ref.thread_id, exc)
+            except Exception as exc:  # one thread must not stop the others
+                log.warning("Backfill of post %s stopped early in channel %s: %s", ref.thread_id, source.id, exc)
     return queued
 
 
-def _report_write_failure(exc: sqlite3.OperationalError, count: int, attempt: int) -> None:
+async def _catch_up(
+    bot: discord.Client,
+    logger: ReplyLogger,
+    ref: PostRef,
+    source: Any,
+    new_after: int,
+    limit: int | None,
+    now: datetime,
+) -> int:
+    """Compare one channel's history since the post with the replies stored from it; queue the differences."""
+    stored = await logger.storage.live_replies(ref.guild_id, ref.thread_id, source.id)
+    seen: set[int] = set()
+    queued = 0
+    read = 0
+    async for message_id, message in _history(bot, source, ref.thread_id, limit):
+        read += 1
+        seen.add(message_id)
+        if message is None:
+            continue
+        if message_id in stored:
+            edited = stored[message_id]
+            if message.edited_at is not None and (edited is None or message.edited_at > edited):
+                logger.record_message(message, upsert=True, live=False)
+        elif message_id > new_after:
+            queued += logger.record_message(message, live=False)
+    # Missing from the history means deleted only if the whole history since the post was read, and the bot
+    # may read it: without Read Message History, Discord answers an empty list rather than an error.
+    if (limit is None or read < limit) and _may_read_history(bot, ref):
+        gone = sorted(mid for mid in stored if mid not in seen)
+        if gone:
+            logger.record_delete(ref.guild_id, source.id, gone, now)
+    return queued
+
+
+def _may_read_history(bot: discord.Client, ref: PostRef) -> bool:
+    """Whether the bot can read the post's channel history (threads inherit it); False when unknown."""
+    channel = bot.get_channel(ref.channel_id)
+    if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+        return False
+    return channel.permissions_for(channel.guild.me).read_message_history
+
+
+async def _history(
+    bot: discord.Client, source: Any, after: int, limit: int | None
+) -> AsyncIterator[tuple[int, discord.Message | None]]:
+    """A channel's messages after `after`, oldest first; None for one discord.py cannot read.
+
+    discord.py's own `history()` ends for good at the first message it fails to parse (a field another
+    Discord-compatible server sends differently), so the pages are fetched here and parsed one by one.
+    """
+    while limit is None or limit > 0:
+        retrieve = 100 if limit is None else min(limit, 100)
+        page = await bot.http.logs_from(source.id, retrieve, after=after)
+        if limit is not None:
+            limit -= len(page)
+        for raw in sorted(page, key=lambda m: int(m["id"])):
+            message_id = int(raw["id"])
+            after = max(after, message_id)
+            try:
+                message: discord.Message | None = bot._connection.create_message(channel=source, data=raw)
+            except Exception as exc:
+                log.warning(
+                    "Backfill skipped message %s in channel %s: it cannot be read (%s: %s)",
+                    message_id,
+                    source.id,
+                    type(exc).__name__,
+                    exc,
+                )
+                message = None
+            yield message_id, message
+        if len(page) < retrieve:
+            return
+
+
+def _report_write_failure(exc: Exception, count: int, attempt: int) -> None:
     """A busy database is routine (warning); one that cannot be written at all needs the operator (error)."""
-    if "locked" in str(exc) or "busy" in str(exc):
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
         log.warning("Could not write %d reply changes (%s); retry %d", count, exc, attempt)
     else:
         log.error(
@@ -255,6 +400,11 @@ def _report_write_failure(exc: sqlite3.OperationalError, count: int, attempt: in
             count,
             attempt,
         )
+
+
+def _report_poison(op: ReplyOp, exc: Exception) -> None:
+    what = f"reply {op.message_id}" if isinstance(op, ReplyRecord) else f"deletion of {list(op.message_ids)}"
+    log.error("The database refuses to store %s in server %s (%s): it is skipped", what, op.guild_id, exc)
 
 
 def _by(op: ReplyOp, guild_id: int, user_id: int) -> bool:

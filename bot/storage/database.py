@@ -1,7 +1,9 @@
 """The SQLite connection: pragmas, numbered migrations and transactions.
 
-One aiosqlite connection serves the whole process. Writes go through `transaction()`, which holds
-an asyncio lock so that statements of concurrent coroutines never interleave inside a transaction.
+One aiosqlite connection writes. Writes go through `transaction()`, which holds an asyncio lock so
+that statements of concurrent coroutines never interleave inside a transaction, and which leaves the
+connection outside any transaction whatever await it is cancelled at. Reads go through a second,
+read-only connection (WAL lets it read while the writer writes), so they only ever see committed data.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Database:
 
     def __init__(self, conn: aiosqlite.Connection, path: str, cipher: ContentCipher) -> None:
         self._conn = conn
+        self._reader = conn  # until open() adds the read-only connection (an in-memory database keeps one)
         self.path = path
         self.cipher = cipher
         self._write_lock = asyncio.Lock()
@@ -77,19 +80,33 @@ class Database:
         try:
             await db._configure()
             await db.migrate()
+            await db._open_reader()
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
         return db
 
+    async def _open_reader(self) -> None:
+        """The connection reads use: it sees committed data only, never the writer's open transaction."""
+        if self.path == ":memory:":
+            return  # a second connection would be a different, empty database
+        try:
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database at {self.path}: {exc}") from None
+        reader.row_factory = sqlite3.Row
+        self._reader = reader
+        await _connection_pragmas(reader)
+        await reader.execute("PRAGMA query_only = 1")
+
     async def _configure(self) -> None:
-        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await _connection_pragmas(self._conn)
         if self.path != ":memory:":
             await self._conn.execute("PRAGMA journal_mode = WAL")
-        await self._conn.execute("PRAGMA synchronous = NORMAL")
-        await self._conn.execute("PRAGMA foreign_keys = ON")
 
     async def close(self) -> None:
+        if self._reader is not self._conn:
+            await self._reader.close()
         await self._conn.close()
 
     async def __aenter__(self) -> Self:
@@ -132,23 +149,54 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; one writer at a time."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; one writer at a time.
+
+        Safe under cancellation at every await: a statement keeps running in aiosqlite's thread after its
+        await is cancelled, so the rollback is queued behind it (ROLLBACK is a no-op if BEGIN never ran or
+        COMMIT already did) and is itself run to the end before the cancellation goes on.
+        """
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
+                await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.rollback()
+                await self._rollback()
                 raise
-            else:
-                await self._conn.commit()
+
+    async def _rollback(self) -> None:
+        """ROLLBACK, queued behind any statement still running; waited for even through a cancellation."""
+        cancelled = False
+        while True:
+            try:
+                await self._conn.rollback()
+            except asyncio.CancelledError:
+                # The ROLLBACK still runs in aiosqlite's thread; the next one, queued behind it, says when.
+                cancelled = True
+                continue
+            except Exception as exc:  # the original error is what the caller needs to see
+                log.warning("Rolling back a transaction failed: %s", exc)
+            break
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def scrub(self) -> None:
+        """Move the write-ahead log into the database file and empty it, so deleted text is gone from both.
+
+        With secure_delete the database file holds no deleted text; the -wal file still holds the
+        pages as they were before the delete until a checkpoint copies them over and truncates it.
+        """
+        async with self._write_lock:
+            row = await (await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")).fetchone()
+        if row is not None and row[0]:
+            log.warning("The database's write-ahead log could not be emptied now (a reader was busy)")
 
     async def read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        rows = await self._reader.execute_fetchall(sql, tuple(params))
         return list(rows)
 
     async def read_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        async with self._reader.execute(sql, tuple(params)) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()
             return row
 
@@ -162,3 +210,12 @@ class Database:
             await self._conn.backup(dest)
         finally:
             dest.close()
+
+
+async def _connection_pragmas(conn: aiosqlite.Connection) -> None:
+    """The settings each connection needs for itself (journal_mode belongs to the file)."""
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted text is overwritten, not left in free pages (PRIVACY.md: forget leaves no trace).
+    await conn.execute("PRAGMA secure_delete = ON")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.storage.database import Database
-from bot.timeutil import to_iso
+from bot.timeutil import from_iso, to_iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,32 @@ class ReplyQueries(Database):
             for sql, rows in runs:
                 await conn.executemany(sql, rows)
 
+    async def tombstone_replies(self, records: Sequence[ReplyRecord], now: datetime) -> None:
+        """Store replies that were never written as tombstones only (ids and times; no author, name or text).
+
+        Used when a member is forgotten while their replies wait in memory: the tombstone keeps the
+        backfill from logging them again from the thread's history, as for a stored reply.
+        """
+        rows = [
+            (
+                r.message_id,
+                r.guild_id,
+                r.post_date.isoformat(),
+                r.prompt_id,
+                r.thread_id,
+                r.channel_id,
+                to_iso(r.created_at),
+                to_iso(now),
+            )
+            for r in records
+        ]
+        async with self.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+                "created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+                rows,
+            )
+
     def _statements(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[str, tuple[Any, ...]]]:
         for op in ops:
             if isinstance(op, ReplyRecord):
@@ -155,6 +181,15 @@ class ReplyQueries(Database):
         )
         return int(row[0]) if row and row[0] is not None else None
 
+    async def live_replies(self, guild_id: int, thread_id: int, channel_id: int) -> dict[int, datetime | None]:
+        """The post's stored, not deleted replies written in `channel_id`: message id -> when last edited."""
+        rows = await self.read(
+            "SELECT message_id, edited_at FROM replies WHERE guild_id = ? AND thread_id = ? AND channel_id = ? "
+            "AND deleted_at IS NULL",
+            (guild_id, thread_id, channel_id),
+        )
+        return {int(r["message_id"]): from_iso(r["edited_at"]) if r["edited_at"] else None for r in rows}
+
     async def count_replies(self, guild_id: int, *, include_deleted: bool = False) -> int:
         sql = (
             "SELECT COUNT(*) FROM replies WHERE guild_id = ?"
@@ -174,7 +209,7 @@ class ReplyQueries(Database):
 
     async def export_rows(self, guild_id: int) -> AsyncIterator[ExportRow]:
         """Every live reply of the server, oldest post first, content decrypted."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
             "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
             "ORDER BY post_date, created_at, message_id",

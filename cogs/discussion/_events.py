@@ -50,7 +50,7 @@ class DiscussionEvents(commands.Cog):
     async def _backfill(self) -> None:
         since = self.bot.clock() - timedelta(days=BACKFILL_DAYS)
         refs = [ref for ref in self.logger.tracked_posts if discord.utils.snowflake_time(ref.thread_id) >= since]
-        queued = await backfill(self.bot, self.logger, refs)
+        queued = await backfill(self.bot, self.logger, refs, self.bot.clock())
         await self.logger.flush()
         log.info("Backfill read %d posts' threads and queued %d replies", len(refs), queued)
 
