@@ -120,7 +120,7 @@ async def test_export_rows_follow_the_spec_columns(storage: Storage) -> None:
         900,
         50,
     )
-    assert row.created_at == "2026-11-21T09:00:00Z" and row.edited_at == ""
+    assert row.created_at == "2026-11-21T09:00:00Z" and row.edited_at is None
     assert row.content == 'a, "quoted"\nline'
 
 

@@ -51,7 +51,7 @@ class ExportRow:
     author_id: int
     author_name: str
     created_at: str
-    edited_at: str
+    edited_at: str | None  # None for a reply never edited: null in JSONL, an empty cell in CSV
     content: str
 
 
@@ -193,7 +193,7 @@ class ReplyQueries(Database):
             author_id=row["author_id"],
             author_name=row["author_name"] or "",
             created_at=row["created_at"],
-            edited_at=row["edited_at"] or "",
+            edited_at=row["edited_at"],
             content=content or "",
         )
 
