@@ -82,7 +82,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         logger = self._logger()
         if logger is not None:
             logger.set_opted_out(guild_id, user_id, True)  # drops their queued writes too
-        deleted = await storage.forget_member(guild_id, user_id)
+        deleted = await storage.forget_member(guild_id, user_id, interaction.id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
         key = "privacy.optout.done" if changed else "privacy.optout.already"
         await interaction.followup.send(tr(lang, key, deleted=deleted), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -111,7 +111,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
             # Drop this member's queued writes so that none lands after the delete; logging resumes after it.
             logger.set_opted_out(guild_id, user_id, True)
         try:
-            deleted = await storage.forget_member(guild_id, user_id)
+            # The interaction's id is Discord's: everything the member wrote before asking is older.
+            deleted = await storage.forget_member(guild_id, user_id, interaction.id)
         finally:
             if logger is not None and not opted_out:
                 logger.set_opted_out(guild_id, user_id, False)

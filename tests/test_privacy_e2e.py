@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import discord
 
 from bot.config import decode_data_key
 from bot.content import ContentPack
 from tests.conftest import World
-from tests.discussion_helpers import QUIET, has, logged, posted, services
+from tests.discussion_helpers import QUIET, has, logged, posted, schedule, services
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import FakeClock, Running, eventually, run_bot
 
@@ -87,7 +89,12 @@ async def test_forget_leaves_no_row_about_the_member_in_any_table(
         await emu.edit_user_message(thread, last, "answer 4, edited")  # type: ignore[arg-type]
         await logged(running, world.guild.id, lambda rows: len(rows) == 5 and rows[-1].edited_at)
         await ask(emu, world, world.member, "forget")
-    # Every column that can name a member, in every table: nothing left that points at them.
+    # Only the documented marker that stops the bot from logging their earlier messages again.
+    assert naming(db, world.member.id) == {"forgotten_members.user_id": 1}
+
+
+def naming(db: Path, user_id: int) -> dict[str, int]:
+    """Every column that can name a member, in every table: how many rows point at them."""
     conn = sqlite3.connect(db)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -97,12 +104,12 @@ async def test_forget_leaves_no_row_about_the_member_in_any_table(
             for column in columns:
                 if column in {"author_id", "user_id", "created_by", "moderator_id"}:
                     sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
-                    count = conn.execute(sql, (world.member.id,)).fetchone()[0]
+                    count = conn.execute(sql, (user_id,)).fetchone()[0]
                     if count:
                         leftovers[f"{table}.{column}"] = count
     finally:
         conn.close()
-    assert leftovers == {}
+    return leftovers
 
 
 async def test_optout_drops_replies_still_queued_in_memory(
@@ -233,3 +240,53 @@ async def test_forgotten_replies_are_not_fetched_again_by_the_backfill_after_a_r
         rows = await logged(running, world.guild.id)
         assert [r.content for r in rows] == ["the moderator, first", "after the restart"]
         assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+
+
+async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_the_backfill_window(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    """Retention purges everything (the forget included), then a restart reads the thread again."""
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        mine = [await emu.send_user_message(thread, world.member, text) for text in ("to forget", "me too")]
+        await logged(running, world.guild.id, has(mine[-1]))
+        assert "2 records" in (await ask(emu, world, world.member, "forget")).content
+        await running.storage.set_retention(world.guild.id, 1, clock())
+        # Two days after the replies were written: past the 1-day retention, well inside the backfill window.
+        clock.set(discord.utils.snowflake_time(mine[-1].id) + timedelta(days=2))
+        privacy_cog(running).purger.wake()
+        await eventually(lambda: _count_is(running, world.guild.id, 0))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        _, logger = services(running)
+        marker = await emu.send_user_message(thread, world.moderator, "after the restart")
+        await logged(running, world.guild.id, has(marker))
+        await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
+        await eventually(lambda: logger.pending == 0)
+        rows = await running.storage.read(
+            "SELECT message_id FROM replies WHERE guild_id = ? AND author_id = ?", (world.guild.id, world.member.id)
+        )
+        assert rows == []
+        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        after = await emu.send_user_message(thread, world.member, "written after the forget")
+        await logged(running, world.guild.id, has(after))  # logging goes on for new replies
+
+
+async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
+        await schedule(emu, world)
+        for command, options in (("prompts add", {"text": "Own prompt"}), ("privacy retention", {"days": 30})):
+            await (await emu.invoke(world.guild, world.channel, world.moderator, command, options)).message()
+        await ask(emu, world, world.moderator, "forget")
+        colleague = emu.add_member(world.guild, "another conductor", roles=[world.mod_role])
+        shown = await (await emu.invoke(world.guild, world.channel, colleague, "schedule show")).message()
+    assert naming(db, world.moderator.id) == {"forgotten_members.user_id": 1}
+    fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
+    lines = fields["Latest changes"].splitlines()
+    assert len(lines) == 3 and all("a former moderator" in line for line in lines)
+    assert str(world.moderator.id) not in fields["Latest changes"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.storage import ReplyRecord, Storage
+from bot.storage.moderation import PromptFields
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -18,7 +20,7 @@ async def test_forget_deletes_only_that_member_in_that_server(tmp_path: Path) ->
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await storage.apply_reply_ops([reply(1, 1, 50, NOW), reply(2, 1, 51, NOW), reply(3, 2, 50, NOW)])
         await storage.set_optout(1, 50, True, NOW)
-        assert await storage.forget_member(1, 50) == 1
+        assert await storage.forget_member(1, 50, before_id=100) == 1
         assert await storage.count_replies(1) == 1 and await storage.count_replies(2) == 1
         assert await storage.is_opted_out(1, 50)  # the flag is the one thing kept
         assert await storage.member_summary(1, 50) == (0, True)
@@ -56,3 +58,56 @@ async def test_departed_server_data_goes_after_the_grace_period(tmp_path: Path) 
         assert await storage.count_replies(1, include_deleted=True) == 0
         assert await storage.get_guild(1) is None
         assert await storage.count_replies(2) == 1
+
+
+async def test_forgotten_messages_are_never_written_again_whatever_the_retention_purged(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.guilds_seen([1, 2], NOW)
+        before = [reply(10, 1, 50, NOW), reply(11, 1, 50, NOW), reply(12, 1, 51, NOW)]
+        await storage.apply_reply_ops(before)
+        assert await storage.forget_member(1, 50, before_id=11) == 2
+        # Retention removes everything, then the backfill reads the thread again and an edit arrives late.
+        assert await storage.purge_expired_replies(NOW + timedelta(days=400)) == 1
+        late = [reply(5, 1, 50, NOW), replace(reply(11, 1, 50, NOW), upsert=True)]
+        await storage.apply_reply_ops(before + late)
+        stored = {(row["message_id"], row["author_id"]) for row in await storage.read("SELECT * FROM replies")}
+        assert stored == {(12, 51)}
+        # What the member writes after asking is logged again, and another server is not concerned.
+        await storage.apply_reply_ops([reply(13, 1, 50, NOW), reply(9, 2, 50, NOW)])
+        assert await storage.member_summary(1, 50) == (1, False)
+        assert await storage.member_summary(2, 50) == (1, False)
+
+
+async def test_forget_keeps_the_marker_at_the_newest_stored_message(tmp_path: Path) -> None:
+    """A request id older than a stored message (a skewed clock) still covers every stored message."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.apply_reply_ops([reply(40, 1, 50, NOW)])
+        await storage.forget_member(1, 50, before_id=30)
+        await storage.forget_member(1, 50, before_id=20)  # a second forget never lowers the mark
+        await storage.apply_reply_ops([reply(35, 1, 50, NOW), reply(40, 1, 50, NOW)])
+        assert await storage.count_replies(1, include_deleted=True) == 0
+        rows = await storage.read("SELECT guild_id, user_id, before_id FROM forgotten_members")
+        assert [tuple(row) for row in rows] == [(1, 50, 40)]
+        await storage.delete_guild_data(1)
+        assert await storage.read("SELECT * FROM forgotten_members") == []
+
+
+async def test_a_moderators_forget_leaves_their_changes_under_a_former_moderator(tmp_path: Path) -> None:
+    mod, other = 70, 71
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        for guild in (1, 2):
+            await storage.add_server_prompt(guild, PromptFields(text="own"), mod, NOW)
+            await storage.record_audit(guild, mod, "privacy.retention", "retention", {"days": 365}, {"days": 30}, NOW)
+        await storage.record_audit(1, other, "schedule.pause", "schedule", None, None, NOW)
+        suggestion = await storage.add_suggestion(1, 5, "an idea", NOW, max_pending=3)
+        assert suggestion is not None
+        await storage.decide_suggestion(1, suggestion.suggestion_id, False, mod, NOW)
+
+        assert await storage.forget_member(1, mod, before_id=100) == 5  # 3 audit entries, 1 prompt, 1 decision
+        assert [e.moderator_id for e in await storage.recent_audit(1, 10)] == [0, other, 0, 0]
+        assert (await storage.server_prompt(1, "s-1")).created_by == 0  # type: ignore[union-attr]
+        decided = await storage.get_suggestion(1, suggestion.suggestion_id)
+        assert decided is not None and decided.moderator_id == 0 and decided.status == "rejected"
+        # The same moderator in another server keeps their records there.
+        assert {e.moderator_id for e in await storage.recent_audit(2, 10)} == {mod}
+        assert (await storage.server_prompt(2, "s-1")).created_by == mod  # type: ignore[union-attr]

@@ -78,6 +78,7 @@ _INSERT = (
     "author_name, created_at, edited_at, content, content_enc) "
     "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
     "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?) "
+    "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = ? AND user_id = ? AND before_id >= ?) "
 )
 _CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
 _UPSERT = (
@@ -137,6 +138,9 @@ class ReplyQueries(Database):
                         int(encrypted),
                         op.guild_id,
                         op.author_id,
+                        op.guild_id,
+                        op.author_id,
+                        op.message_id,
                     ),
                 )
             else:
