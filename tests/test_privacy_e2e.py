@@ -290,3 +290,27 @@ async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
     lines = fields["Latest changes"].splitlines()
     assert len(lines) == 3 and all("a former moderator" in line for line in lines)
     assert str(world.moderator.id) not in fields["Latest changes"]
+
+
+async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_removed_at_ready(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    leaving, outage = emu.add_guild("Nassau Band"), emu.add_guild("Studio Band")
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        for guild in (world.guild, leaving, outage):
+            await eventually(lambda guild=guild: running.storage.get_guild(guild.id))
+    emu.remove_guild(leaving)  # while the bot is offline: it never sees a GUILD_DELETE
+    emu.set_guild_unavailable(outage)  # and a Discord outage hides another server during the restart
+    clock.advance(hours=1)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        unavailable = running.bot.get_guild(outage.id)
+        assert unavailable is not None and unavailable.unavailable
+        await eventually(lambda: _removed(running, leaving.id))
+        assert not await _removed(running, outage.id) and not await _removed(running, world.guild.id)
+        purger = privacy_cog(running).purger
+        clock.advance(days=31)
+        purger.wake()
+        await eventually(lambda: _gone(running, leaving.id))
+        assert await running.storage.get_guild(outage.id) is not None
+        assert await running.storage.get_guild(world.guild.id) is not None

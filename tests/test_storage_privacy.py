@@ -111,3 +111,18 @@ async def test_a_moderators_forget_leaves_their_changes_under_a_former_moderator
         # The same moderator in another server keeps their records there.
         assert {e.moderator_id for e in await storage.recent_audit(2, 10)} == {mod}
         assert (await storage.server_prompt(2, "s-1")).created_by == mod  # type: ignore[union-attr]
+
+
+async def test_ready_marks_removed_only_the_missing_servers_of_its_own_shards(tmp_path: Path) -> None:
+    shard = [n << 22 for n in (4, 6, 5, 7)]  # with 2 shards: shard 0, 0, 1, 1
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.guilds_seen(shard, NOW - timedelta(days=3))
+        assert await storage.guilds_ready([shard[0]], NOW, shard_count=2, shard_ids=[0]) == [shard[1]]
+        removed = {g: (await storage.get_guild(g)).removed_at for g in shard}  # type: ignore[union-attr]
+        assert removed == {shard[0]: None, shard[1]: NOW, shard[2]: None, shard[3]: None}
+        # Unsharded, READY judges every server; one listed again is no longer pending removal.
+        assert await storage.guilds_ready([shard[1], shard[2]], NOW, shard_count=1, shard_ids=[0]) == [
+            shard[0],
+            shard[3],
+        ]
+        assert (await storage.get_guild(shard[1])).removed_at is None  # type: ignore[union-attr]
