@@ -6,6 +6,7 @@ woken by the test instead of waiting a day.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -314,3 +315,31 @@ async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_remo
         await eventually(lambda: _gone(running, leaving.id))
         assert await running.storage.get_guild(outage.id) is not None
         assert await running.storage.get_guild(world.guild.id) is not None
+
+
+async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply_is_named_in_the_export(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:  # no DATA_KEY yet
+        thread = await posted(emu, world, running, clock)
+        replies = [await emu.send_user_message(thread, world.member, f"zq-canary-{n}") for n in range(3)]
+        await logged(running, world.guild.id, has(replies[-1]))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET, data_key=DATA_KEY) as running:
+        assert "encrypted at rest" in (await ask(emu, world, world.member, "status")).content
+        stored = await running.storage.read("SELECT content, content_enc FROM replies WHERE content IS NOT NULL")
+        assert len(stored) == 3 and all(
+            row["content_enc"] == 1 and b"zq-canary" not in row["content"] for row in stored
+        )
+        async with running.storage.transaction() as conn:  # one reply damaged on disk
+            await conn.execute(
+                "UPDATE replies SET content = substr(content, 1, length(content) - 1) WHERE message_id = ?",
+                (replies[1].id,),
+            )
+        handle = await emu.invoke(world.guild, world.channel, world.moderator, "discussion export", {"format": "jsonl"})
+        answer = await handle.message()
+    assert "2 replies as JSONL" in answer.content
+    assert "1 replies cannot be decrypted" in answer.content and str(replies[1].id) in answer.content
+    exported = [json.loads(line) for line in answer["_files"][0].data.decode("utf-8").splitlines()]
+    assert [row["content"] for row in exported] == ["zq-canary-0", "zq-canary-2"]
