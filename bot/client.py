@@ -143,9 +143,11 @@ class WhiplashBot(commands.Bot):
             log.info("%d servers removed the bot while it was offline; their data goes after the grace", len(gone))
 
     def own_shards(self) -> tuple[int, list[int]]:
-        """How many shards the bot has, and those this process connects (all of one when unsharded)."""
-        shard_ids: list[int] | None = getattr(self, "shard_ids", None)  # an AutoShardedClient's
-        return self.shard_count or 1, sorted(shard_ids) if shard_ids else [self.shard_id or 0]
+        """How many shards the bot has, and those this process connects (the one shard when unsharded)."""
+        count = self.shard_count or 1
+        if isinstance(self, discord.AutoShardedClient):  # launches shard_ids, or every shard
+            return count, sorted(self.shard_ids or range(count))
+        return count, [self.shard_id or 0]
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.storage.guilds_seen([guild.id], self.clock())

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import discord
+from discord.ext import commands
+
+from bot.client import WhiplashBot
+from bot.config import Settings
 from bot.storage import ReplyRecord, Storage
 from bot.storage.moderation import PromptFields
 
@@ -126,3 +132,17 @@ async def test_ready_marks_removed_only_the_missing_servers_of_its_own_shards(tm
             shard[3],
         ]
         assert (await storage.get_guild(shard[1])).removed_at is None  # type: ignore[union-attr]
+
+
+def test_each_process_judges_only_its_own_shards() -> None:
+    def bot(cls: Any = WhiplashBot, **options: Any) -> WhiplashBot:
+        return cls(settings=Settings(_env_file=None), storage=None, content=None, **options)  # type: ignore[no-any-return]
+
+    class Sharded(WhiplashBot, commands.AutoShardedBot):
+        pass
+
+    assert bot().own_shards() == (1, [0])
+    assert bot(shard_id=1, shard_count=3).own_shards() == (3, [1])
+    assert bot(Sharded, shard_count=4, shard_ids=[3, 2]).own_shards() == (4, [2, 3])
+    assert bot(Sharded, shard_count=2).own_shards() == (2, [0, 1])
+    assert isinstance(bot(Sharded, shard_count=2), discord.AutoShardedClient)
