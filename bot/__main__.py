@@ -218,10 +218,15 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: int | None) -> int:
     from bot.client import WhiplashBot
     from bot.hooks import point_at
-    from bot.storage import Storage
+    from bot.storage import Storage, StorageError
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
+    try:
+        storage = await Storage.open(settings.database_path, data_key=settings.data_key_bytes())
+    except StorageError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    async with storage:
         bot = WhiplashBot(settings=settings, storage=storage, content=content)
         async with bot:
             try:

@@ -153,16 +153,16 @@ async def _seed_encrypted(db: Path) -> None:
         )
 
 
-def test_run_with_a_changed_or_missing_data_key_stops_with_one_line(tmp_path: Path) -> None:
+def test_run_or_sync_with_a_changed_or_missing_data_key_stops_with_one_line(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     asyncio.run(_seed_encrypted(db))
     nowhere = "http://127.0.0.1:9"  # never reached: the key is checked before connecting
-    for key in (OTHER_KEY, None):
+    for command, key in (("run", OTHER_KEY), ("run", None), ("sync", OTHER_KEY)):
         env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(db), "DISCORD_API_BASE": nowhere + "/api/v10"}
         env["DISCORD_GATEWAY_URL"] = "ws://127.0.0.1:9"
         if key is not None:
             env["DATA_KEY"] = key
-        result = run_cli("run", cwd=tmp_path, **env)
+        result = run_cli(command, cwd=tmp_path, **env)
         assert result.returncode == 1, result.stderr
         output = (result.stdout + result.stderr).strip().splitlines()
         assert len(output) == 1 and "DATA_KEY" in output[0] and "Traceback" not in result.stderr, output
