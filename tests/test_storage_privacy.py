@@ -66,14 +66,13 @@ async def test_departed_server_data_goes_after_the_grace_period(tmp_path: Path) 
         assert await storage.count_replies(2) == 1
 
 
-async def test_forgotten_messages_are_never_written_again_whatever_the_retention_purged(tmp_path: Path) -> None:
+async def test_forgotten_messages_are_never_written_again(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([1, 2], NOW)
         before = [reply(10, 1, 50, NOW), reply(11, 1, 50, NOW), reply(12, 1, 51, NOW)]
         await storage.apply_reply_ops(before)
         assert await storage.forget_member(1, 50, before_id=11) == 2
-        # Retention removes everything, then the backfill reads the thread again and an edit arrives late.
-        assert await storage.purge_expired_replies(NOW + timedelta(days=400)) == 1
+        # The backfill reads the thread again, and an edit of a forgotten reply arrives late.
         late = [reply(5, 1, 50, NOW), replace(reply(11, 1, 50, NOW), upsert=True)]
         await storage.apply_reply_ops(before + late)
         stored = {(row["message_id"], row["author_id"]) for row in await storage.read("SELECT * FROM replies")}
@@ -146,3 +145,17 @@ def test_each_process_judges_only_its_own_shards() -> None:
     assert bot(Sharded, shard_count=4, shard_ids=[3, 2]).own_shards() == (4, [2, 3])
     assert bot(Sharded, shard_count=2).own_shards() == (2, [0, 1])
     assert isinstance(bot(Sharded, shard_count=2), discord.AutoShardedClient)
+
+
+async def test_a_retention_purge_is_for_good(tmp_path: Path) -> None:
+    """The backfill may read replies older than a short retention again: they are not stored again."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.guilds_seen([1, 2], NOW)
+        await storage.set_retention(1, 1, NOW)
+        old, recent = NOW - timedelta(days=3), NOW - timedelta(hours=1)
+        await storage.apply_reply_ops([reply(1, 1, 5, old), reply(2, 2, 5, old)])
+        assert await storage.purge_expired_replies(NOW) == 1
+        await storage.set_retention(1, 365, NOW)  # a longer retention later does not bring them back
+        await storage.apply_reply_ops([reply(1, 1, 5, old), reply(3, 1, 5, recent), reply(4, 2, 5, old)])
+        assert await storage.count_replies(1, include_deleted=True) == 1 and await storage.get_reply_content(1, 3)
+        assert await storage.count_replies(2) == 2  # the other server keeps its own retention (365 days)

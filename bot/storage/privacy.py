@@ -75,8 +75,17 @@ class PrivacyQueries(Database):
         return (int(row[0]) if row else 0), opted is not None
 
     async def purge_expired_replies(self, now: datetime) -> int:
-        """Delete replies older than their server's retention; returns how many went."""
+        """Delete replies older than their server's retention, for good; returns how many went.
+
+        Each server's cutoff is kept (`purged_before`, never lowered): the reply INSERT refuses anything
+        older, so a backfill reading a thread older than the retention cannot store its replies again.
+        """
         async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE guilds SET purged_before = MAX(COALESCE(purged_before, ''), "
+                "strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || retention_days || ' days'))",
+                (to_iso(now),),
+            )
             cursor = await conn.execute(
                 "DELETE FROM replies WHERE rowid IN (SELECT r.rowid FROM replies AS r "
                 "JOIN guilds AS g ON g.guild_id = r.guild_id "

@@ -89,6 +89,7 @@ _INSERT = (
     "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
     "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?) "
     "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = ? AND user_id = ? AND before_id >= ?) "
+    "AND ? >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = ?), '') "
 )
 _CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
 _UPSERT = (
@@ -151,6 +152,8 @@ class ReplyQueries(Database):
                         op.guild_id,
                         op.author_id,
                         op.message_id,
+                        to_iso(op.created_at),
+                        op.guild_id,
                     ),
                 )
             else:

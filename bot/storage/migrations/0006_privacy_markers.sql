@@ -8,3 +8,7 @@ CREATE TABLE forgotten_members (
     before_id  INTEGER NOT NULL,
     PRIMARY KEY (guild_id, user_id)
 );
+
+-- The created_at cutoff of the server's last retention purge: a reply older than it is never stored
+-- again (the backfill re-reads threads older than a short retention), so a purge is for good.
+ALTER TABLE guilds ADD COLUMN purged_before TEXT;
