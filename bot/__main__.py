@@ -218,10 +218,15 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: int | None) -> int:
     from bot.client import WhiplashBot
     from bot.hooks import point_at
-    from bot.storage import Storage
+    from bot.storage import Storage, StorageError
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
+    try:
+        storage = await Storage.open(settings.database_path, data_key=settings.data_key_bytes())
+    except StorageError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    async with storage:
         bot = WhiplashBot(settings=settings, storage=storage, content=content)
         async with bot:
             try:
@@ -249,7 +254,7 @@ async def _backup(settings: Settings, target: Path) -> int:
         print(f"whiplash-bot: there is no database at {settings.database_path} to back up", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        async with await Storage.open(settings.database_path) as storage:
+        async with await Storage.open(settings.database_path, check_data_key=False) as storage:  # copies, never reads
             await storage.backup_to(target)
     except StorageError as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
@@ -271,9 +276,10 @@ async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Pat
     if not settings.database_path.exists():
         print(f"whiplash-bot: there is no database at {settings.database_path}", file=sys.stderr)
         return EXIT_PROBLEMS
+    unreadable: list[int] = []
     try:
         async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
-            data, count = await export_bytes(storage.export_rows(guild_id), fmt)
+            data, count = await export_bytes(storage.export_rows(guild_id, unreadable=unreadable), fmt)
     except (StorageError, DecryptionError) as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -283,6 +289,10 @@ async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Pat
     else:
         out.write_bytes(data)
         print(f"wrote {count} replies of server {guild_id} to {out}", file=sys.stderr)
+    if unreadable:
+        ids = ", ".join(map(str, unreadable))
+        print(f"whiplash-bot: {len(unreadable)} replies cannot be decrypted and were left out: {ids}", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

@@ -134,7 +134,20 @@ class WhiplashBot(commands.Bot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("Ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
-        await self.storage.guilds_seen([guild.id for guild in self.guilds], self.clock())
+        # self.guilds is READY's list, servers unavailable in an outage included: one missing from it is gone.
+        count, shards = self.own_shards()
+        gone = await self.storage.guilds_ready(
+            [guild.id for guild in self.guilds], self.clock(), shard_count=count, shard_ids=shards
+        )
+        if gone:
+            log.info("%d servers removed the bot while it was offline; their data goes after the grace", len(gone))
+
+    def own_shards(self) -> tuple[int, list[int]]:
+        """How many shards the bot has, and those this process connects (the one shard when unsharded)."""
+        count = self.shard_count or 1
+        if isinstance(self, discord.AutoShardedClient):  # launches shard_ids, or every shard
+            return count, sorted(self.shard_ids or range(count))
+        return count, [self.shard_id or 0]
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.storage.guilds_seen([guild.id], self.clock())

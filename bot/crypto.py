@@ -1,11 +1,15 @@
 """Reply content at rest: AES-256-GCM when DATA_KEY is set (SPEC §8), plain text otherwise.
 
 Each value is sealed with a fresh 96-bit nonce and the message id as associated data, so a
-ciphertext copied onto another row fails to open instead of showing the wrong text.
+ciphertext copied onto another row fails to open instead of showing the wrong text. The database keeps
+a check value of the key (an HMAC of a fixed label, never the key) so that start-up can tell a changed
+key from the right one before anything is written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from typing import TYPE_CHECKING
 
@@ -14,6 +18,7 @@ if TYPE_CHECKING:
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
+_CHECK_LABEL = b"whiplash-bot DATA_KEY check v1"
 
 
 class DecryptionError(Exception):
@@ -27,7 +32,9 @@ class ContentCipher:
         if key is not None and len(key) != 32:
             raise ValueError("DATA_KEY must be 32 bytes")
         self._aead: AESGCM | None = None
+        self._check: str | None = None
         if key is not None:
+            self._check = hmac.new(key, _CHECK_LABEL, hashlib.sha256).hexdigest()
             # Imported only when a key is set: cryptography costs several MB of memory at start-up.
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -36,6 +43,11 @@ class ContentCipher:
     @property
     def encrypts(self) -> bool:
         return self._aead is not None
+
+    @property
+    def key_check(self) -> str | None:
+        """A value that identifies the key without revealing it (None without a key)."""
+        return self._check
 
     def seal(self, text: str, message_id: int) -> tuple[str | bytes, bool]:
         """The value to store and whether it is encrypted."""

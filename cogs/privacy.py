@@ -47,12 +47,15 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         logger: ReplyLogger | None = getattr(cog, "logger", None)
         return logger
 
-    async def _forget(self, guild_id: int, user_id: int, *, opt_out: bool = False) -> int:
-        """Delete the member's data, queued replies included, leaving no text in the database files."""
+    async def _forget(self, guild_id: int, user_id: int, *, before_id: int, opt_out: bool = False) -> int:
+        """Delete the member's data, queued replies included, leaving no text in the database files.
+
+        `before_id` is the request's interaction id (Discord's): everything the member wrote before asking is older.
+        """
         logger = self._logger()
         if logger is not None:
-            return await logger.forget(guild_id, user_id, self.bot.clock(), opt_out=opt_out)
-        deleted = await self.bot.storage.forget_member(guild_id, user_id, self.bot.clock())
+            return await logger.forget(guild_id, user_id, self.bot.clock(), before_id=before_id, opt_out=opt_out)
+        deleted = await self.bot.storage.forget_member(guild_id, user_id, before_id)
         await self.bot.storage.scrub()
         return deleted
 
@@ -88,7 +91,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         # The flag first: from its commit on, the reply INSERT itself skips this member, so a batch already
         # on its way cannot write them. If it cannot be stored, nothing changes and the member is told.
         changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
-        deleted = await self._forget(guild_id, user_id, opt_out=True)  # their queued writes too
+        # Their queued writes go too.
+        deleted = await self._forget(guild_id, user_id, opt_out=True, before_id=interaction.id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
         key = "privacy.optout.done" if changed else "privacy.optout.already"
         await interaction.followup.send(tr(lang, key, deleted=deleted), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -111,7 +115,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
         opted_out = await self.bot.storage.is_opted_out(guild_id, user_id)
-        deleted = await self._forget(guild_id, user_id)
+        deleted = await self._forget(guild_id, user_id, before_id=interaction.id)
         log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
         text = tr(lang, "privacy.forget.done", deleted=deleted)
         text += " " + tr(lang, "privacy.forget.still_opted_out" if opted_out else "privacy.forget.logging_continues")

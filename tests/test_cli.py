@@ -134,3 +134,48 @@ async def test_run_against_the_emulator_and_stop_with_sigterm(emu: DiscordEmulat
     assert "Stopped; database closed" in log
     assert TOKEN not in log
     assert db.exists() and not Path(f"{db}-wal").exists()  # the last connection closed cleanly
+
+
+DATA_KEY = "q5b7lK8gq8bXq9qvYH2HnM3r0c5nUeP0Zb1kYw0l7nA="
+OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+
+async def _seed_encrypted(db: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.config import decode_data_key
+    from bot.storage import ReplyRecord, Storage
+
+    now = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    async with await Storage.open(db, data_key=decode_data_key(DATA_KEY)) as storage:
+        await storage.apply_reply_ops(
+            [ReplyRecord(m, 1, date(2026, 11, 21), "p", 9, 9, 7, "andrew", now, None, f"reply {m}") for m in (5, 6, 7)]
+        )
+
+
+def test_run_or_sync_with_a_changed_or_missing_data_key_stops_with_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    asyncio.run(_seed_encrypted(db))
+    nowhere = "http://127.0.0.1:9"  # never reached: the key is checked before connecting
+    for command, key in (("run", OTHER_KEY), ("run", None), ("sync", OTHER_KEY)):
+        env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(db), "DISCORD_API_BASE": nowhere + "/api/v10"}
+        env["DISCORD_GATEWAY_URL"] = "ws://127.0.0.1:9"
+        if key is not None:
+            env["DATA_KEY"] = key
+        result = run_cli(command, cwd=tmp_path, **env)
+        assert result.returncode == 1, result.stderr
+        output = (result.stdout + result.stderr).strip().splitlines()
+        assert len(output) == 1 and "DATA_KEY" in output[0] and "Traceback" not in result.stderr, output
+
+
+def test_export_leaves_out_and_names_a_reply_that_cannot_be_decrypted(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    asyncio.run(_seed_encrypted(db))
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE replies SET content = substr(content, 1, length(content) - 1) WHERE message_id = 6")
+    conn.commit()
+    conn.close()
+    result = run_cli("export", "--guild", "1", cwd=tmp_path, DATABASE_PATH=str(db), DATA_KEY=DATA_KEY)
+    assert result.returncode == 1
+    assert [line.split(",")[2] for line in result.stdout.splitlines()[1:]] == ["5", "7"]
+    assert result.stderr.strip() == "whiplash-bot: 1 replies cannot be decrypted and were left out: 6"

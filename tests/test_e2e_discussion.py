@@ -491,8 +491,10 @@ async def test_export_columns_are_exact(
     assert rows[0] == columns
     assert rows[1][0] == "2026-11-21" and rows[1][5] == "andrew"
     assert rows[1][8].startswith("'=cmd")  # a spreadsheet formula is defused
+    assert rows[1][7] == ""  # never edited: an empty cell
     record = json.loads(jsonl_message["_files"][0].data.decode("utf-8").splitlines()[0])
     assert list(record) == columns
+    assert record["edited_at"] is None  # never edited: null, what JSON readers expect
     assert record["content"].startswith("=cmd") and record["created_at"].endswith("Z")
 
 

@@ -379,6 +379,25 @@ async def test_gateway_identify_validation(emu: DiscordEmulator, http: aiohttp.C
     assert any("before IDENTIFY" in v for v in emu.clear_violations())
 
 
+async def test_a_guild_in_an_outage_is_listed_in_ready_without_guild_create(
+    emu: DiscordEmulator, http: aiohttp.ClientSession
+) -> None:
+    up, down = emu.add_guild("Up"), emu.add_guild("Down")
+    emu.set_guild_unavailable(down)
+    props = {"os": "linux", "browser": "x", "device": "x"}
+    async with http.ws_connect(emu.gateway_url + "?v=10&encoding=json") as ws:
+        await ws.receive_json(timeout=5)
+        await ws.send_json({"op": 2, "d": {"token": TOKEN, "intents": 513, "properties": props}})
+        ready = await ws.receive_json(timeout=5)
+        create = await ws.receive_json(timeout=5)
+        assert ready["d"]["guilds"] == [{"id": str(g.id), "unavailable": True} for g in (up, down)]
+        assert (create["t"], create["d"]["id"]) == ("GUILD_CREATE", str(up.id))
+        emu.set_guild_available(down)  # the outage ends
+        back = await ws.receive_json(timeout=5)
+        assert (back["t"], back["d"]["id"], back["d"]["unavailable"]) == ("GUILD_CREATE", str(down.id), False)
+        await ws.close(code=4000)
+
+
 async def test_gateway_ready_resume_and_invalid_resume(emu: DiscordEmulator, http: aiohttp.ClientSession) -> None:
     guild = emu.add_guild("G")
     props = {"os": "linux", "browser": "x", "device": "x"}

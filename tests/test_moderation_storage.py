@@ -117,7 +117,7 @@ async def test_forget_and_departed_server_cover_moderation_tables(tmp_path: Path
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await storage.add_suggestion(1, 5, "mine", NOW, max_pending=3)
         await storage.add_suggestion(1, 6, "theirs", NOW, max_pending=3)
-        await storage.forget_member(1, 5, NOW)
+        await storage.forget_member(1, 5, before_id=100)
         assert [s.author_id for s in await storage.pending_suggestions(1, 10)] == [6]
         await storage.add_server_prompt(1, PromptFields(text="own"), MOD, NOW)
         await storage.set_prompt_enabled(1, "s-1", False, MOD, NOW)

@@ -6,16 +6,19 @@ woken by the test instead of waiting a day.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import discord
 
 from bot.config import decode_data_key
 from bot.content import ContentPack
 from tests.conftest import World
-from tests.discussion_helpers import QUIET, has, logged, posted, services
+from tests.discussion_helpers import QUIET, has, logged, posted, schedule, services
 from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import FakeClock, Running, eventually, run_bot
 
@@ -87,7 +90,12 @@ async def test_forget_leaves_no_row_about_the_member_in_any_table(
         await emu.edit_user_message(thread, last, "answer 4, edited")  # type: ignore[arg-type]
         await logged(running, world.guild.id, lambda rows: len(rows) == 5 and rows[-1].edited_at)
         await ask(emu, world, world.member, "forget")
-    # Every column that can name a member, in every table: nothing left that points at them.
+    # Only the documented marker that stops the bot from logging their earlier messages again.
+    assert naming(db, world.member.id) == {"forgotten_members.user_id": 1}
+
+
+def naming(db: Path, user_id: int) -> dict[str, int]:
+    """Every column that can name a member, in every table: how many rows point at them."""
     conn = sqlite3.connect(db)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -97,12 +105,12 @@ async def test_forget_leaves_no_row_about_the_member_in_any_table(
             for column in columns:
                 if column in {"author_id", "user_id", "created_by", "moderator_id"}:
                     sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
-                    count = conn.execute(sql, (world.member.id,)).fetchone()[0]
+                    count = conn.execute(sql, (user_id,)).fetchone()[0]
                     if count:
                         leftovers[f"{table}.{column}"] = count
     finally:
         conn.close()
-    assert leftovers == {}
+    return leftovers
 
 
 async def test_optout_drops_replies_still_queued_in_memory(
@@ -236,3 +244,102 @@ async def test_forgotten_replies_are_not_fetched_again_by_the_backfill_after_a_r
         rows = await logged(running, world.guild.id)
         assert [r.content for r in rows] == ["the moderator, first", "after the restart"]
         assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+
+
+async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_the_backfill_window(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
+) -> None:
+    """Retention purges everything (the forget included), then a restart reads the thread again."""
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        await emu.send_user_message(thread, world.moderator, "the moderator's, past retention")
+        mine = [await emu.send_user_message(thread, world.member, text) for text in ("to forget", "me too")]
+        await logged(running, world.guild.id, has(mine[-1]))
+        assert "2 records" in (await ask(emu, world, world.member, "forget")).content
+        await running.storage.set_retention(world.guild.id, 1, clock())
+        # Two days after the replies were written: past the 1-day retention, well inside the backfill window.
+        clock.set(discord.utils.snowflake_time(mine[-1].id) + timedelta(days=2))
+        privacy_cog(running).purger.wake()
+        await eventually(lambda: _count_is(running, world.guild.id, 0))
+    caplog.clear()
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        _, logger = services(running)
+        await eventually(lambda: "Backfill read" in caplog.text)
+        await eventually(lambda: logger.pending == 0)
+        rows = await running.storage.read("SELECT author_id FROM replies WHERE guild_id = ?", (world.guild.id,))
+        # Neither the forgotten replies nor the moderator's, which the purge deleted, were stored again.
+        assert rows == []
+        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+
+
+async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
+        await schedule(emu, world)
+        for command, options in (("prompts add", {"text": "Own prompt"}), ("privacy retention", {"days": 30})):
+            await (await emu.invoke(world.guild, world.channel, world.moderator, command, options)).message()
+        await ask(emu, world, world.moderator, "forget")
+        colleague = emu.add_member(world.guild, "another conductor", roles=[world.mod_role])
+        shown = await (await emu.invoke(world.guild, world.channel, colleague, "schedule show")).message()
+    assert naming(db, world.moderator.id) == {"forgotten_members.user_id": 1}
+    fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
+    lines = fields["Latest changes"].splitlines()
+    assert len(lines) == 3 and all("a former moderator" in line for line in lines)
+    assert str(world.moderator.id) not in fields["Latest changes"]
+
+
+async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_removed_at_ready(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    leaving, outage = emu.add_guild("Nassau Band"), emu.add_guild("Studio Band")
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        for guild in (world.guild, leaving, outage):
+            await eventually(lambda guild=guild: running.storage.get_guild(guild.id))
+    emu.remove_guild(leaving)  # while the bot is offline: it never sees a GUILD_DELETE
+    emu.set_guild_unavailable(outage)  # and a Discord outage hides another server during the restart
+    clock.advance(hours=1)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        unavailable = running.bot.get_guild(outage.id)
+        assert unavailable is not None and unavailable.unavailable
+        await eventually(lambda: _removed(running, leaving.id))
+        assert not await _removed(running, outage.id) and not await _removed(running, world.guild.id)
+        purger = privacy_cog(running).purger
+        clock.advance(days=31)
+        purger.wake()
+        await eventually(lambda: _gone(running, leaving.id))
+        assert await running.storage.get_guild(outage.id) is not None
+        assert await running.storage.get_guild(world.guild.id) is not None
+
+
+async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply_is_named_in_the_export(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:  # no DATA_KEY yet
+        thread = await posted(emu, world, running, clock)
+        replies = [await emu.send_user_message(thread, world.member, f"zq-canary-{n}") for n in range(3)]
+        await logged(running, world.guild.id, has(replies[-1]))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET, data_key=DATA_KEY) as running:
+        assert "encrypted at rest" in (await ask(emu, world, world.member, "status")).content
+        stored = await running.storage.read("SELECT content, content_enc FROM replies WHERE content IS NOT NULL")
+        assert len(stored) == 3 and all(
+            row["content_enc"] == 1 and b"zq-canary" not in row["content"] for row in stored
+        )
+        async with running.storage.transaction() as conn:  # one reply damaged on disk
+            await conn.execute(
+                "UPDATE replies SET content = substr(content, 1, length(content) - 1) WHERE message_id = ?",
+                (replies[1].id,),
+            )
+        handle = await emu.invoke(world.guild, world.channel, world.moderator, "discussion export", {"format": "jsonl"})
+        answer = await handle.message()
+    assert "2 replies as JSONL" in answer.content
+    assert "1 replies cannot be decrypted" in answer.content and str(replies[1].id) in answer.content
+    exported = [json.loads(line) for line in answer["_files"][0].data.decode("utf-8").splitlines()]
+    assert [row["content"] for row in exported] == ["zq-canary-0", "zq-canary-2"]

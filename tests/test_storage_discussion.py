@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.crypto import DecryptionError
-from bot.storage import ReplyDelete, ReplyRecord, Schedule, Storage
+from bot.storage import ReplyDelete, ReplyRecord, Schedule, Storage, StorageError
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 21)
@@ -120,7 +120,7 @@ async def test_export_rows_follow_the_spec_columns(storage: Storage) -> None:
         900,
         50,
     )
-    assert row.created_at == "2026-11-21T09:00:00Z" and row.edited_at == ""
+    assert row.created_at == "2026-11-21T09:00:00Z" and row.edited_at is None
     assert row.content == 'a, "quoted"\nline'
 
 
@@ -133,6 +133,8 @@ async def test_encrypted_content_is_not_in_the_file(tmp_path: Path) -> None:
         assert await db.get_reply_content(1, 1) == secret
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert secret.encode() not in raw
-    async with await Storage.open(path, data_key=os.urandom(32)) as db:
+    with pytest.raises(StorageError, match="DATA_KEY"):  # another key is refused at start, before any read
+        await Storage.open(path, data_key=os.urandom(32))
+    async with await Storage.open(path, data_key=os.urandom(32), check_data_key=False) as db:
         with pytest.raises(DecryptionError):
             await db.get_reply_content(1, 1)

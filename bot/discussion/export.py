@@ -42,3 +42,12 @@ def _csv_safe(value: object) -> object:
 
 def export_filename(guild_id: int, fmt: ExportFormat, stamp: str) -> str:
     return f"whiplash-replies-{guild_id}-{stamp}.{fmt}"
+
+
+SHOWN_IDS = 20  # message ids named in one answer; the operator's `whiplash-bot export` names them all
+
+
+def export_id_list(message_ids: list[int]) -> str:
+    """The message ids of replies left out of an export, short enough for one answer."""
+    shown = ", ".join(str(mid) for mid in message_ids[:SHOWN_IDS])
+    return shown + (f", … (+{len(message_ids) - SHOWN_IDS})" if len(message_ids) > SHOWN_IDS else "")

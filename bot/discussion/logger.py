@@ -261,7 +261,7 @@ class ReplyLogger:
         self._failure = text
         _report_write_failure(exc, count, attempt)
 
-    async def forget(self, guild_id: int, user_id: int, now: datetime, *, opt_out: bool = False) -> int:
+    async def forget(self, guild_id: int, user_id: int, now: datetime, *, before_id: int, opt_out: bool = False) -> int:
         """Forget a member: drop their queued changes, leave tombstones for them, delete what is stored.
 
         A queued reply that is dropped without a trace would be read again from the thread's history by
@@ -276,7 +276,7 @@ class ReplyLogger:
             self._pending = [op for op in self._pending if not _by(op, guild_id, user_id)]
             if queued:
                 await self.storage.tombstone_replies(queued, now)
-            deleted = await self.storage.forget_member(guild_id, user_id, now)
+            deleted = await self.storage.forget_member(guild_id, user_id, before_id)
         await self.storage.scrub()
         return deleted + len({op.message_id for op in queued if not op.upsert})
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.i18n import tr
 from bot.moderation.inputs import echo, shorten
 from bot.storage import Schedule
 from bot.storage.moderation import AuditEntry
+from bot.storage.privacy import FORMER_MODERATOR
 
 VALUE_LIMIT = 40
 LINE_LIMIT = 90  # with the rest of the line, five lines fit one embed field (1024)
@@ -54,8 +56,16 @@ def describe_change(before: Any, after: Any) -> str:
     return f"{_value(before)} → {_value(after)}"
 
 
-def audit_line(entry: AuditEntry) -> str:
+def moderator_name(moderator_id: int, lang: str) -> str:
+    """A mention of the moderator, or "a former moderator" once they used /privacy forget."""
+    if moderator_id == FORMER_MODERATOR:
+        return tr(lang, "audit.former_moderator")
+    return f"<@{moderator_id}>"
+
+
+def audit_line(entry: AuditEntry, lang: str = "en") -> str:
     """One line: when (in each reader's time zone), who, what, and the change; mentions neutralised."""
     change = shorten(echo(describe_change(entry.before, entry.after)), LINE_LIMIT)
     stamp = f"<t:{int(entry.at.timestamp())}:R>"
-    return f"{stamp} <@{entry.moderator_id}> `{entry.action}` {echo(shorten(entry.target, 40))}: {change}"
+    who = moderator_name(entry.moderator_id, lang)
+    return f"{stamp} {who} `{entry.action}` {echo(shorten(entry.target, 40))}: {change}"

@@ -1,7 +1,7 @@
 """Per-member data: opt-out, forget-me, retention and removal of a departed server's data (SPEC §8).
 
 Every statement is scoped to one server. `forget_member` must cover every table that holds a member's
-data: a feature that adds such a table adds its DELETE here.
+data: a feature that adds such a table adds its statement to `_MEMBER_RECORDS`.
 """
 
 from __future__ import annotations
@@ -42,29 +42,28 @@ class PrivacyQueries(Database):
             )
         return int(row[0]) if row else DEFAULT_RETENTION_DAYS
 
-    async def forget_member(self, guild_id: int, user_id: int, now: datetime) -> int:
-        """Delete everything stored about the member in the server, at once; returns the rows affected.
+    async def forget_member(self, guild_id: int, user_id: int, before_id: int) -> int:
+        """Delete everything stored about the member in the server, at once; returns the records affected.
 
-        The opt-out flag is kept: it is what honours the member's wish not to be logged again. A reply row
-        keeps an anonymous tombstone (message and thread ids, time; no author, name or text), the same one a
-        deleted message leaves: without it the backfill would read the member's messages from Discord's
-        thread history again after a restart. The retention purge removes tombstones like any reply.
-        `now` (the bot's clock) stamps the tombstones: never the database's own time.
+        `before_id` is the id of the member's request (a Discord id, so it encodes when they asked): every
+        message of theirs up to it, and up to the newest one stored, stays forgotten for good. That marker
+        (server, member, message id; no text) is what stops the backfill from reading their messages from
+        Discord's thread history again after a restart, whatever the retention purge removed meanwhile.
+        The opt-out flag is kept: it is what honours the member's wish not to be logged again. Records a
+        moderator made stay, with their id replaced by 0 ("a former moderator").
         """
-        deleted = 0
+        affected = 0
         async with self.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE replies SET author_id = 0, author_name = NULL, content = NULL, content_enc = 0, "
-                "edited_at = NULL, deleted_at = COALESCE(deleted_at, ?) "
-                "WHERE guild_id = ? AND author_id = ?",
-                (to_iso(now), guild_id, user_id),
+            await conn.execute(
+                "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (?, ?, MAX(?, COALESCE("
+                "(SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND author_id = ?), 0))) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET before_id = MAX(before_id, excluded.before_id)",
+                (guild_id, user_id, before_id, guild_id, user_id),
             )
-            deleted += cursor.rowcount
-            cursor = await conn.execute(
-                "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?", (guild_id, user_id)
-            )
-            deleted += cursor.rowcount
-        return deleted
+            for statement in _MEMBER_RECORDS:
+                cursor = await conn.execute(statement, (guild_id, user_id))
+                affected += cursor.rowcount
+        return affected
 
     async def member_summary(self, guild_id: int, user_id: int) -> tuple[int, bool]:
         """How many replies are stored for the member, and whether they opted out."""
@@ -76,8 +75,17 @@ class PrivacyQueries(Database):
         return (int(row[0]) if row else 0), opted is not None
 
     async def purge_expired_replies(self, now: datetime) -> int:
-        """Delete replies older than their server's retention; returns how many went."""
+        """Delete replies older than their server's retention, for good; returns how many went.
+
+        Each server's cutoff is kept (`purged_before`, never lowered): the reply INSERT refuses anything
+        older, so a backfill reading a thread older than the retention cannot store its replies again.
+        """
         async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE guilds SET purged_before = MAX(COALESCE(purged_before, ''), "
+                "strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || retention_days || ' days'))",
+                (to_iso(now),),
+            )
             cursor = await conn.execute(
                 "DELETE FROM replies WHERE rowid IN (SELECT r.rowid FROM replies AS r "
                 "JOIN guilds AS g ON g.guild_id = r.guild_id "
@@ -102,6 +110,20 @@ class PrivacyQueries(Database):
                 await conn.execute(statement, (guild_id,))
 
 
+# Every record that names a member, one static statement each: their replies and suggestions go; what a
+# moderator changed stays in the server's history under id 0. A feature adding such a column adds its line.
+_MEMBER_RECORDS = (
+    "DELETE FROM replies WHERE guild_id = ? AND author_id = ?",
+    "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?",
+    "UPDATE suggestions SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+    "UPDATE server_prompts SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
+    "UPDATE audit_log SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+)
+
+FORMER_MODERATOR = 0
+"""The moderator id of records whose moderator used /privacy forget."""
+
+
 # One static DELETE per table that holds server data; a feature adding such a table adds its line.
 _GUILD_TABLES = (
     "DELETE FROM replies WHERE guild_id = ?",
@@ -109,6 +131,7 @@ _GUILD_TABLES = (
     "DELETE FROM prompt_queue WHERE guild_id = ?",
     "DELETE FROM schedules WHERE guild_id = ?",
     "DELETE FROM optouts WHERE guild_id = ?",
+    "DELETE FROM forgotten_members WHERE guild_id = ?",
     "DELETE FROM fact_history WHERE guild_id = ?",
     "DELETE FROM server_prompts WHERE guild_id = ?",
     "DELETE FROM server_prompt_ids WHERE guild_id = ?",

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hmac
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.storage.database import Database
+import aiosqlite
+
+from bot.crypto import DecryptionError
+from bot.storage.database import Database, StorageError
 from bot.timeutil import from_iso, to_iso
+
+log = logging.getLogger(__name__)
+
+KEY_CHECK = "data_key.check"  # meta key: the DATA_KEY's check value (crypto.ContentCipher.key_check)
+ENCRYPT_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +61,7 @@ class ExportRow:
     author_id: int
     author_name: str
     created_at: str
-    edited_at: str
+    edited_at: str | None  # None for a reply never edited: null in JSONL, an empty cell in CSV
     content: str
 
 
@@ -78,6 +88,8 @@ _INSERT = (
     "author_name, created_at, edited_at, content, content_enc) "
     "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
     "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?) "
+    "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = ? AND user_id = ? AND before_id >= ?) "
+    "AND ? >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = ?), '') "
 )
 _CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
 _UPSERT = (
@@ -163,6 +175,11 @@ class ReplyQueries(Database):
                         int(encrypted),
                         op.guild_id,
                         op.author_id,
+                        op.guild_id,
+                        op.author_id,
+                        op.message_id,
+                        to_iso(op.created_at),
+                        op.guild_id,
                     ),
                 )
             else:
@@ -172,6 +189,75 @@ class ReplyQueries(Database):
                         "WHERE message_id = ? AND guild_id = ?",
                         (to_iso(op.deleted_at), mid, op.guild_id),
                     )
+
+    async def prepare_data_key(self) -> int:
+        """At start-up: make the stored replies match DATA_KEY; returns how many were encrypted now.
+
+        With a key, replies stored in plain text (before the key was set) are encrypted, all in one
+        transaction. A key that does not open the encrypted replies, or no key while there are any, stops
+        the start with a StorageError naming DATA_KEY: nothing would be readable, and mixing two keys would
+        make the older replies unreadable for good.
+        """
+        async with self.transaction() as conn:
+            async with conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_CHECK,)) as cursor:
+                row = await cursor.fetchone()
+            stored = row[0] if row else None
+            async with conn.execute(
+                "SELECT message_id, content FROM replies WHERE content_enc = 1 AND content IS NOT NULL LIMIT 1"
+            ) as cursor:
+                sample = await cursor.fetchone()
+            check = self.cipher.key_check
+            if check is None:
+                if sample is not None:
+                    raise StorageError(
+                        "the stored replies are encrypted but DATA_KEY is not set: set the DATA_KEY they were "
+                        "encrypted with"
+                    )
+                await conn.execute("DELETE FROM meta WHERE key = ?", (KEY_CHECK,))  # nothing encrypted is left
+                return 0
+            if sample is not None and not self._opens(stored, check, sample):
+                raise StorageError(
+                    "DATA_KEY is not the key the stored replies were encrypted with: set that key again "
+                    "(it is not kept in the database, so it cannot be recovered from there)"
+                )
+            encrypted = await self._encrypt_plain_rows(conn)
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (KEY_CHECK, check),
+            )
+        if encrypted:
+            log.info("Encrypted %d replies stored before DATA_KEY was set", encrypted)
+        return encrypted
+
+    def _opens(self, stored: str | None, check: str, sample: sqlite3.Row) -> bool:
+        """Whether this key is the one of the encrypted replies: by the stored check value, else by trying one."""
+        if stored is not None:
+            return hmac.compare_digest(stored, check)
+        try:
+            self.cipher.open(sample["content"], True, sample["message_id"])
+        except DecryptionError:
+            return False
+        return True
+
+    async def _encrypt_plain_rows(self, conn: aiosqlite.Connection) -> int:
+        """Seal every reply stored in plain text, in batches, inside the caller's transaction."""
+        count, after = 0, -(2**63)
+        while True:
+            async with conn.execute(
+                "SELECT message_id, content FROM replies WHERE content_enc = 0 AND content IS NOT NULL "
+                "AND message_id > ? ORDER BY message_id LIMIT ?",
+                (after, ENCRYPT_BATCH),
+            ) as cursor:
+                rows = list(await cursor.fetchall())
+            if not rows:
+                return count
+            sealed = []
+            for row in rows:
+                text = self.cipher.open(row["content"], False, row["message_id"]) or ""
+                sealed.append((self.cipher.seal(text, row["message_id"])[0], row["message_id"]))
+            await conn.executemany("UPDATE replies SET content = ?, content_enc = 1 WHERE message_id = ?", sealed)
+            count += len(rows)
+            after = rows[-1]["message_id"]
 
     async def last_reply_id(self, thread_id: int, *, before: int | None = None) -> int | None:
         """The newest logged message id in a daily post's thread (backfill resumes after it), below `before`."""
@@ -207,8 +293,13 @@ class ReplyQueries(Database):
             return None
         return self.cipher.open(row["content"], bool(row["content_enc"]), message_id)
 
-    async def export_rows(self, guild_id: int) -> AsyncIterator[ExportRow]:
-        """Every live reply of the server, oldest post first, content decrypted."""
+    async def export_rows(self, guild_id: int, *, unreadable: list[int] | None = None) -> AsyncIterator[ExportRow]:
+        """Every live reply of the server, oldest post first, content decrypted.
+
+        With `unreadable`, a reply whose content cannot be decrypted (tampered with, or sealed with another
+        key) is left out and its message id appended there, so that one bad row does not block the rest;
+        without it, DecryptionError is raised.
+        """
         async with self._reader.execute(
             "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
             "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
@@ -216,7 +307,14 @@ class ReplyQueries(Database):
             (guild_id,),
         ) as cursor:
             async for row in cursor:
-                yield self._export_row(row)
+                try:
+                    export = self._export_row(row)
+                except DecryptionError:
+                    if unreadable is None:
+                        raise
+                    unreadable.append(row["message_id"])
+                    continue
+                yield export
 
     def _export_row(self, row: sqlite3.Row) -> ExportRow:
         content = self.cipher.open(row["content"], bool(row["content_enc"]), row["message_id"])
@@ -228,7 +326,7 @@ class ReplyQueries(Database):
             author_id=row["author_id"],
             author_name=row["author_name"] or "",
             created_at=row["created_at"],
-            edited_at=row["edited_at"] or "",
+            edited_at=row["edited_at"],
             content=content or "",
         )
 

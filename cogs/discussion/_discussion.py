@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.export import export_bytes, export_filename
+from bot.discussion.export import export_bytes, export_filename, export_id_list
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.stats import MAX_DAYS, chart_png, summarize
@@ -24,6 +25,8 @@ from bot.permissions import moderator_only
 from bot.scheduling import local_date
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
+
+log = logging.getLogger(__name__)
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
@@ -116,14 +119,22 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
-        data, count = await export_bytes(self.bot.storage.export_rows(interaction.guild_id), format)
+        unreadable: list[int] = []
+        data, count = await export_bytes(
+            self.bot.storage.export_rows(interaction.guild_id, unreadable=unreadable), format
+        )
         limit = interaction.filesize_limit
         if len(data) > limit:
             raise UserFacingError(tr(lang, "export.too_large", size=len(data), limit=limit))
         stamp = self.bot.clock().strftime("%Y%m%d-%H%M")
         name = export_filename(interaction.guild_id, format, stamp)
-        await interaction.followup.send(
-            tr(lang, "export.done", count=count, format=format.upper()),
-            file=discord.File(io.BytesIO(data), filename=name),
-            ephemeral=True,
-        )
+        text = tr(lang, "export.done", count=count, format=format.upper())
+        if unreadable:
+            log.warning(
+                "Export of guild %s left out %d replies that cannot be decrypted: %s",
+                interaction.guild_id,
+                len(unreadable),
+                unreadable,
+            )
+            text += " " + tr(lang, "export.unreadable", count=len(unreadable), ids=export_id_list(unreadable))
+        await interaction.followup.send(text, file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)

@@ -177,7 +177,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
                     line += f"\n  ⚠️ {discord.utils.escape_markdown(post.error)}"
                 lines.append(line)
             embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
-        changes = [audit_line(entry) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]
+        changes = [audit_line(entry, lang) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]
         while changes and len("\n".join(changes)) > 1024:  # whole lines only: a cut could break a mention
             changes.pop()
         if changes:

@@ -375,7 +375,8 @@ class GatewayServer:
         }
         self._send_dispatch(session, "READY", ready)
         for guild in list(emu.guilds.values()):
-            self._send_dispatch(session, "GUILD_CREATE", emu.guild_create_payload(guild, session))
+            if not guild.unavailable:  # a guild in an outage stays unavailable: READY lists it, nothing more
+                self._send_dispatch(session, "GUILD_CREATE", emu.guild_create_payload(guild, session))
         conn.queue.put_nowait(self._ready.set)
         emu.changed.notify()
 

@@ -238,6 +238,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    unavailable: bool = False  # a Discord outage: listed in READY, but no GUILD_CREATE until it ends
 
     @property
     def everyone(self) -> Role:

@@ -91,9 +91,23 @@ class WorldMixin(MessagesMixin):
         self.changed.notify()
 
     def set_guild_unavailable(self, guild: GuildLike) -> None:
-        """An outage: GUILD_DELETE with ``unavailable: true`` (the guild stays in the world)."""
+        """An outage: GUILD_DELETE with ``unavailable: true`` (the guild stays in the world).
+
+        Until `set_guild_available`, a new session's READY lists the guild as unavailable (like every
+        guild) but no GUILD_CREATE follows for it, as on Discord during an outage.
+        """
         g = self.get_guild(guild)
+        g.unavailable = True
         self.gateway.emit("GUILD_DELETE", {"id": str(g.id), "unavailable": True})
+
+    def set_guild_available(self, guild: GuildLike) -> None:
+        """The outage ends: GUILD_CREATE with ``unavailable: false`` (discord.py fires on_guild_available)."""
+        g = self.get_guild(guild)
+        g.unavailable = False
+        for session in list(self.gateway.sessions.values()):
+            if session.alive:
+                self.gateway._send_dispatch(session, "GUILD_CREATE", self.guild_create_payload(g, session))
+        self.changed.notify()
 
     # -- roles and members -----------------------------------------------------------------------------
 
