@@ -24,12 +24,15 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.content import ContentPack
     from bot.discussion.export import ExportFormat
+    from bot.storage import Storage
+    from bot.storage.guard import FileWatch
 
 log = logging.getLogger("bot")
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_CONFIG = 2
+EXIT_DATABASE_LOST = 3  # distinct, so a supervisor can be told not to restart onto the wrong file
 
 # How often `run` checks that its database file is still the one it opened (README: "within a minute").
 DATABASE_WATCH_SECONDS = 30.0
@@ -148,13 +151,9 @@ async def _serve(
 
 
 async def _serve_locked(settings: Settings, content: ContentPack, token: str, watch_seconds: float) -> int:
-    import aiohttp
-
-    from bot.client import WhiplashBot
     from bot.hooks import point_at
     from bot.storage import Storage, StorageError
-    from bot.storage.guard import FileState, watch_file
-    from bot.tasks import TaskGroup
+    from bot.storage.guard import FileWatch
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
@@ -162,57 +161,72 @@ async def _serve_locked(settings: Settings, content: ContentPack, token: str, wa
     except StorageError as exc:
         log.error("Cannot start: %s", exc)
         return EXIT_PROBLEMS
-    async with storage:
-        bot = WhiplashBot(settings=settings, storage=storage, content=content)
-        closer = TaskGroup("shutdown")
-        watcher = TaskGroup("database-watch")
-        lost: list[str] = []
+    watch: FileWatch | None = None
+    try:
+        async with storage:
+            watch = FileWatch(settings.database_path)
+            code = await _run_bot(settings, storage, content, token, watch, watch_seconds)
+    finally:
+        if watch is not None:
+            watch.close()  # only after the storage is closed: see FileWatch
+    if code == EXIT_OK:
+        log.info("Stopped; database closed")
+    return code
 
-        async def _database_lost(problem: str) -> None:
-            # Writing on would go to a file nobody will read again, and a restart on the new file would
-            # post today's prompt a second time: stop, and let the operator restore the right file.
-            log.error("Stopping: %s; restore the database (whiplash-bot restore FILE) before starting again", problem)
-            lost.append(problem)
-            if not len(closer):
-                closer.spawn(bot.close(), name="close-bot")
 
-        watcher.spawn(
-            watch_file(settings.database_path, watch_seconds, _database_lost, FileState.read(settings.database_path)),
-            name="database-watch",
-        )
+async def _run_bot(
+    settings: Settings, storage: Storage, content: ContentPack, token: str, watch: FileWatch, watch_seconds: float
+) -> int:
+    """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
+    import aiohttp
 
-        def _stop() -> None:
-            if not len(closer):
-                log.info("Shutting down")
-                closer.spawn(bot.close(), name="close-bot")
+    from bot.client import WhiplashBot
+    from bot.tasks import TaskGroup
 
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, _stop)
-        try:
-            async with bot:
-                await bot.start(token)
-        except discord.LoginFailure:
-            log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal (Bot page).")
-            return EXIT_PROBLEMS
-        except discord.PrivilegedIntentsRequired:
-            log.error(
-                "The Message Content intent is not enabled: turn on 'Message Content Intent' on the Bot page "
-                "of the Developer Portal, then start the bot again."
-            )
-            return EXIT_PROBLEMS
-        except (aiohttp.ClientConnectionError, OSError) as exc:
-            log.error("Cannot reach Discord at %s: %s", settings.discord_api_base, _network_reason(exc))
-            return EXIT_PROBLEMS
-        finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
-            await watcher.close()
-            await closer.join()
-    if lost:
+    bot = WhiplashBot(settings=settings, storage=storage, content=content)
+    closer = TaskGroup("shutdown")
+    watcher = TaskGroup("database-watch")
+    lost: list[str] = []
+
+    async def _database_lost(problem: str) -> None:
+        # Writing on would go to a file nobody will read again, and a restart on the new file would
+        # post today's prompt a second time: stop, and let the operator restore the right file.
+        log.error("Stopping: %s; restore the database (whiplash-bot restore FILE) before starting again", problem)
+        lost.append(problem)
+        if not len(closer):
+            closer.spawn(bot.close(), name="close-bot")
+
+    watcher.spawn(watch.watch(watch_seconds, _database_lost), name="database-watch")
+
+    def _stop() -> None:
+        if not len(closer):
+            log.info("Shutting down")
+            closer.spawn(bot.close(), name="close-bot")
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stop)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal (Bot page).")
         return EXIT_PROBLEMS
-    log.info("Stopped; database closed")
-    return EXIT_OK
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "The Message Content intent is not enabled: turn on 'Message Content Intent' on the Bot page "
+            "of the Developer Portal, then start the bot again."
+        )
+        return EXIT_PROBLEMS
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        log.error("Cannot reach Discord at %s: %s", settings.discord_api_base, _network_reason(exc))
+        return EXIT_PROBLEMS
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await watcher.close()
+        await closer.join()
+    return EXIT_DATABASE_LOST if lost else EXIT_OK
 
 
 def _network_reason(exc: BaseException) -> str:

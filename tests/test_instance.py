@@ -14,6 +14,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pytest
 from bot.__main__ import _serve
 from bot.content import ContentPack
 from bot.storage import Storage, load_migrations
-from bot.storage.guard import FileState, InstanceLock, file_problem, watch_file
+from bot.storage.guard import FileWatch, InstanceLock
 from tests.conftest import World
 from tests.discussion_helpers import bot_posts, schedule
 from tests.emulator import DiscordEmulator
@@ -203,48 +204,84 @@ async def test_a_database_deleted_or_replaced_under_the_bot_stops_it(
                 await serving
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     word = {"rm": "was deleted", "mv": "was replaced", "cp": "was overwritten"}[how]
-    assert code == 1
+    assert code == 3  # README: RestartPreventExitStatus=3
     assert len(errors) == 1 and word in errors[0] and "restore" in errors[0], errors
     assert len(bot_posts(emu, world.channel)) == 1
 
 
 async def test_the_file_watch_sees_nothing_wrong_in_the_bot_s_own_writes_and_checkpoints(tmp_path: Path) -> None:
-    """No false alarm: SQLite's checkpoints write the main file too, and must never read as a `cp`."""
+    """No false alarm: SQLite's checkpoints write the main file too, and must never read as a `cp`.
+
+    Another process reads the database meanwhile (as `whiplash-bot backup` does): the watch must not disturb
+    SQLite's locks, or that process would rebuild the WAL index under the bot and its writes would fail.
+    """
     db = tmp_path / "bot.db"
     problems: list[str] = []
 
     async def report(problem: str) -> None:
         problems.append(problem)
 
-    async with await Storage.open(db) as storage:
-        watch = asyncio.create_task(watch_file(db, 0, report, FileState.read(db)))
-        other = sqlite3.connect(db, isolation_level=None)  # another process's reader, e.g. `whiplash-bot backup`
+    storage = await Storage.open(db)
+    watch = FileWatch(db)
+    try:
+        assert await asyncio.to_thread(_sqlite_shm_lock_held, db)
+        watching = asyncio.create_task(watch.watch(0, report))
         try:
             for i in range(300):
                 async with storage.transaction() as conn:
-                    await conn.execute(
-                        "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (1000 + i, "2026-11-21")
-                    )
+                    await conn.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (1000 + i, "2026"))
                 if i % 7 == 0:
                     await storage.read("PRAGMA wal_checkpoint(PASSIVE)")
                 if i % 50 == 0:
                     await storage.read("PRAGMA wal_checkpoint(TRUNCATE)")
-                    other.execute("SELECT COUNT(*) FROM guilds").fetchone()
+                    assert await asyncio.to_thread(_count_in_another_process, db) == i + 1
                 await asyncio.sleep(0)
         finally:
-            other.close()
-            watch.cancel()
+            watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await watch
+                await watching
         assert problems == []
+        assert await asyncio.to_thread(_sqlite_shm_lock_held, db)  # the watch left SQLite's locks alone
+        rows = await storage.read("SELECT COUNT(*) FROM guilds")
+        assert rows[0][0] == 300
         # … while the same bytes copied over the file, at a later time, are caught:
-        opened = FileState.read(db)
         shutil.copyfile(db, tmp_path / "copy.db")
         shutil.copyfile(tmp_path / "copy.db", db)
-        later = opened.mtime_ns + 10_000_000  # file times tick coarsely; a real `cp` comes later than 10 ms
+        later = watch.opened.mtime_ns + 10_000_000  # file times tick coarsely; a real `cp` comes later than 10 ms
         os.utime(db, ns=(later, later))
-        problem, _ = file_problem(db, opened, opened)
+        problem = watch.problem()
         assert problem is not None and "overwritten" in problem, problem
+    finally:
+        await storage.close()
+        watch.close()
+
+
+def _sqlite_shm_lock_held(db: Path) -> bool:
+    """Whether a connection still holds SQLite's "dead man switch" read lock on the -shm (unix VFS: byte 128).
+
+    Asked from another process, as another SQLite connection would: without the lock, that connection
+    would take itself for the first one and rebuild the WAL index under the bot.
+    """
+    script = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try:\n"
+        "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)\n"
+        "except OSError:\n"
+        "    print('held')\n"
+        "else:\n"
+        "    print('free')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, f"{db}-shm"], capture_output=True, text=True, check=True)
+    return result.stdout.strip() == "held"
+
+
+def _count_in_another_process(db: Path) -> int:
+    script = (
+        "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM guilds').fetchone()[0])"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True)
+    return int(result.stdout)
 
 
 def test_a_lock_held_by_another_process_is_seen(tmp_path: Path) -> None:

@@ -115,68 +115,90 @@ class FileState:
     inode: int
     mtime_ns: int
     size: int
-    checkpoints: bytes | None  # WAL salts + backfill counters; None while a checkpoint is half done
-
-    @classmethod
-    def read(cls, database: Path) -> Self:
-        """Sample the file; raises FileNotFoundError when it is gone."""
-        before = _checkpoint_marker(database)  # read before the file: a checkpoint marks the shm first
-        info = os.stat(database)
-        after = _checkpoint_marker(database)
-        steady = before if before == after else None
-        return cls(info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size, steady)
+    checkpoints: bytes | None  # WAL salts + backfill counter; None while a checkpoint is half done
 
 
-def _checkpoint_marker(database: Path) -> bytes | None:
-    """Salts and backfill counters of the WAL index; they change before SQLite writes the main file.
+class FileWatch:
+    """Checks that the database file is still the one the bot opened, untouched by other programs.
 
-    None when the -shm cannot be read or a checkpoint is in progress (attempted > done).
+    The `-shm` file is read through one descriptor kept open until `close`, which must come after the
+    database connection is closed: closing any descriptor of a file drops every POSIX lock the process
+    holds on it, SQLite's included, and another process would then rebuild the WAL index under the bot.
     """
-    try:
-        with open(f"{database}-shm", "rb") as shm:
-            head = shm.read(_SHM_MIN_SIZE)
-    except OSError:
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        try:
+            self._shm: int | None = os.open(f"{database}-shm", os.O_RDONLY)
+        except OSError:
+            self._shm = None  # not in WAL mode: deletion and replacement are still seen, an overwrite is not
+        self.opened = self.sample()
+        self._last = self.opened
+
+    def close(self) -> None:
+        """Release the `-shm` descriptor; only once the database connection is closed (see the class)."""
+        if self._shm is not None:
+            os.close(self._shm)
+            self._shm = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def sample(self) -> FileState:
+        """The file's state now; raises FileNotFoundError when it is gone."""
+        before = self._checkpoint_marker()  # read before the file: a checkpoint moves the counters first
+        info = os.stat(self.database)
+        after = self._checkpoint_marker()
+        return FileState(info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size, before if before == after else None)
+
+    def _checkpoint_marker(self) -> bytes | None:
+        """Salts and backfill counter of the WAL index; they change before SQLite writes the main file.
+
+        None without a `-shm` or while a checkpoint is in progress (attempted > done).
+        """
+        if self._shm is None:
+            return None
+        head = os.pread(self._shm, _SHM_MIN_SIZE, 0)
+        if len(head) < _SHM_MIN_SIZE:
+            return None
+        (done,) = struct.unpack_from("=I", head, _SHM_BACKFILL)
+        (attempted,) = struct.unpack_from("=I", head, _SHM_BACKFILL_ATTEMPTED)
+        if attempted != done:
+            return None
+        return head[_SHM_SALT] + head[_SHM_BACKFILL : _SHM_BACKFILL + 4]
+
+    def problem(self) -> str | None:
+        """A sentence if the file at the path is gone, another file, or was written by another program."""
+        database = self.database
+        try:
+            now = self.sample()
+        except FileNotFoundError:
+            return f"the database file {database} was deleted while the bot was running"
+        except OSError as exc:
+            return f"the database file {database} cannot be checked: {exc.strerror}"
+        if (now.device, now.inode) != (self.opened.device, self.opened.inode):
+            return f"the database file {database} was replaced by another file while the bot was running"
+        last = self._last
+        changed = (now.mtime_ns, now.size) != (last.mtime_ns, last.size)
+        # SQLite writes the main file only in a checkpoint, which first moves the WAL index's counters. A change
+        # with the counters steady at both samples was made by something else: a `cp` over the live file.
+        if changed and now.checkpoints is not None and now.checkpoints == last.checkpoints:
+            return f"the database file {database} was overwritten by another program while the bot was running"
+        if now.checkpoints is not None:  # only a sample taken between checkpoints is a reference
+            self._last = now
         return None
-    if len(head) < _SHM_MIN_SIZE:
-        return None
-    (done,) = struct.unpack_from("=I", head, _SHM_BACKFILL)
-    (attempted,) = struct.unpack_from("=I", head, _SHM_BACKFILL_ATTEMPTED)
-    if attempted != done:
-        return None
-    return head[_SHM_SALT] + head[_SHM_BACKFILL : _SHM_BACKFILL + 4]
 
-
-def file_problem(database: Path, opened: FileState, last: FileState) -> tuple[str | None, FileState]:
-    """Compare the file at `database` with the one the bot opened; a sentence if it is gone or replaced."""
-    try:
-        now = FileState.read(database)
-    except FileNotFoundError:
-        return f"the database file {database} was deleted while the bot was running", last
-    except OSError as exc:
-        return f"the database file {database} cannot be checked: {exc.strerror}", last
-    if (now.device, now.inode) != (opened.device, opened.inode):
-        return f"the database file {database} was replaced by another file while the bot was running", now
-    changed = (now.mtime_ns, now.size) != (last.mtime_ns, last.size)
-    # SQLite writes the main file only in a checkpoint, which first moves the WAL index's counters. A change
-    # with the counters steady at both samples was made by something else: a `cp` over the live file.
-    if changed and now.checkpoints is not None and now.checkpoints == last.checkpoints:
-        return f"the database file {database} was overwritten by another program while the bot was running", now
-    # Only a sample taken between checkpoints is a reference for the next comparison.
-    return None, (now if now.checkpoints is not None else last)
-
-
-async def watch_file(
-    database: Path, interval: float, on_problem: Callable[[str], Awaitable[None]], opened: FileState | None = None
-) -> None:
-    """Every `interval` seconds, check the database file is still the one opened; call `on_problem` once."""
-    first = opened or FileState.read(database)
-    last = first
-    while True:
-        await asyncio.sleep(interval)
-        problem, last = file_problem(database, first, last)
-        if problem is not None:
-            await on_problem(problem)
-            return
+    async def watch(self, interval: float, on_problem: Callable[[str], Awaitable[None]]) -> None:
+        """Every `interval` seconds, check the file; call `on_problem` once and return when it is wrong."""
+        while True:
+            await asyncio.sleep(interval)
+            problem = self.problem()
+            if problem is not None:
+                await on_problem(problem)
+                return
 
 
 class RestoreError(Exception):
