@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -232,8 +233,12 @@ async def _run_bot(
 def _network_reason(exc: BaseException) -> str:
     """The OS's words for a failed connection ("Connection refused"), without aiohttp's wrapping."""
     inner = getattr(exc, "os_error", None) or exc
+    if isinstance(inner, TimeoutError):
+        return "timed out"
+    if isinstance(inner, socket.gaierror):  # the name did not resolve: its own words, not os.strerror's
+        return f"cannot resolve the host name ({inner.strerror})"
     code = getattr(inner, "errno", None)
-    return os.strerror(code) if isinstance(code, int) else str(inner) or type(inner).__name__
+    return os.strerror(code) if isinstance(code, int) and code > 0 else str(inner) or type(inner).__name__
 
 
 def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -382,7 +387,9 @@ def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"whiplash-bot: cannot restore {source} to {target}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"restored {target} from {source} (schema version {version})")
+    latest = len(load_migrations())
+    later = f"; `run` migrates it to version {latest} when it starts" if version < latest else ""
+    print(f"restored {target} from {source} (schema version {version}){later}")
     return EXIT_OK
 
 

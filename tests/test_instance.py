@@ -189,6 +189,9 @@ async def test_a_database_deleted_or_replaced_under_the_bot_stops_it(
         await emu.wait_for_request("PUT", r"/guilds/\d+/commands", timeout=10)
         await _post_today(emu, world)
         assert len(bot_posts(emu, world.channel)) == 1
+        # Reading from another process while the watch checks every 50 ms is no alarm (the CLI takes ~1 s):
+        backup = await asyncio.to_thread(run_cli, "backup", str(tmp_path / "now.db"), cwd=tmp_path, **_db(db))
+        assert backup.returncode == 0, backup.stderr
         assert not serving.done()
         if how == "rm":
             db.unlink()

@@ -124,3 +124,22 @@ def test_disk_full_at_start(tmp_path: Path, existing: bool) -> None:
         fill(folder)
         line = one_line(start(tmp_path, db))
         assert f"Cannot start: no space left on the disk holding {db}: free some space" in line, line
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 9)"), "Connection refused"),
+        (socket.gaierror(-3, "Temporary failure in name resolution"), "cannot resolve the host name"),
+        (TimeoutError(), "timed out"),
+    ],
+    ids=["refused", "dns", "timeout"],
+)
+def test_network_errors_are_named_in_the_operating_system_s_words(error: OSError, reason: str) -> None:
+    import aiohttp
+
+    from bot.__main__ import _network_reason
+
+    key = aiohttp.client_reqrep.ConnectionKey("discord.com", 443, True, True, None, None, None)
+    wrapped = aiohttp.ClientConnectorError(key, error) if not isinstance(error, TimeoutError) else error
+    assert reason in _network_reason(wrapped)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import fcntl
-import logging
 import os
 import sqlite3
 import struct
@@ -19,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Self
-
-log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Offsets into the `-shm` wal-index (https://sqlite.org/walformat.html): the salts of the current WAL in the
