@@ -210,6 +210,9 @@ async def test_a_database_deleted_or_replaced_under_the_bot_stops_it(
     assert code == 3  # README: RestartPreventExitStatus=3
     assert len(errors) == 1 and word in errors[0] and "restore" in errors[0], errors
     assert len(bot_posts(emu, world.channel)) == 1
+    if how == "cp":  # the bot's old WAL was not checkpointed into the file put there, nor left to be replayed
+        assert db.read_bytes() == (tmp_path / "old.db").read_bytes()
+        assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
 
 
 async def test_the_file_watch_sees_nothing_wrong_in_the_bot_s_own_writes_and_checkpoints(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ under the running bot, which SQLite never reports: it goes on writing to the old
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import fcntl
 import os
@@ -131,9 +132,15 @@ class FileWatch:
             self._shm = None  # not in WAL mode: deletion and replacement are still seen, an overwrite is not
         self.opened = self.sample()
         self._last = self.opened
+        self._holder: sqlite3.Connection | None = None
 
     def close(self) -> None:
         """Release the `-shm` descriptor; only once the database connection is closed (see the class)."""
+        if self._holder is not None:
+            self._holder.close()  # read-only: never checkpoints; the stale WAL goes with it
+            self._holder = None
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.database}{suffix}").unlink(missing_ok=True)
         if self._shm is not None:
             os.close(self._shm)
             self._shm = None
@@ -183,10 +190,27 @@ class FileWatch:
         # SQLite writes the main file only in a checkpoint, which first moves the WAL index's counters. A change
         # with the counters steady at both samples was made by something else: a `cp` over the live file.
         if changed and now.checkpoints is not None and now.checkpoints == last.checkpoints:
+            self._hold_wal()
             return f"the database file {database} was overwritten by another program while the bot was running"
         if now.checkpoints is not None:  # only a sample taken between checkpoints is a reference
             self._last = now
         return None
+
+    def _hold_wal(self) -> None:
+        """Keep the bot's WAL out of the file that now stands at the path.
+
+        Closing the last connection checkpoints the WAL into the main file: here, pages of the old database
+        into the new one. A read-only connection of this process, open until `close`, makes the bot's close
+        not the last one; it never checkpoints itself, and `close` removes the stale `-wal` and `-shm`, so
+        the file the operator put there is left as it was.
+        """
+        try:
+            holder = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            holder.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchall()  # takes the shared lock
+        self._holder = holder
 
     async def watch(self, interval: float, on_problem: Callable[[str], Awaitable[None]]) -> None:
         """Every `interval` seconds, check the file; call `on_problem` once and return when it is wrong."""
