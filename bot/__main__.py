@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import errno
 import logging
 import os
 import secrets
 import signal
+import socket
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,12 +25,18 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.content import ContentPack
     from bot.discussion.export import ExportFormat
+    from bot.storage import Storage
+    from bot.storage.guard import FileWatch
 
 log = logging.getLogger("bot")
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_CONFIG = 2
+EXIT_DATABASE_LOST = 3  # distinct, so a supervisor can be told not to restart onto the wrong file
+
+# How often `run` checks that its database file is still the one it opened (README: "within a minute").
+DATABASE_WATCH_SECONDS = 30.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")
     backup = sub.add_parser("backup", help="write a consistent online copy of the database")
     backup.add_argument("file", type=Path, metavar="FILE")
+    restore = sub.add_parser("restore", help="replace the database with a backup (only while the bot is stopped)")
+    restore.add_argument("file", type=Path, metavar="FILE")
     sub.add_parser("genkey", help="print a new random DATA_KEY for encrypting replies at rest")
     return parser
 
@@ -64,7 +75,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    handlers = {"run": _cmd_run, "check": _cmd_check, "sync": _cmd_sync, "backup": _cmd_backup, "export": _cmd_export}
+    handlers = {
+        "run": _cmd_run,
+        "check": _cmd_check,
+        "sync": _cmd_sync,
+        "backup": _cmd_backup,
+        "restore": _cmd_restore,
+        "export": _cmd_export,
+    }
     sys.exit(handlers[args.command](settings, args))
 
 
@@ -112,11 +130,31 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_serve(settings, content, token))
 
 
-async def _serve(settings: Settings, content: ContentPack, token: str) -> int:
-    from bot.client import WhiplashBot
+async def _serve(
+    settings: Settings, content: ContentPack, token: str, *, watch_seconds: float = DATABASE_WATCH_SECONDS
+) -> int:
+    """Run the bot until SIGTERM/SIGINT, holding the database's instance lock the whole time."""
+    from bot.storage.guard import InstanceError, InstanceLock, free_space_problem
+
+    try:
+        lock = InstanceLock(settings.database_path).acquire()
+    except InstanceError as exc:
+        log.error("Cannot start: %s", exc)
+        return EXIT_PROBLEMS
+    try:
+        full = free_space_problem(settings.database_path)
+        if full is not None:
+            log.error("Cannot start: %s", full)
+            return EXIT_PROBLEMS
+        return await _serve_locked(settings, content, token, watch_seconds)
+    finally:
+        lock.release()
+
+
+async def _serve_locked(settings: Settings, content: ContentPack, token: str, watch_seconds: float) -> int:
     from bot.hooks import point_at
     from bot.storage import Storage, StorageError
-    from bot.tasks import TaskGroup
+    from bot.storage.guard import FileWatch
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
@@ -124,36 +162,83 @@ async def _serve(settings: Settings, content: ContentPack, token: str) -> int:
     except StorageError as exc:
         log.error("Cannot start: %s", exc)
         return EXIT_PROBLEMS
-    async with storage:
-        bot = WhiplashBot(settings=settings, storage=storage, content=content)
-        closer = TaskGroup("shutdown")
+    watch: FileWatch | None = None
+    try:
+        async with storage:
+            watch = FileWatch(settings.database_path)
+            code = await _run_bot(settings, storage, content, token, watch, watch_seconds)
+    finally:
+        if watch is not None:
+            watch.close()  # only after the storage is closed: see FileWatch
+    if code == EXIT_OK:
+        log.info("Stopped; database closed")
+    return code
 
-        def _stop() -> None:
-            if not len(closer):
-                log.info("Shutting down")
-                closer.spawn(bot.close(), name="close-bot")
 
-        loop = asyncio.get_running_loop()
+async def _run_bot(
+    settings: Settings, storage: Storage, content: ContentPack, token: str, watch: FileWatch, watch_seconds: float
+) -> int:
+    """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
+    import aiohttp
+
+    from bot.client import WhiplashBot
+    from bot.tasks import TaskGroup
+
+    bot = WhiplashBot(settings=settings, storage=storage, content=content)
+    closer = TaskGroup("shutdown")
+    watcher = TaskGroup("database-watch")
+    lost: list[str] = []
+
+    async def _database_lost(problem: str) -> None:
+        # Writing on would go to a file nobody will read again, and a restart on the new file would
+        # post today's prompt a second time: stop, and let the operator restore the right file.
+        log.error("Stopping: %s; restore the database (whiplash-bot restore FILE) before starting again", problem)
+        lost.append(problem)
+        if not len(closer):
+            closer.spawn(bot.close(), name="close-bot")
+
+    watcher.spawn(watch.watch(watch_seconds, _database_lost), name="database-watch")
+
+    def _stop() -> None:
+        if not len(closer):
+            log.info("Shutting down")
+            closer.spawn(bot.close(), name="close-bot")
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stop)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal (Bot page).")
+        return EXIT_PROBLEMS
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "The Message Content intent is not enabled: turn on 'Message Content Intent' on the Bot page "
+            "of the Developer Portal, then start the bot again."
+        )
+        return EXIT_PROBLEMS
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        log.error("Cannot reach Discord at %s: %s", settings.discord_api_base, _network_reason(exc))
+        return EXIT_PROBLEMS
+    finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, _stop)
-        try:
-            async with bot:
-                await bot.start(token)
-        except discord.LoginFailure:
-            log.error("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal (Bot page).")
-            return EXIT_PROBLEMS
-        except discord.PrivilegedIntentsRequired:
-            log.error(
-                "The Message Content intent is not enabled: turn on 'Message Content Intent' on the Bot page "
-                "of the Developer Portal, then start the bot again."
-            )
-            return EXIT_PROBLEMS
-        finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
-            await closer.join()
-    log.info("Stopped; database closed")
-    return EXIT_OK
+            loop.remove_signal_handler(sig)
+        await watcher.close()
+        await closer.join()
+    return EXIT_DATABASE_LOST if lost else EXIT_OK
+
+
+def _network_reason(exc: BaseException) -> str:
+    """The OS's words for a failed connection ("Connection refused"), without aiohttp's wrapping."""
+    inner = getattr(exc, "os_error", None) or exc
+    if isinstance(inner, TimeoutError):
+        return "timed out"
+    if isinstance(inner, socket.gaierror):  # the name did not resolve: its own words, not os.strerror's
+        return f"cannot resolve the host name ({inner.strerror})"
+    code = getattr(inner, "errno", None)
+    return os.strerror(code) if isinstance(code, int) and code > 0 else str(inner) or type(inner).__name__
 
 
 def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -163,6 +248,7 @@ def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     problems: list[str] = []
     folder = settings.content_dir or default_content_dir()
     problems.extend(str(problem) for problem in check_content(folder))
+    _check_database_path(settings.database_path, problems)
     try:
         migrations = load_migrations()
         _check_migrations(settings.database_path, len(migrations), problems)
@@ -177,6 +263,28 @@ def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     print(f"ok: settings, content pack ({folder}) and {len(migrations)} migrations are valid")
     return EXIT_OK
+
+
+def _check_database_path(database: Path, problems: list[str]) -> None:
+    """Can `run` create or write the database? Tried for real: file modes say nothing to root or a read-only mount."""
+    from bot.storage.guard import describe_os_error
+
+    folder = database.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(existing))
+        if database.is_dir():
+            problems.append(f"DATABASE_PATH {database} is a folder; it must name a file")
+            return
+        if database.exists():
+            os.close(os.open(database, os.O_RDWR))
+        with tempfile.TemporaryFile(dir=existing):
+            pass  # the -wal, -shm and lock files are created beside the database
+    except OSError as exc:
+        problems.append(f"DATABASE_PATH: {describe_os_error(exc, database)}")
 
 
 def _check_migrations(database: Path, latest: int, problems: list[str]) -> None:
@@ -261,6 +369,32 @@ async def _backup(settings: Settings, target: Path) -> int:
         return EXIT_PROBLEMS
     size = os.path.getsize(target)
     print(f"backed up {settings.database_path} to {target} ({size} bytes)")
+    return EXIT_OK
+
+
+def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the database with a checked backup, only while no bot holds it.
+
+    An older schema is restored as it is; `run` migrates it first thing, as after any upgrade.
+    """
+    from bot.storage import load_migrations
+    from bot.storage.guard import InstanceError, InstanceLock, RestoreError, check_backup, replace_database
+
+    source: Path = args.file
+    target = settings.database_path
+    try:
+        with InstanceLock(target):
+            version = check_backup(source, len(load_migrations()))
+            replace_database(source, target)
+    except (InstanceError, RestoreError) as exc:
+        print(f"whiplash-bot: cannot restore: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except (OSError, sqlite3.Error) as exc:
+        print(f"whiplash-bot: cannot restore {source} to {target}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    latest = len(load_migrations())
+    later = f"; `run` migrates it to version {latest} when it starts" if version < latest else ""
+    print(f"restored {target} from {source} (schema version {version}){later}")
     return EXIT_OK
 
 

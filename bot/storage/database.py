@@ -22,6 +22,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.crypto import ContentCipher
+from bot.storage.guard import describe_os_error
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,10 @@ class Database:
         """Open (creating the parent folder), set the pragmas and apply pending migrations."""
         target = str(path)
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(describe_os_error(exc, Path(target))) from None
         try:
             conn = await aiosqlite.connect(target, isolation_level=None)
         except sqlite3.Error as exc:
@@ -81,6 +85,11 @@ class Database:
             await db._configure()
             await db.migrate()
             await db._open_reader()
+        except sqlite3.Error as exc:
+            # Raised by the first statements: a read-only folder (no room for -wal/-shm), a full disk, a
+            # file that is not a database. One sentence for the operator instead of a traceback.
+            await db.close()
+            raise StorageError(f"cannot use the database at {target}: {exc}") from None
         except BaseException:
             await db.close()
             raise
