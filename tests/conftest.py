@@ -28,8 +28,8 @@ def content() -> ContentPack:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[DiscordEmulator]:
-    emulator = DiscordEmulator(token=TOKEN)
+async def emu(clock: FakeClock) -> AsyncIterator[DiscordEmulator]:
+    emulator = DiscordEmulator(token=TOKEN, clock=clock)
     await emulator.start()
     try:
         yield emulator

@@ -82,7 +82,7 @@ async def run_bot(
     storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
-    bot = TestBot(settings=config, storage=storage, content=content, clock=clock or FakeClock(), **options)
+    bot = TestBot(settings=config, storage=storage, content=content, clock=clock or emu.clock, **options)
     task = asyncio.create_task(bot.start(token), name="bot")
     try:
         if wait_ready:
