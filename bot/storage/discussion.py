@@ -199,10 +199,13 @@ class DiscussionQueries(Database):
     async def record_post_error(
         self, guild_id: int, post_date: date, error: str, *, failed: bool, reported: bool = False
     ) -> None:
-        """Record why a send or thread creation failed; `failed` gives the day up (no resend)."""
+        """Record why a send or thread creation failed; `failed` gives the day up (no resend).
+
+        A day's failure already reported stays reported: retries must not tell the moderators again.
+        """
         async with self.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = ?, "
+                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = MAX(error_reported, ?), "
                 "status = CASE WHEN ? THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
                 (error, int(reported), int(failed), guild_id, post_date.isoformat()),
             )
