@@ -6,7 +6,11 @@ The order of operations is what makes it exactly once:
    drops a retried duplicate;
 3. a claim left unconfirmed by a crash is first looked for in the channel (its footer marker)
    and only then sent again, with the same nonce;
-4. the schedule's next run is advanced only after the day's outcome is stored.
+4. the schedule's next run is advanced only after the day's outcome is stored, and only if the schedule is
+   still the version the tick read (a `/schedule set` meanwhile keeps its own next run);
+5. the schedule is read again under the server's lock before anything is claimed or sent, so a tick that
+   raced a change never posts to the old channel;
+6. after a zone change, a day is not claimed before the previous post's day has ended in that post's zone.
 Each server runs in its own task, so a failure or a slow 429 in one never delays another.
 """
 
@@ -17,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +32,17 @@ from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import build_post_embed, ping_for, post_marker
 from bot.i18n import language, tr
 from bot.pacing import DEFAULT_RATE, Pacer
-from bot.scheduling import choose_prompt, daily_nonce, is_due, local_date, next_run, parse_time, thread_name
+from bot.scheduling import (
+    choose_prompt,
+    daily_nonce,
+    is_due,
+    local_date,
+    next_run,
+    parse_time,
+    run_after_change,
+    thread_name,
+    wait_for_previous_day,
+)
 from bot.storage import DailyPost, Schedule, mask_to_days
 from bot.tasks import TaskGroup
 
@@ -42,7 +56,7 @@ MAX_ATTEMPTS = 3  # transient failures before the day is given up
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 DUE_BATCH = 1000
 
-Status = Literal["posted", "already", "failed", "retrying", "not_due", "no_prompts", "no_schedule"]
+Status = Literal["posted", "already", "failed", "retrying", "waiting", "not_due", "no_prompts", "no_schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,7 @@ class PostOutcome:
     post: DailyPost | None = None
     reason: str | None = None
     thread_pending: bool = False  # the post is up, its thread failed for now: try again later today
+    retry_at: datetime | None = None  # "waiting": the previous post's day ends then (after a zone change)
 
 
 class PermanentFailure(Exception):
@@ -126,10 +141,15 @@ class DailyPoster:
     async def _guarded(self, schedule: Schedule, now: datetime) -> PostOutcome:
         try:
             async with self._semaphore, self._guild_locks[schedule.guild_id]:
+                # The tick read the schedule before waiting for the lock: a /schedule set may have changed it.
+                current = await self.storage.get_schedule(schedule.guild_id)
+                if current is None or current.paused or current.next_run_at > int(now.timestamp()):
+                    return PostOutcome("not_due", schedule.guild_id)
+                schedule = current
                 return await self._run_schedule(schedule, now)
         except Exception as exc:
             log.exception("Daily post for guild %s failed unexpectedly", schedule.guild_id)
-            await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()))
+            await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()), schedule.version)
             return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
         finally:
             self._inflight.pop(schedule.guild_id, None)
@@ -143,8 +163,19 @@ class DailyPoster:
         upcoming = next_run(now, at, tz, days)
         if outcome.status == "retrying" or outcome.thread_pending:
             upcoming = min(upcoming, now + RETRY_AFTER)
-        await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()))
+        if outcome.retry_at is not None:
+            upcoming = min(upcoming, outcome.retry_at)
+        if not await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()), schedule.version):
+            log.info("Schedule of guild %s changed during its tick; keeping the new next run", schedule.guild_id)
         return outcome
+
+    async def first_run(self, guild_id: int, at: time, tz: ZoneInfo, days: frozenset[int], *, new: bool) -> datetime:
+        """The first run of a schedule just set: its next occurrence if new, and never skipping today if changed."""
+        now = self.bot.clock()
+        if new:
+            return next_run(now, at, tz, days)
+        claimed = await self.storage.get_post(guild_id, local_date(now, tz)) is not None
+        return run_after_change(now, at, tz, days, today_claimed=claimed)
 
     async def post_now(self, guild_id: int) -> PostOutcome:
         """A moderator's post-now: today's post (in the server's zone), whatever the time."""
@@ -163,11 +194,15 @@ class DailyPoster:
         post = await self.storage.get_post(gid, day)
         fresh = False
         if post is None:
+            if not force:
+                waiting = await self._previous_day_open(schedule, day, now)
+                if waiting is not None:
+                    return waiting
             prompt = await self._choose(gid)
             if prompt is None:
                 return PostOutcome("no_prompts", gid)
             post, fresh = await self.storage.claim_post(
-                gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now
+                gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now, schedule.timezone
             )
         if post.status == "sent":
             pending = not await self._ensure_thread(schedule, post)
@@ -178,6 +213,27 @@ class DailyPoster:
             await self.storage.retry_claim(gid, day, schedule.channel_id, now)
             post = await self._reload(gid, day)
         return await self._send(schedule, post, now, fresh=fresh)
+
+    async def _previous_day_open(self, schedule: Schedule, day: date, now: datetime) -> PostOutcome | None:
+        """A "waiting" outcome while the latest post's day has not ended in its zone (after a zone change)."""
+        latest = await self.storage.latest_post(schedule.guild_id)
+        if latest is None:
+            return None
+        tz = ZoneInfo(schedule.timezone)
+        ends = wait_for_previous_day(now, latest.post_date, ZoneInfo(latest.timezone or schedule.timezone))
+        if ends is None:
+            return None
+        log.info(
+            "Guild %s: the day of post #%s (%s, %s) has not ended; %s waits until %s",
+            schedule.guild_id,
+            latest.number,
+            latest.post_date,
+            latest.timezone or schedule.timezone,
+            day,
+            ends.isoformat(),
+        )
+        # A day that ends first lies wholly inside the previous post's day: it gets no post of its own.
+        return PostOutcome("waiting", schedule.guild_id, retry_at=ends if local_date(ends, tz) == day else None)
 
     async def _send(self, schedule: Schedule, post: DailyPost, now: datetime, *, fresh: bool) -> PostOutcome:
         gid = schedule.guild_id

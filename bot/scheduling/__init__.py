@@ -8,7 +8,8 @@ Nothing here talks to Discord or the database. The functions fall into five grou
 * Run times across daylight-saving changes: :func:`scheduled_instant`, :func:`next_run`, :func:`local_date`.
   A local time that does not exist on a day (spring-forward gap) runs at the first valid minute after it;
   an ambiguous local time (fall-back) runs once, at its first occurrence.
-* The exactly-once decision: :func:`is_due` and :func:`daily_nonce`.
+* The exactly-once decision: :func:`is_due` and :func:`daily_nonce`; schedule changes that neither skip nor
+  double a day: :func:`run_after_change`, :func:`wait_for_previous_day`, :func:`day_end`.
 * Rotation: :func:`choose_prompt`.
 * Presentation: :func:`thread_name`.
 
@@ -19,7 +20,16 @@ integers with 0 = Monday … 6 = Sunday, as :meth:`datetime.date.weekday` return
 from bot.scheduling._common import ALL_DAYS, WEEKDAYS, WEEKENDS, ScheduleInputError
 from bot.scheduling.parsing import format_days, parse_days, parse_time
 from bot.scheduling.rotation import choose_prompt, thread_name
-from bot.scheduling.runs import daily_nonce, is_due, local_date, next_run, scheduled_instant
+from bot.scheduling.runs import (
+    daily_nonce,
+    day_end,
+    is_due,
+    local_date,
+    next_run,
+    run_after_change,
+    scheduled_instant,
+    wait_for_previous_day,
+)
 from bot.scheduling.zones import resolve_timezone, search_timezones
 
 __all__ = [
@@ -29,6 +39,7 @@ __all__ = [
     "ScheduleInputError",
     "choose_prompt",
     "daily_nonce",
+    "day_end",
     "format_days",
     "is_due",
     "local_date",
@@ -36,7 +47,9 @@ __all__ = [
     "parse_days",
     "parse_time",
     "resolve_timezone",
+    "run_after_change",
     "scheduled_instant",
     "search_timezones",
     "thread_name",
+    "wait_for_previous_day",
 ]

@@ -98,6 +98,44 @@ def next_run(after: datetime, at: time, tz: ZoneInfo, days: frozenset[int]) -> d
     raise ValueError(f"no run of {format_days(chosen)} at {at:%H:%M} in {tz.key} within three years")
 
 
+def day_end(day: date, tz: ZoneInfo) -> datetime:
+    """The instant local date ``day`` ends in ``tz``: the first instant of the next local date, in UTC.
+
+    Midnight inside a daylight-saving gap (a few zones move their clocks at midnight) ends the day at the
+    end of the gap, the first instant whose local date is the next day.
+    """
+    return scheduled_instant(day + timedelta(days=1), time(0, 0), tz)
+
+
+def run_after_change(now: datetime, at: time, tz: ZoneInfo, days: frozenset[int], *, today_claimed: bool) -> datetime:
+    """The first run of a schedule a moderator just changed, as an aware UTC datetime.
+
+    A change never skips a day still due: if today (in ``tz``) is a scheduled day and its post has not been
+    claimed, today's post goes out at today's run if that is still ahead, else at once (``now``). Otherwise
+    the first run is :func:`next_run`. A new schedule starts at :func:`next_run` instead (no post at once).
+    """
+    moment = _require_aware(now, "now")
+    chosen = _require_days(days)
+    if not today_claimed:
+        today = _run_on(local_date(moment, tz), at, tz, chosen)
+        if today is not None and today <= moment:
+            return moment
+    return next_run(moment, at, tz, chosen)
+
+
+def wait_for_previous_day(now: datetime, previous: date, previous_tz: ZoneInfo) -> datetime | None:
+    """When the server's next day may be claimed, given its latest post; None if at once.
+
+    ``previous`` is the local date of the server's latest post in the zone it went out in, ``previous_tz``.
+    After a zone change that day may not have ended yet there (the zone moved east): a post before
+    :func:`day_end` of that day would give it a second post, so the next day waits until then. A caller
+    whose own local day ends before that instant (a day shortened by a daylight-saving change) lies wholly
+    inside the previous post's day and is not posted.
+    """
+    ends = day_end(previous, previous_tz)
+    return ends if _require_aware(now, "now") < ends else None
+
+
 def is_due(
     now: datetime,
     at: time,

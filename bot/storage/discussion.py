@@ -27,6 +27,7 @@ class Schedule:
     paused: bool
     next_run_at: int
     updated_at: datetime
+    version: int = 0  # bumped by every change; the poster's compare-and-set on next_run_at checks it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class DailyPost:
     attempts: int
     error: str | None
     error_reported: bool
+    timezone: str | None = None  # the schedule's zone when the day was claimed (None: claimed before it was kept)
 
 
 def _schedule(r: sqlite3.Row) -> Schedule:
@@ -60,6 +62,7 @@ def _schedule(r: sqlite3.Row) -> Schedule:
         paused=bool(r["paused"]),
         next_run_at=r["next_run_at"],
         updated_at=from_iso(r["updated_at"]),
+        version=r["version"],
     )
 
 
@@ -80,6 +83,7 @@ def _post(row: sqlite3.Row) -> DailyPost:
         attempts=row["attempts"],
         error=row["error"],
         error_reported=bool(row["error_reported"]),
+        timezone=row["timezone"],
     )
 
 
@@ -87,12 +91,17 @@ class DiscussionQueries(Database):
     # ---- schedules -------------------------------------------------------------------------
 
     async def save_schedule(self, schedule: Schedule) -> None:
-        """Create or replace the server's schedule."""
+        """Create or replace the server's schedule; a replaced schedule gets the next version."""
         async with self.transaction() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
+                "INSERT INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
                 "moderator_role_id, log_channel_id, paused, next_run_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "channel_id = excluded.channel_id, local_time = excluded.local_time, timezone = excluded.timezone, "
+                "days = excluded.days, ping_role_id = excluded.ping_role_id, "
+                "moderator_role_id = excluded.moderator_role_id, log_channel_id = excluded.log_channel_id, "
+                "paused = excluded.paused, next_run_at = excluded.next_run_at, updated_at = excluded.updated_at, "
+                "version = schedules.version + 1",
                 (
                     schedule.guild_id,
                     schedule.channel_id,
@@ -120,15 +129,24 @@ class DiscussionQueries(Database):
         )
         return [_schedule(row) for row in rows]
 
-    async def set_next_run(self, guild_id: int, next_run_at: int) -> None:
+    async def set_next_run(self, guild_id: int, next_run_at: int, version: int) -> bool:
+        """Advance the next run if the schedule is still at `version` (compare-and-set).
+
+        False when the schedule changed (or went) since it was read: the change's own next run stands.
+        """
         async with self.transaction() as conn:
-            await conn.execute("UPDATE schedules SET next_run_at = ? WHERE guild_id = ?", (next_run_at, guild_id))
+            cursor = await conn.execute(
+                "UPDATE schedules SET next_run_at = ? WHERE guild_id = ? AND version = ?",
+                (next_run_at, guild_id, version),
+            )
+            return cursor.rowcount > 0
 
     async def set_paused(self, guild_id: int, paused: bool, next_run_at: int, now: datetime) -> bool:
         """Pause or resume; False when the server has no schedule."""
         async with self.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE schedules SET paused = ?, next_run_at = ?, updated_at = ? WHERE guild_id = ?",
+                "UPDATE schedules SET paused = ?, next_run_at = ?, updated_at = ?, version = version + 1 "
+                "WHERE guild_id = ?",
                 (int(paused), next_run_at, to_iso(now), guild_id),
             )
             return cursor.rowcount > 0
@@ -143,9 +161,16 @@ class DiscussionQueries(Database):
         return _post(row) if row else None
 
     async def claim_post(
-        self, guild_id: int, post_date: date, prompt_id: str, channel_id: int, nonce: str, now: datetime
+        self,
+        guild_id: int,
+        post_date: date,
+        prompt_id: str,
+        channel_id: int,
+        nonce: str,
+        now: datetime,
+        timezone: str | None = None,
     ) -> tuple[DailyPost, bool]:
-        """Claim the server's post for the day before sending it.
+        """Claim the server's post for the day (a local date of `timezone`) before sending it.
 
         Returns the day's row and whether this call created it; an existing claim is returned as is,
         which is what makes a double tick or a restart unable to post the day twice.
@@ -153,9 +178,9 @@ class DiscussionQueries(Database):
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, "
-                "claimed_at) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, 'claimed', ? "
+                "claimed_at, timezone) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, 'claimed', ?, ? "
                 "FROM daily_posts WHERE guild_id = ? ON CONFLICT (guild_id, post_date) DO NOTHING",
-                (guild_id, post_date.isoformat(), prompt_id, channel_id, nonce, to_iso(now), guild_id),
+                (guild_id, post_date.isoformat(), prompt_id, channel_id, nonce, to_iso(now), timezone, guild_id),
             )
             created = cursor.rowcount > 0
             async with conn.execute(
@@ -165,6 +190,14 @@ class DiscussionQueries(Database):
                 row = await rows.fetchone()
         assert row is not None
         return _post(row), created
+
+    async def latest_post(self, guild_id: int) -> DailyPost | None:
+        """The server's most recent day that went out or may have (claimed or sent; failed days never did)."""
+        row = await self.read_one(
+            "SELECT * FROM daily_posts WHERE guild_id = ? AND status != 'failed' ORDER BY number DESC LIMIT 1",
+            (guild_id,),
+        )
+        return _post(row) if row else None
 
     async def retry_claim(self, guild_id: int, post_date: date, channel_id: int, now: datetime) -> None:
         """Turn a failed day back into a claim (a moderator's post-now, or a transient error's retry)."""
@@ -199,10 +232,13 @@ class DiscussionQueries(Database):
     async def record_post_error(
         self, guild_id: int, post_date: date, error: str, *, failed: bool, reported: bool = False
     ) -> None:
-        """Record why a send or thread creation failed; `failed` gives the day up (no resend)."""
+        """Record why a send or thread creation failed; `failed` gives the day up (no resend).
+
+        A day's failure already reported stays reported: retries must not tell the moderators again.
+        """
         async with self.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = ?, "
+                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = MAX(error_reported, ?), "
                 "status = CASE WHEN ? THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
                 (error, int(reported), int(failed), guild_id, post_date.isoformat()),
             )

@@ -101,8 +101,8 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
-        upcoming = next_run(now, at, zone, weekdays)
         before = await self.bot.storage.get_schedule(interaction.guild.id)
+        upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
         saved = Schedule(
             guild_id=interaction.guild.id,
             channel_id=channel.id,
