@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import bench_clock, content_pack, emulator, percentile, progress, real_bot, rounded, schedule_for
+from bot.emulator import DiscordEmulator, time_snowflake
 from bot.storage import Storage
 from bot.storage.replies import DAY_FIGURES_SQL
 from bot.timeutil import to_iso
-from tests.emulator import DiscordEmulator, time_snowflake
 
 SEARCH_WORDS = (
     "tempo",

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import ContentPack, default_content_dir, load_content
+from bot.emulator import DiscordEmulator
 from bot.storage import Schedule, Storage
 from bot.timeutil import Clock, to_iso
-from tests.emulator import DiscordEmulator
 from tests.harness import TOKEN, FakeClock, Running, run_bot
 
 QUIET_BOT = {"scheduler_tick_seconds": 3600.0}  # the poster's own loop ticks once at READY, then sleeps

@@ -41,9 +41,9 @@ from bench.naive import NaiveReplyLogger
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
+from bot.emulator import DiscordEmulator
 from bot.storage import Storage
 from cogs.discussion._events import DiscussionEvents
-from tests.emulator import DiscordEmulator
 
 MODES = ("bare", "logging", "naive")
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import emulator, median, progress, rounded
-from tests.emulator import DiscordEmulator
-from tests.emulator.snowflake import utc_now
+from bot.emulator import DiscordEmulator
+from bot.emulator.snowflake import utc_now
 from tests.harness import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent

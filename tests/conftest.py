@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack, default_content_dir, load_content
+from bot.emulator import DiscordEmulator, netguard
 from bot.timeutil import Clock
-from tests.emulator import DiscordEmulator, netguard
 from tests.harness import TOKEN, FakeClock
 
 MANAGE_GUILD = 1 << 5

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.poster import DailyPoster
+from bot.emulator import DiscordEmulator, StoredMessage, permissions
 from tests.conftest import World
-from tests.emulator import DiscordEmulator, StoredMessage, permissions
 from tests.harness import FakeClock, Running, eventually
 
 QUIET = {"scheduler_tick_seconds": 3600.0}  # the loop ticks once at READY; the tests tick by hand

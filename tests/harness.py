@@ -13,10 +13,10 @@ from typing import Any
 from bot.client import WhiplashBot
 from bot.config import Settings
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from bot.hooks import point_at
 from bot.storage import Storage
 from bot.timeutil import Clock
-from tests.emulator import DiscordEmulator
 
 TOKEN = "MTEx.test-token.whiplash"
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.emulator import DiscordEmulator
+from bot.emulator import DiscordEmulator
 from tests.harness import TOKEN
 
 CLI = [sys.executable, "-m", "bot"]

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, permissions
 from cogs.discussion._events import BACKFILL_DAYS
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, has, logged, posted, schedule, services, tick
-from tests.emulator import DiscordEmulator, permissions
 from tests.harness import FakeClock, eventually, run_bot
 
 # ---- posting ------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from discord import app_commands
 
 from bot.client import WhiplashBot, extension_names
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from tests.conftest import World
-from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, eventually, run_bot
 
 

@@ -1,4 +1,4 @@
-"""End-to-end tests of tests.emulator against a real discord.py ``commands.Bot``."""
+"""End-to-end tests of bot.emulator against a real discord.py ``commands.Bot``."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from tests.emulator import DiscordEmulator, EmulatorError, netguard
-from tests.emulator import permissions as P
-from tests.emulator.snowflake import utc_now
+from bot.emulator import DiscordEmulator, EmulatorError, netguard
+from bot.emulator import permissions as P
+from bot.emulator.snowflake import utc_now
 from tests.harness import eventually
 
 TOKEN = "test-token"

@@ -1,4 +1,4 @@
-"""Unit-level tests of tests.emulator: permissions, limits, mentions, snowflakes, raw REST and gateway."""
+"""Unit-level tests of bot.emulator: permissions, limits, mentions, snowflakes, raw REST and gateway."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import aiohttp
 import discord
 import pytest
 
-from tests.emulator import VALID_LOCALES, DiscordEmulator, Errors, snowflake_time
-from tests.emulator import permissions as P
-from tests.emulator.command_limits import validate_command_list
-from tests.emulator.limits import (
+from bot.emulator import VALID_LOCALES, DiscordEmulator, Errors, snowflake_time
+from bot.emulator import permissions as P
+from bot.emulator.command_limits import validate_command_list
+from bot.emulator.limits import (
     validate_allowed_mentions,
     validate_autocomplete_result,
     validate_components,
@@ -22,8 +22,8 @@ from tests.emulator.limits import (
     validate_modal,
     validate_thread_body,
 )
-from tests.emulator.mentions import compute_mentions
-from tests.emulator.snowflake import SnowflakeFactory
+from bot.emulator.mentions import compute_mentions
+from bot.emulator.snowflake import SnowflakeFactory
 
 TOKEN = "unit-token"
 AUTH = {"Authorization": f"Bot {TOKEN}"}

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, posted, services
-from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, Running, eventually, run_bot
 from tests.test_faults_support import burst, settled, tally
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, StoredMessage
+from bot.emulator.snowflake import utc_now
 from bot.timeutil import Clock
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule
-from tests.emulator import DiscordEmulator, StoredMessage
-from tests.emulator.snowflake import utc_now
 from tests.harness import TOKEN, eventually, run_bot
 from tests.test_cli import CLI, clean_env
 from tests.test_faults_support import count_rows, stored_rows, tally

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule, tick
-from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, run_bot
 
 SERVERS = 4

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.emulator import DiscordEmulator, StoredMessage
 from tests.discussion_helpers import services
-from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import Running, eventually
 
 

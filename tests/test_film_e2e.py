@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, StoredMessage
 from bot.facts import link_target
 from tests.conftest import World
-from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import run_bot
 
 

@@ -22,11 +22,11 @@ import pytest
 
 from bot.__main__ import _serve
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from bot.storage import Storage, load_migrations
 from bot.storage.guard import FileWatch, InstanceLock
 from tests.conftest import World
 from tests.discussion_helpers import bot_posts, schedule
-from tests.emulator import DiscordEmulator
 from tests.harness import TOKEN, make_settings
 from tests.test_cli import CLI, _seed, clean_env, run_cli
 

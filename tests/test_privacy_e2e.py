@@ -17,9 +17,9 @@ import discord
 
 from bot.config import decode_data_key
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, StoredMessage
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, has, logged, posted, schedule, services
-from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import FakeClock, Running, eventually, run_bot
 
 DATA_KEY = "q5b7lK8gq8bXq9qvYH2HnM3r0c5nUeP0Zb1kYw0l7nA="

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from bot.storage import ReplyRecord
 from tests.conftest import World
-from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, eventually, run_bot
 
 

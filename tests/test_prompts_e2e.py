@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, StoredMessage
 from tests.conftest import World
-from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import FakeClock, eventually, run_bot
 
 QUIET = {"scheduler_tick_seconds": 3600.0}

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, permissions
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, has, logged, posted, services
-from tests.emulator import DiscordEmulator, permissions
 from tests.harness import FakeClock, eventually, run_bot
 from tests.test_privacy_e2e import ask
 

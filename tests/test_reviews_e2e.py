@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator, StoredMessage
 from tests.conftest import World
-from tests.emulator import DiscordEmulator, StoredMessage
 from tests.harness import run_bot
 
 

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule, tick
-from tests.emulator import DiscordEmulator
 from tests.harness import FakeClock, run_bot
 
 THREAD = r"/channels/\d+/messages/\d+/threads$"
@@ -124,7 +124,7 @@ def _berlin_days(emu: DiscordEmulator, channel: object) -> list[date]:
     """The Berlin date each daily post in `channel` went out on."""
     from zoneinfo import ZoneInfo
 
-    from tests.emulator.snowflake import snowflake_time
+    from bot.emulator.snowflake import snowflake_time
 
     berlin = ZoneInfo("Europe/Berlin")
     return [snowflake_time(m.id).astimezone(berlin).date() for m in bot_posts(emu, channel)]

@@ -22,9 +22,9 @@ import pytest
 
 from bot.content import ContentPack
 from bot.content.yaml_loading import DEFAULT_MAX_BYTES, YamlError, load_yaml_document
+from bot.emulator import DiscordEmulator, StoredMessage, permissions
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, has, logged, posted, schedule, services, tick
-from tests.emulator import DiscordEmulator, StoredMessage, permissions
 from tests.harness import TOKEN, FakeClock, run_bot
 from tests.test_cli import CLI, clean_env
 

@@ -49,7 +49,7 @@ def _check_address(family: int, address: Any) -> None:
         return
     host = address[0] if isinstance(address, tuple) and address else address
     if not is_loopback(host):
-        raise NetworkBlocked(f"network access blocked by tests.emulator.netguard: {address!r}")
+        raise NetworkBlocked(f"network access blocked by bot.emulator.netguard: {address!r}")
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
@@ -64,7 +64,7 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
 
 def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     if not is_loopback(host) and host not in UNSPECIFIED:
-        raise NetworkBlocked(f"name resolution blocked by tests.emulator.netguard: {host!r}")
+        raise NetworkBlocked(f"name resolution blocked by bot.emulator.netguard: {host!r}")
     return _originals["getaddrinfo"](host, *args, **kwargs)
 
 

@@ -5,7 +5,7 @@ non-empty collector into a Discord-style ``400 Invalid Form Body`` (code 50035, 
 human-readable violation strings such as ``embeds[0].title is 300 characters, limit 256``.
 
 Sources: /work/shared/reference/DISCORD_LIMITS.md (sections 2.1-2.4, 3). Application command bodies are
-checked in :mod:`tests.emulator.command_limits` with the name and localization rules defined here.
+checked in :mod:`bot.emulator.command_limits` with the name and localization rules defined here.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Quick start (inside an async pytest fixture)::
 
-    from tests.emulator import DiscordEmulator
+    from bot.emulator import DiscordEmulator
 
     emu = DiscordEmulator(token="test-token")
     await emu.start()

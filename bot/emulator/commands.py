@@ -2,7 +2,7 @@
 
 Commands must have been synced (PUT) to the guild or globally; option values are checked against the
 registered option types, choices and bounds the way the Discord client enforces them, and failures raise
-:class:`~tests.emulator.core.EmulatorError` with a clear message.
+:class:`~bot.emulator.core.EmulatorError` with a clear message.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from .rest import ApiError, Req, match_route
 from .rest.base import UploadedFile, json_response
 from .snowflake import Clock
 
-_log = logging.getLogger("tests.emulator.server")
+_log = logging.getLogger("bot.emulator.server")
 
 API_PREFIX = "/api/v10"
 GATEWAY_MESSAGE_CONTENT = 1 << 18

@@ -1,4 +1,4 @@
-"""Shared state and helpers of the emulator (the base of :class:`~tests.emulator.server.DiscordEmulator`)."""
+"""Shared state and helpers of the emulator (the base of :class:`~bot.emulator.server.DiscordEmulator`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .interactions import InteractionRecord
     from .recorder import Recorder
 
-_log = logging.getLogger("tests.emulator")
+_log = logging.getLogger("bot.emulator")
 
 T = TypeVar("T")
 

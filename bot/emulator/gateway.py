@@ -29,7 +29,7 @@ from .models import JSON, StoredMessage
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
-_log = logging.getLogger("tests.emulator.gateway")
+_log = logging.getLogger("bot.emulator.gateway")
 
 # intents
 GUILDS = 1 << 0
@@ -113,7 +113,7 @@ class GatewayConnection:
 
 
 class GatewayServer:
-    """Owns sessions and connections; used by :class:`~tests.emulator.server.DiscordEmulator`."""
+    """Owns sessions and connections; used by :class:`~bot.emulator.server.DiscordEmulator`."""
 
     def __init__(self, emu: DiscordEmulator) -> None:
         self.emu = emu
