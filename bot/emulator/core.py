@@ -47,6 +47,10 @@ class Notifier:
         self._event.set()
         self._event = asyncio.Event()
 
+    async def next_change(self) -> None:
+        """Wait for the next :meth:`notify` (for watchers that push state elsewhere, like the sandbox page)."""
+        await self._event.wait()
+
     async def wait_for(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
         """Wait until ``predicate()`` returns a truthy value and return it; AssertionError on timeout."""
         loop = asyncio.get_running_loop()
