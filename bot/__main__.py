@@ -55,7 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the database with a backup (only while the bot is stopped)")
     restore.add_argument("file", type=Path, metavar="FILE")
     sub.add_parser("genkey", help="print a new random DATA_KEY for encrypting replies at rest")
+    sandbox = sub.add_parser("sandbox", help="try the bot in a browser: built-in Discord, no token, no network")
+    sandbox.add_argument("--port", type=_port, default=8765, metavar="N", help="page port on 127.0.0.1")
+    sandbox.add_argument("--data", type=Path, metavar="DIR", help="keep the sandbox database here (default: temp)")
+    sandbox.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535; 0 picks a free one)")
+    return int(text)
 
 
 def _snowflake(text: str) -> int:
@@ -67,6 +77,10 @@ def _snowflake(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `whiplash-bot` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "sandbox":  # needs no settings: no token, its own database
+        from bot.sandbox import run_sandbox
+
+        sys.exit(run_sandbox(args.port, args.data, open_browser=not args.no_browser))
     if args.command == "genkey":
         print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
         sys.exit(EXIT_OK)

@@ -1,0 +1,74 @@
+"""The demo server the sandbox shows: "Whiplash Film Club" with a moderator and two members.
+
+Built through the emulator's world helpers, exactly like the end-to-end tests build theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.emulator import Channel, DiscordEmulator, Guild, Member, Role, permissions
+
+SERVER_NAME = "Whiplash Film Club"
+SCHEDULE_TIME = "09:00"
+SCHEDULE_ZONE = "Europe/Berlin"
+# The bot's role as invited with the permissions the README asks for (send, embed, attach, threads, read).
+BOT_PERMISSIONS = (
+    permissions.VIEW_CHANNEL
+    | permissions.SEND_MESSAGES
+    | permissions.EMBED_LINKS
+    | permissions.ATTACH_FILES
+    | permissions.READ_MESSAGE_HISTORY
+    | permissions.CREATE_PUBLIC_THREADS
+    | permissions.SEND_MESSAGES_IN_THREADS
+    | permissions.MANAGE_THREADS
+)
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A member the page can act as, with the Discord client language they use."""
+
+    member: Member
+    locale: str
+    label: str
+
+    @property
+    def id(self) -> int:
+        return self.member.id
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    guild: Guild
+    general: Channel
+    daily: Channel
+    moderators: Role
+    personas: tuple[Persona, ...]
+
+    def persona(self, user_id: int) -> Persona | None:
+        return next((p for p in self.personas if p.id == user_id), None)
+
+    @property
+    def moderator(self) -> Persona:
+        return self.personas[0]
+
+
+def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
+    """Create the demo server before the bot connects (it arrives in the bot's READY)."""
+    guild = emu.add_guild(SERVER_NAME, bot_permissions=BOT_PERMISSIONS)
+    info = emu.add_category(guild, "Information")
+    emu.add_text_channel(guild, "welcome", category=info, topic="Start here: try /film info")
+    talk = emu.add_category(guild, "Film talk")
+    general = emu.add_text_channel(guild, "general", category=talk, topic="Anything about the film")
+    daily = emu.add_text_channel(guild, "daily-discussion", category=talk, topic="One question a day, with a thread")
+    moderators = emu.add_role(guild, "Moderators", permissions=permissions.MANAGE_GUILD, color=0xE67E22, hoist=True)
+    fletcher = emu.add_member(guild, "fletcher", roles=[moderators], global_name="Terence Fletcher")
+    andrew = emu.add_member(guild, "andrew", global_name="Andrew Neiman")
+    nicole = emu.add_member(guild, "nicole", global_name="Nicole")
+    personas = (
+        Persona(fletcher, "en-US", "moderator"),
+        Persona(andrew, "en-US", "member"),
+        Persona(nicole, "de", "member, German client"),
+    )
+    return DemoWorld(guild, general, daily, moderators, personas)
