@@ -258,10 +258,11 @@ class Sandbox:
             att = None
         if att is None:
             raise web.HTTPNotFound(text="no such file")
-        disposition = "inline" if (att.content_type or "").startswith("image/") else "attachment"
+        kind = views.content_type(att)
+        disposition = "inline" if kind in views.IMAGE_TYPES else "attachment"
         return web.Response(
             body=att.data,
-            content_type=(att.content_type or "application/octet-stream").split(";")[0],
+            content_type=kind,
             headers={"Content-Disposition": f'{disposition}; filename="{att.filename}"'},
         )
 

@@ -5,6 +5,7 @@ The page never sees private emulator keys; attachment links point at the sandbox
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from bot.emulator import Channel, DiscordEmulator, Guild, StoredAttachment, StoredMessage, User, permissions
@@ -13,6 +14,14 @@ from bot.emulator.interactions import InteractionRecord
 JSON = dict[str, Any]
 THREAD_STARTER = 21
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def content_type(att: StoredAttachment) -> str:
+    """The file's type; from its name when the uploader sent none (discord.py sends none for its files)."""
+    declared = (att.content_type or "").split(";")[0].strip()
+    if declared and declared != "application/octet-stream":
+        return declared
+    return mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
 
 
 def attachment_link(att: StoredAttachment) -> str:
@@ -140,7 +149,7 @@ def _file(att: StoredAttachment) -> JSON:
         "filename": att.filename,
         "url": attachment_link(att),
         "size": att.size,
-        "image": (att.content_type or "").split(";")[0] in IMAGE_TYPES,
+        "image": content_type(att) in IMAGE_TYPES,
     }
 
 
