@@ -13,6 +13,7 @@ const S = {
   values: {},
   replyTo: null,
   dismissed: new Set(),
+  revealed: new Set(), // spoilers stay revealed across refreshes: "messageId:index"
   refreshing: null,
   again: false,
 };
@@ -164,6 +165,11 @@ function renderMessages() {
   items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const item of items) html += item.m ? messageHtml(item.m) : pendingHtml(item.p);
   box.innerHTML = html;
+  for (const key of S.revealed) {
+    const [id, index] = key.split(":");
+    const spoiler = box.querySelectorAll(`.message[data-id="${CSS.escape(id)}"] .spoiler`)[Number(index)];
+    if (spoiler) spoiler.classList.add("revealed");
+  }
   if (atBottom || S.scrollDown) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
 }
 
@@ -490,7 +496,12 @@ function switchTo(channel) {
 document.addEventListener("click", async (ev) => {
   const target = ev.target.closest("[data-channel], [data-persona], [data-jump], [data-custom], [data-dismiss], .spoiler, [data-path], [data-choice], [data-reply]");
   if (!target) return;
-  if (target.classList.contains("spoiler")) { target.classList.add("revealed"); return; }
+  if (target.classList.contains("spoiler")) {
+    target.classList.add("revealed");
+    const message = target.closest(".message");
+    if (message) S.revealed.add(`${message.dataset.id}:${[...message.querySelectorAll(".spoiler")].indexOf(target)}`);
+    return;
+  }
   if (target.dataset.persona) {
     S.as = target.dataset.persona;
     localStorage.setItem("sandbox.as", S.as);

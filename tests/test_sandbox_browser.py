@@ -1,0 +1,234 @@
+"""The sandbox page in a real browser: Debian's Chromium driven by Playwright, against the real bot.
+
+Skipped with one line where Chromium or Playwright is missing, unless WHIPLASH_REQUIRE_SERVICES=1 (CI),
+which turns the skip into a failure. Screenshots go to artifacts/screenshots/ (git-ignored); with
+WHIPLASH_DOCS_SCREENSHOTS=1 the README's four are also written to docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.app import Sandbox
+from tests.sandbox_helpers import sandbox
+
+__all__ = ["sandbox"]  # the fixture
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+DOCS = ROOT / "docs"
+TIMEOUT_MS = 15_000
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture
+def chromium() -> Path:
+    reason = _missing()
+    if reason is not None:
+        if os.environ.get("WHIPLASH_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason}, and WHIPLASH_REQUIRE_SERVICES=1 requires the browser tests to run")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def page(chromium: Path, sandbox: Sandbox) -> AsyncIterator[Any]:
+    """The sandbox page, loaded; fails the test on any script error in the page."""
+    from playwright.async_api import async_playwright
+
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="Europe/Berlin")
+            context.set_default_timeout(TIMEOUT_MS)
+            tab = await context.new_page()
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            await tab.goto(sandbox.url)
+            await tab.wait_for_selector("#loading", state="hidden")
+            yield tab
+        finally:
+            await browser.close()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+async def shot(page: Any, name: str, *, docs: bool = False) -> None:
+    """Save a screenshot as a test artifact (and into docs/ when regenerating the README's)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.wait_for_timeout(150)  # let images decode and the list scroll
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if docs and os.environ.get("WHIPLASH_DOCS_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(DOCS / f"sandbox-{name}.png"))
+
+
+async def act_as(page: Any, name: str) -> None:
+    await page.click(f"#personas .persona:has-text('{name}')")
+    await page.wait_for_selector(f"#personas .persona.active:has-text('{name}')")
+
+
+async def open_channel(page: Any, name: str) -> None:
+    await page.click(f"#channels .channel:has-text('{name}')")
+    await page.wait_for_function("n => document.querySelector('#channel-name').textContent === n", arg=name)
+
+
+async def run_command(page: Any, typed: str, **options: str) -> None:
+    """Type `/typed`, pick the first match, fill the options, send."""
+    await page.fill("#composer", f"/{typed}")
+    await page.wait_for_selector("#command-picker .pick[data-path]")
+    await page.press("#composer", "Enter")
+    await page.wait_for_selector("#command-form .cmd-name")
+    for name, value in options.items():
+        await page.fill(f"#command-form [name='{name}']", value)
+    await page.click("#command-form .send")
+    await page.wait_for_selector("#command-form", state="hidden")
+
+
+async def reveal_spoilers(page: Any) -> None:
+    """Click every spoiler, as a reader would before a screenshot."""
+    hidden = page.locator(".spoiler:not(.revealed)")
+    for _ in range(await hidden.count()):
+        await hidden.first.click()
+
+
+async def test_page_loads_and_film_info_answers_with_the_card(page: Any, sandbox: Sandbox) -> None:
+    assert await page.text_content("#guild-name") == "Whiplash Film Club"
+    assert await page.text_content("#channel-name") == "general"
+    await shot(page, "page-loaded")
+    await act_as(page, "Andrew Neiman")
+    await run_command(page, "film info")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-field-name", has_text="Main cast").wait_for()
+    assert "Whiplash" in (await card.locator(".e-title").text_content() or "")
+    assert await page.locator(".message").last.locator(".top").text_content() == "↱ Andrew Neiman used /film info"
+    await shot(page, "film-info", docs=True)
+
+
+async def test_daily_post_after_a_clock_jump_and_a_thread_reply_in_stats(page: Any, sandbox: Sandbox) -> None:
+    await page.click("#jump-next")
+    await open_channel(page, "daily-discussion")
+    chip = page.locator(".thread-chip").first
+    await chip.wait_for()
+    await act_as(page, "Andrew Neiman")
+    await chip.click()
+    await page.wait_for_selector(".message.ephemeral, .message >> nth=0")
+    await page.fill("#composer", "Fletcher **pushes** too hard, but ||the final solo|| says otherwise.")
+    await page.press("#composer", "Enter")
+    reply = page.locator(".message .content", has_text="pushes")
+    await reply.wait_for()
+    assert await reply.locator("strong").text_content() == "pushes"
+    await act_as(page, "Nicole")
+    await page.fill("#composer", "Ich finde, der Film zeigt beides.")
+    await page.press("#composer", "Enter")
+    await page.locator(".message .content", has_text="beides").wait_for()
+    await reveal_spoilers(page)
+    await shot(page, "daily-post-thread", docs=True)
+
+    await act_as(page, "Terence Fletcher")
+    await open_channel(page, "general")
+    await run_command(page, "discussion stats")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-desc", has_text="2 replies from 2 members").wait_for()
+    chart = card.locator("img.e-image")
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
+    await shot(page, "discussion-stats", docs=True)
+
+
+async def test_a_button_click_turns_the_review_excerpt(page: Any, sandbox: Sandbox) -> None:
+    await act_as(page, "Andrew Neiman")
+    await page.fill("#composer", "/review ex")
+    await page.wait_for_selector("#command-picker .pick[data-path='review excerpt']")
+    await page.press("#composer", "Enter")
+    await page.click("#command-form [name='review']")
+    first_choice = page.locator("#autocomplete .pick[data-choice]").first
+    await first_choice.wait_for()  # the bot's own autocomplete answer
+    await first_choice.click()
+    await page.click("#command-form .send")
+    message = page.locator(".message", has=page.locator(".embed")).last
+    await message.locator(".btn").first.wait_for()
+    before = await message.locator(".embed").inner_text()
+    await reveal_spoilers(page)
+    await shot(page, "review-excerpt", docs=True)
+    buttons = message.locator(".btn:not([disabled])")
+    await buttons.last.click()
+    await page.wait_for_function(
+        "b => { const e = [...document.querySelectorAll('.message .embed')].pop(); return e && e.innerText !== b; }",
+        arg=before,
+    )
+    await shot(page, "review-excerpt-turned")
+
+
+async def test_a_german_member_gets_german_text(page: Any, sandbox: Sandbox) -> None:
+    await act_as(page, "Nicole")
+    assert (await page.get_attribute("#composer", "placeholder") or "").startswith("Nachricht")
+    await page.fill("#composer", "/film")
+    picker = page.locator("#command-picker")
+    await picker.locator(".pick[data-path='film info']").wait_for()
+    description = await picker.locator(".pick[data-path='film info'] .p-desc").text_content()
+    assert description and "Film" in description and "cast" not in description  # the German description
+    await page.press("#composer", "Escape")
+    await page.fill("#composer", "")
+    await run_command(page, "film info")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-field-name", has_text="Hauptbesetzung").wait_for()
+    await run_command(page, "privacy status")
+    note = page.locator(".message.ephemeral .ephemeral-note").last
+    await note.wait_for()
+    assert "Nur du kannst das sehen" in (await note.text_content() or "")
+    await shot(page, "german-member")
+
+
+async def test_user_text_is_escaped_and_markdown_rendered(page: Any, sandbox: Sandbox) -> None:
+    world = sandbox.world
+    assert world is not None
+    text = (
+        '<img src=x onerror="window.pwned=1"> **bold** *it* ||secret|| <t:1767258000:F> '
+        f"<#{world.daily.id}> <@{world.personas[1].id}>"
+    )
+    await page.fill("#composer", text)
+    await page.press("#composer", "Enter")
+    content = page.locator(".message .content", has_text="bold").last
+    await content.wait_for()
+    assert await content.locator("img").count() == 0
+    assert await page.evaluate("window.pwned") is None
+    assert "<img src=x" in (await content.text_content() or "")
+    assert await content.locator("strong").text_content() == "bold"
+    assert await content.locator("em").text_content() == "it"
+    assert await content.locator(".mention.chan").text_content() == "#daily-discussion"
+    assert await content.locator(".mention", has_text="@Andrew Neiman").count() == 1
+    stamp = await content.locator(".timestamp").text_content()
+    assert stamp and re.search(r"January 1, 2026", stamp), stamp  # 2026-01-01 10:00 Berlin, in English
+    spoiler = content.locator(".spoiler")
+    assert "revealed" not in (await spoiler.get_attribute("class") or "")
+    await spoiler.click()
+    assert "revealed" in (await spoiler.get_attribute("class") or "")
+    await page.fill("#composer", "> quoted, as in Discord")
+    await page.press("#composer", "Enter")
+    quote = page.locator(".message .content blockquote", has_text="quoted")
+    await quote.wait_for()
+    await shot(page, "markdown")
