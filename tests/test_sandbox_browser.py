@@ -232,3 +232,27 @@ async def test_user_text_is_escaped_and_markdown_rendered(page: Any, sandbox: Sa
     quote = page.locator(".message .content blockquote", has_text="quoted")
     await quote.wait_for()
     await shot(page, "markdown")
+
+
+async def test_a_missing_required_option_is_refused_like_discords_client(page: Any, sandbox: Sandbox) -> None:
+    await page.fill("#composer", "/review search")
+    await page.wait_for_selector("#command-picker .pick[data-path='review search']")
+    await page.press("#composer", "Enter")
+    await page.click("#command-form .send")
+    error = page.locator("#composer-error")
+    await error.wait_for()
+    assert await error.text_content() == "query: this option is required"
+    assert not [r for r in sandbox.emu.interactions.values() if r.name == "review search"]  # never sent
+
+
+async def test_a_late_answer_shows_discords_failure_and_the_violation(page: Any, sandbox: Sandbox) -> None:
+    sandbox.emu.interaction_deadline = 0.0  # every answer is now too late, as if the bot hung
+    await run_command(page, "film info")
+    failure = page.locator(".message.pending .failed")
+    await failure.wait_for()
+    assert await failure.text_content() == "The application did not respond"
+    banner = page.locator("#violations")
+    await banner.wait_for()
+    assert "violation" in (await banner.text_content() or "")
+    await shot(page, "late-answer")
+    assert any("not answered within" in v for v in sandbox.emu.clear_violations())
