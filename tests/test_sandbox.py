@@ -190,7 +190,7 @@ def test_the_sandbox_never_touches_the_production_database(tmp_path: Path) -> No
     try:
         assert process.stdout is not None
         ready = process.stdout.readline()
-        assert ready.startswith("Sandbox ready in "), process.stderr.read() if process.stderr else ""
+        assert ready.startswith("Sandbox ready at http://127.0.0.1:"), process.stderr.read() if process.stderr else ""
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     finally:

@@ -76,7 +76,6 @@ async def _run(content: object, port: int, data: Path | None, open_browser: bool
 
     assert isinstance(content, ContentPack)
     loop = asyncio.get_running_loop()
-    started = loop.time()
     stop = asyncio.Event()
     with netguard.guard(), _data_folder(data) as folder:
         sandbox = Sandbox(content, folder)
@@ -88,11 +87,7 @@ async def _run(content: object, port: int, data: Path | None, open_browser: bool
             return EXIT_USAGE
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print(
-            f"Sandbox ready in {loop.time() - started:.1f} s at {sandbox.url} "
-            f"(database {folder / DB_NAME}; Ctrl+C stops)",
-            flush=True,
-        )
+        print(f"Sandbox ready at {sandbox.url} (database {folder / DB_NAME}; Ctrl+C stops)", flush=True)
         if open_browser:
             await loop.run_in_executor(None, webbrowser.open, sandbox.url)
         try:
