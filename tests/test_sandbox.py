@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,17 @@ def test_data_that_would_reuse_the_production_database_is_refused(tmp_path: Path
         f"whiplash-bot: --data {tmp_path} would reuse the production database {tmp_path / 'sandbox.db'}; "
         "choose another folder"
     ]
+
+
+async def test_a_day_jump_wakes_the_privacy_purge_on_the_new_date(api: Api) -> None:
+    bot = api.box.bot
+    assert bot is not None
+    privacy: Any = bot.get_cog("Privacy")
+    purger = privacy.purger
+    runs = purger.runs
+    before = api.box.clock()
+    await api.post("/api/clock", {"jump": "day"})
+    assert api.box.clock() - before >= timedelta(days=1)
+    await eventually(lambda: purger.runs > runs)
+    state = await api.get("/api/state")
+    assert state["clock"]["ahead_seconds"] >= 86400

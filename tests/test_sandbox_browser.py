@@ -186,6 +186,7 @@ async def test_a_button_click_turns_the_review_excerpt(page: Any, sandbox: Sandb
 async def test_a_german_member_gets_german_text(page: Any, sandbox: Sandbox) -> None:
     await act_as(page, "Nicole")
     assert (await page.get_attribute("#composer", "placeholder") or "").startswith("Nachricht")
+    assert await page.text_content("#acting .panel-title") == "Du handelst als"
     await page.fill("#composer", "/film")
     picker = page.locator("#command-picker")
     await picker.locator(".pick[data-path='film info']").wait_for()
@@ -227,10 +228,13 @@ async def test_user_text_is_escaped_and_markdown_rendered(page: Any, sandbox: Sa
     assert "revealed" not in (await spoiler.get_attribute("class") or "")
     await spoiler.click()
     assert "revealed" in (await spoiler.get_attribute("class") or "")
-    await page.fill("#composer", "> quoted, as in Discord")
+    await page.fill("#composer", "first line")
+    await page.press("#composer", "Shift+Enter")
+    await page.type("#composer", "> quoted, as in Discord")
     await page.press("#composer", "Enter")
-    quote = page.locator(".message .content blockquote", has_text="quoted")
+    quote = page.locator(".message .content", has_text="first line").locator("blockquote")
     await quote.wait_for()
+    assert await quote.text_content() == "quoted, as in Discord"
     await shot(page, "markdown")
 
 

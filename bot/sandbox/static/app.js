@@ -23,12 +23,14 @@ const TEXT = {
     no_response: "The application did not respond", failed: "This interaction failed", used: "used",
     see_thread: "See thread", messages: "messages", next: "Next daily post", none: "No daily post scheduled",
     ahead: "ahead of real time", reply: "Reply", replying: "Replying to", send: "Send", cancel: "Cancel",
-    commands: "Commands", sending: "Sending command" },
+    commands: "Commands", sending: "Sending command", clock: "Sandbox clock", acting: "Acting as",
+    next_post: "» Next post", plus_day: "+1 day", plus_week: "+1 week" },
   de: { message: "Nachricht", only_you: "Nur du kannst das sehen", dismiss: "Nachricht verwerfen", thinking: "denkt nach",
     no_response: "Die Anwendung hat nicht reagiert", failed: "Diese Interaktion ist fehlgeschlagen", used: "hat verwendet:",
     see_thread: "Thread ansehen", messages: "Nachrichten", next: "Nächster Tagesbeitrag", none: "Kein Tagesbeitrag geplant",
     ahead: "vor der echten Zeit", reply: "Antworten", replying: "Antwort an", send: "Senden", cancel: "Abbrechen",
-    commands: "Befehle", sending: "Befehl wird gesendet" },
+    commands: "Befehle", sending: "Befehl wird gesendet", clock: "Sandbox-Uhr", acting: "Du handelst als",
+    next_post: "» Nächster Beitrag", plus_day: "+1 Tag", plus_week: "+1 Woche" },
 };
 const t = (key) => (TEXT[S.state?.locale] || TEXT["en-US"])[key] || TEXT["en-US"][key];
 const ICON_THREAD = '<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M5 3h10a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H9l-4 3v-3a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm14 6h1a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2v3l-4-3h-5a2 2 0 0 1-2-2v-1h6a3 3 0 0 0 3-3V9Z"/></svg>';
@@ -101,6 +103,7 @@ function render() {
   renderModal();
   $("#composer").placeholder = `${t("message")} #${currentChannel()?.name || ""} — / ${t("commands").toLowerCase()}`;
   document.documentElement.lang = lang();
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
 }
 
 function renderSidebar() {
@@ -542,13 +545,21 @@ document.addEventListener("change", async (ev) => {
   }
 });
 
-$("#composer").addEventListener("input", updatePicker);
+$("#composer").addEventListener("input", (ev) => {
+  ev.target.style.height = "auto";
+  ev.target.style.height = `${ev.target.scrollHeight}px`;
+  updatePicker();
+});
 $("#composer").addEventListener("keydown", (ev) => {
   const picker = $("#command-picker");
   if (ev.key === "Escape") { S.replyTo = null; hideError(); picker.hidden = true; }
   if (!picker.hidden && (ev.key === "Tab" || ev.key === "Enter")) {
     const first = picker.querySelector(".pick.selected[data-path]");
-    if (first) { ev.preventDefault(); chooseCommand(first.dataset.path); }
+    if (first) { ev.preventDefault(); chooseCommand(first.dataset.path); return; }
+  }
+  if (ev.key === "Enter" && !ev.shiftKey) { // Shift+Enter starts a new line, as in Discord
+    ev.preventDefault();
+    $("#composer-form").requestSubmit();
   }
 });
 $("#composer-form").addEventListener("submit", async (ev) => {
@@ -559,6 +570,7 @@ $("#composer-form").addEventListener("submit", async (ev) => {
   try {
     await api("/api/messages", { as: S.as, channel: S.channel, content, reply_to: S.replyTo });
     input.value = "";
+    input.style.height = "auto";
     S.replyTo = null;
     hideError();
     S.scrollDown = true;
