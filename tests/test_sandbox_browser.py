@@ -126,6 +126,7 @@ async def test_page_loads_and_film_info_answers_with_the_card(page: Any, sandbox
     await card.locator(".e-field-name", has_text="Main cast").wait_for()
     assert "Whiplash" in (await card.locator(".e-title").text_content() or "")
     assert await page.locator(".message").last.locator(".top").text_content() == "↱ Andrew Neiman used /film info"
+    await card.evaluate("e => e.closest('.message').scrollIntoView({block: 'start'})")  # the card's top
     await shot(page, "film-info", docs=True)
 
 
