@@ -388,8 +388,8 @@ class DailyPoster:
         text = tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=post.error or "?")
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException:
-            log.warning("Could not report a failed post to the log channel of guild %s", schedule.guild_id)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:  # OSError: resets and timeouts
+            log.warning("Could not report a failed post to the log channel of guild %s: %r", schedule.guild_id, exc)
             return
         await self.storage.mark_error_reported(post.guild_id, post.post_date)
 
