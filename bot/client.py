@@ -7,6 +7,7 @@ import pkgutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -64,6 +65,9 @@ async def send_ephemeral(interaction: discord.Interaction[Any], message: str) ->
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("Could not tell the user about an error in interaction %s", interaction.id, exc_info=True)
+    except (aiohttp.ClientError, OSError) as exc:  # OSError covers ConnectionResetError and TimeoutError
+        # A dropped connection must not escape as "Task exception was never retrieved": one line, no traceback.
+        log.warning("Could not tell the user about an error in interaction %s: %r", interaction.id, exc)
 
 
 class WhiplashBot(commands.Bot):

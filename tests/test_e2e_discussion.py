@@ -315,6 +315,27 @@ async def test_failure_without_log_channel_is_shown_once_on_the_next_moderator_c
     assert "⚠️" not in second.content
 
 
+async def test_a_refused_thread_names_the_missing_permission_in_the_moderators_language(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Issue 10 §6: a 403 (code 50013) on the thread says which permission is missing, not "HTTP 403"."""
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        emu.fail("POST", r"/channels/\d+/messages/\d+/threads$", 403, times=1)  # code 50013, Missing Permissions
+        clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+        await tick(running)
+        german = await (
+            await emu.invoke(world.guild, world.channel, world.moderator, "schedule show", locale="de")
+        ).message()
+        english = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule show")).message()
+    assert len(bot_posts(emu, world.channel)) == 1 and not emu.threads
+    assert "⚠️" in german.content and "Öffentliche Threads erstellen" in german.content
+    assert "50013" not in german.content
+    recent = json.dumps(english.embeds, ensure_ascii=False)
+    assert "lacks the permission Create Public Threads" in recent and "50013" not in recent
+
+
 async def test_post_now_counts_as_today_and_says_so_when_already_posted(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
 ) -> None:

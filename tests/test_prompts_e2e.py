@@ -400,3 +400,19 @@ async def test_schedule_changes_are_audited_and_shown(
         lines = fields["Latest changes"].splitlines()
         assert len(lines) == 5 and "`prompt.add`" in lines[0] and "`schedule.pause`" in lines[4]
         assert f"<@{world.moderator.id}>" in lines[0]
+
+
+async def test_a_slow_log_channel_does_not_delay_the_suggestion_answer(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    """Issue 10 §6: the member is answered before the card goes to the (here slow) log channel."""
+    logs = emu.add_text_channel(world.guild, "mod-log")
+    async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET):
+        await set_schedule(emu, world, log_channel=logs)
+        # Two 500s: discord.py waits 1 s, then 3 s before its third try, past Discord's 3-second window.
+        emu.fail("POST", rf"/channels/{logs.id}/messages$", 500, times=2)
+        reply = await run(emu, world, world.member, "prompts suggest", text="Would you rush or drag?")
+        assert reply.ephemeral and "suggestion #1 is with the moderators" in reply.content
+        cards = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds] or None, timeout=10)
+        assert cards[0].embeds[0]["title"] == "Prompt suggestion #1"
+    assert emu.violations == []

@@ -349,6 +349,8 @@ class DailyPoster:
             if exc.code != 160004:  # "A thread has already been created for this message"
                 reason = f"the post is up, but its thread could not be opened ({_describe(exc)})"
                 log.warning("Guild %s: %s", post.guild_id, reason)
+                if exc.status == 403 and exc.code == 50013:  # "Missing Permissions": name it, in the reader's language
+                    reason = TRANSLATED_REASON + "post.thread_forbidden"
                 await self.storage.record_post_error(post.guild_id, post.post_date, reason, failed=False)
                 await self._report(schedule, await self._reload(post.guild_id, post.post_date))
                 return not (isinstance(exc, discord.DiscordServerError) or exc.status == 429)
@@ -385,13 +387,27 @@ class DailyPoster:
         if not isinstance(channel, discord.abc.Messageable):
             return
         lang = language(getattr(getattr(channel, "guild", None), "preferred_locale", None))
-        text = tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=post.error or "?")
+        text = tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=failure_text(lang, post.error))
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException:
-            log.warning("Could not report a failed post to the log channel of guild %s", schedule.guild_id)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:  # OSError: resets and timeouts
+            log.warning("Could not report a failed post to the log channel of guild %s: %r", schedule.guild_id, exc)
             return
         await self.storage.mark_error_reported(post.guild_id, post.post_date)
+
+
+# A stored failure reason starting with this is an i18n key, shown in the language of whoever reads it
+# (the log channel's server, the moderator running /schedule show); other reasons are shown as stored.
+TRANSLATED_REASON = "i18n:"
+
+
+def failure_text(lang: str, error: str | None) -> str:
+    """A post's stored failure reason as a moderator reads it, in `lang` where it was stored as a key."""
+    if error is None:
+        return "?"
+    if error.startswith(TRANSLATED_REASON):
+        return tr(lang, error.removeprefix(TRANSLATED_REASON))
+    return error
 
 
 def _describe(exc: BaseException) -> str:

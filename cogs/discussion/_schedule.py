@@ -12,7 +12,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.poster import DailyPoster, PostOutcome
+from bot.discussion.poster import DailyPoster, PostOutcome, failure_text
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import language, tr
 from bot.moderation.audit import audit_line, schedule_snapshot
@@ -54,7 +54,8 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         assert interaction.guild_id is not None
         lines = []
         for post in await self.bot.storage.unreported_errors(interaction.guild_id):
-            lines.append(tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=post.error or "?"))
+            reason = failure_text(lang, post.error)
+            lines.append(tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=reason))
             await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
 
@@ -174,7 +175,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
                 if post.message_id:
                     line += f" · {jump_url(post.guild_id, post.channel_id, post.message_id)}"
                 if post.error:
-                    line += f"\n  ⚠️ {discord.utils.escape_markdown(post.error)}"
+                    line += f"\n  ⚠️ {discord.utils.escape_markdown(failure_text(lang, post.error))}"
                 lines.append(line)
             embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
         changes = [audit_line(entry, lang) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]

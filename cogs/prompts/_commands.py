@@ -368,8 +368,10 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
             sentence = tr(lang, "prompts.suggest_cap", limit=MAX_PENDING_PER_MEMBER)
         else:
             sentence = tr(lang, "prompts.suggested", id=stored.suggestion_id)
-            await self._deliver(interaction, stored.suggestion_id)
+        # The member is answered first: a slow log channel must not cost the 3-second interaction window.
         await _reply(interaction, "\n".join([*notices, sentence]))
+        if stored is not None:
+            await self._deliver(interaction, stored.suggestion_id)
 
     async def _deliver(self, interaction: discord.Interaction[WhiplashBot], suggestion_id: int) -> None:
         """Post the card with Approve/Reject in the log channel; without one, /prompts list shows it."""
