@@ -360,23 +360,24 @@ class Sandbox:
             )
         return web.json_response({"id": str(msg.id)})
 
-    async def _command(self, request: web.Request) -> web.StreamResponse:
+    async def _command_request(self, request: web.Request) -> tuple[dict[str, Any], Persona, int, str]:
+        """What a command or autocomplete request names: its body, who acts, where, and the command path."""
         body = await _json(request)
-        world = self._world()
         viewer = self._persona_of(body.get("as"))
         channel = self._channel(body.get("channel"), viewer.member.id)
-        path = str(body.get("command") or "")
+        return body, viewer, channel, str(body.get("command") or "")
+
+    async def _command(self, request: web.Request) -> web.StreamResponse:
+        body, viewer, channel, path = await self._command_request(request)
+        world = self._world()
         with _emulator_errors():
             options = self._options(path, body.get("options") or {})
             handle = await self.emu.invoke(world.guild, channel, viewer.member, path, options, locale=viewer.locale)
         return web.json_response({"interaction": str(handle.id)})
 
     async def _autocomplete(self, request: web.Request) -> web.StreamResponse:
-        body = await _json(request)
+        body, viewer, channel, path = await self._command_request(request)
         world = self._world()
-        viewer = self._persona_of(body.get("as"))
-        channel = self._channel(body.get("channel"), viewer.member.id)
-        path = str(body.get("command") or "")
         with _emulator_errors():
             options = self._options(path, body.get("options") or {}, partial=True)
             options.pop(str(body.get("focused")), None)
