@@ -172,7 +172,16 @@ class Prompt(ContentModel):
     passage: NonEmptyStr
     themes: tuple[Theme, ...] = Field(min_length=1)
     spoiler: bool
+    passage_translation: dict[Language, NonEmptyStr] = Field(default_factory=dict)
+    """The project's own translation of ``passage`` into the other language, keyed by language."""
     note: NonEmptyStr | None = None
+
+    def passage_for(self, language: str, review_language: str) -> tuple[str, str | None]:
+        """The exact passage, and the project's translation of it for a server in `language` (None when the
+        passage is already in that language or no translation is shipped)."""
+        if language == review_language:
+            return self.passage, None
+        return self.passage, self.passage_translation.get(language)  # type: ignore[call-overload]
 
     def text_for(self, language: str) -> str:
         """German text for "de" when there is one, otherwise the English text."""
