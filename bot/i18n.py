@@ -7,12 +7,16 @@ Members whose Discord locale is German get German strings; everyone else gets En
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from importlib import resources
 from typing import Any
 
 import discord
 import yaml
+from babel import Locale as BabelLocale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from discord import app_commands
 
 SUPPORTED = ("en", "de")
@@ -47,6 +51,32 @@ def tr(locale: discord.Locale | str | None, key: str, **values: Any) -> str:
     lang = language(locale)
     text = _catalog(lang).get(key) or _catalog("en")[key]
     return text.format(**values) if values else text
+
+
+def tr_count(locale: discord.Locale | str | None, key: str, count: int, **values: Any) -> str:
+    """The plural form of `key` for `count` in the member's language (CLDR rules via Babel).
+
+    The catalog holds one entry per form the language needs: `key.one` and `key.other` for English and German.
+    `{count}` in the text is the number formatted for the language ("1.234" in German).
+    """
+    lang = language(locale)
+    form = BabelLocale.parse(lang).plural_form(abs(count))
+    catalog = _catalog(lang)
+    text = catalog.get(f"{key}.{form}") or catalog.get(f"{key}.other") or _catalog("en")[f"{key}.other"]
+    return text.format(count=format_number(locale, count), **values)
+
+
+def format_number(locale: discord.Locale | str | None, number: float) -> str:
+    """`number` written the way the member's language writes it."""
+    return babel_numbers.format_decimal(number, locale=language(locale))
+
+
+def format_date(locale: discord.Locale | str | None, day: dt.date, *, style: str = "long") -> str:
+    """A calendar day in words ("30 November 2026" / "30. November 2026"), never ISO.
+
+    For a moment in time shown to a member, prefer Discord's `<t:UNIX:f>` (their own zone and language).
+    """
+    return babel_dates.format_date(day, format=style, locale=language(locale))
 
 
 def command_translations() -> dict[str, str]:
