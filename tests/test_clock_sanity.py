@@ -67,6 +67,17 @@ def test_the_emulators_date_header_is_rfc_7231_and_reads_back() -> None:
     assert parse_http_date(None) is None and parse_http_date("yesterday") is None
 
 
+async def test_every_emulator_response_carries_its_clock_in_the_date_header(emu: DiscordEmulator) -> None:
+    from tests.harness import TOKEN
+
+    async with aiohttp.ClientSession() as http:
+        for token in (TOKEN, "wrong"):  # an answer and an error alike
+            headers = {"Authorization": f"Bot {token}"}
+            async with http.get(emu.api_base + "/oauth2/applications/@me", headers=headers) as response:
+                assert response.headers["Date"] == http_date(emu.clock())
+                assert response.status == (200 if token == TOKEN else 401)
+
+
 def test_durations_read_as_days_hours_minutes() -> None:
     assert describe_duration(timedelta(days=1, seconds=-1)) == "1 day"
     assert describe_duration(timedelta(days=400)) == "400 days"
