@@ -108,15 +108,30 @@ def excerpt_themes(pack: ContentPack, review_id: str | None = None) -> tuple[str
     return tuple(sorted({theme for excerpt in excerpts for theme in excerpt.themes}))
 
 
+def theme_name(theme: str, lang: str) -> str:
+    """A theme as members read it, in their language ("self-worth" → "Self-worth" / "Selbstwert"); a theme
+    the locale files do not name yet reads as its words."""
+    try:
+        return tr(lang, f"theme.{theme}")
+    except KeyError:
+        return theme.replace("-", " ").capitalize()
+
+
+def _theme_list(themes: Sequence[str], lang: str) -> str:
+    return ", ".join(sorted(theme_name(theme, lang) for theme in themes))
+
+
 def resolve_theme(pack: ContentPack, raw: str | None, lang: str) -> str | None:
-    """The theme as typed (any case); None when none was given; BadInput when no excerpt has it."""
+    """The theme named by its name in English or German or its key (any case); None when none was given;
+    BadInput listing the themes by name when no excerpt has it."""
     if raw is None or not raw.strip():
         return None
     wanted = raw.strip().casefold()
     themes = excerpt_themes(pack)
-    if wanted in themes:
-        return wanted
-    raise BadInput(tr(lang, "reviews.unknown_theme", value=quote_input(raw), valid=", ".join(themes)))
+    for theme in themes:
+        if wanted in {theme, theme_name(theme, "en").casefold(), theme_name(theme, "de").casefold()}:
+            return theme
+    raise BadInput(tr(lang, "reviews.unknown_theme", value=quote_input(raw), valid=_theme_list(themes, lang)))
 
 
 def matching_excerpts(pack: ContentPack, review: Review | None, theme: str | None, lang: str) -> tuple[Excerpt, ...]:
@@ -128,8 +143,9 @@ def matching_excerpts(pack: ContentPack, review: Review | None, theme: str | Non
     if found:
         return found
     if review is not None and theme is not None:
-        themes = ", ".join(excerpt_themes(pack, review.id))
-        raise BadInput(tr(lang, "reviews.no_passage_with_theme", review=review.title, theme=theme, themes=themes))
+        themes = _theme_list(excerpt_themes(pack, review.id), lang)
+        name = theme_name(theme, lang)
+        raise BadInput(tr(lang, "reviews.no_passage_with_theme", review=review.title, theme=name, themes=themes))
     raise BadInput(tr(lang, "reviews.no_passage"))
 
 
@@ -244,15 +260,15 @@ def review_choices(pack: ContentPack, current: str, lang: str) -> list[tuple[str
     return choices
 
 
-def theme_choices(pack: ContentPack, current: str, review_id: str | None) -> list[tuple[str, str]]:
-    """(name, value) pairs: themes of the chosen review (or of every review) that start with, then contain,
-    what was typed."""
+def theme_choices(pack: ContentPack, current: str, review_id: str | None, lang: str) -> list[tuple[str, str]]:
+    """(name, value) pairs: themes of the chosen review (or of every review) by their name in the member's
+    language, those whose name starts with what was typed first, then those that contain it."""
     typed = current.strip().casefold()
     known_review = review_id if review_id and pack.excerpts_for(review_id) else None
-    themes = excerpt_themes(pack, known_review)
-    starts = [theme for theme in themes if theme.startswith(typed)]
-    contains = [theme for theme in themes if typed in theme and theme not in starts]
-    return [(_shorten(theme), theme) for theme in (starts + contains)[:AUTOCOMPLETE_LIMIT]]
+    named = sorted((theme_name(theme, lang), theme) for theme in excerpt_themes(pack, known_review))
+    starts = [(name, theme) for name, theme in named if name.casefold().startswith(typed) or theme.startswith(typed)]
+    contains = [(n, t) for n, t in named if (typed in n.casefold() or typed in t) and (n, t) not in starts]
+    return [(_shorten(name), theme) for name, theme in (starts + contains)[:AUTOCOMPLETE_LIMIT]]
 
 
 # -- full-text search ----------------------------------------------------------------------------------

@@ -216,7 +216,7 @@ class Reviews(
             except BadInput:
                 chosen = None  # still typing: offer every theme
             review_id = chosen.id if chosen else None
-        pairs = theme_choices(self.bot.content, current, review_id)
+        pairs = theme_choices(self.bot.content, current, review_id, language(interaction.locale))
         return [app_commands.Choice(name=n, value=v) for n, v in pairs]
 
     @app_commands.command(name="search", description=_("Full-text search over every passage, best matches first"))

@@ -40,6 +40,7 @@ from bot.reviews import (
     search_excerpts,
     search_page_id,
     theme_choices,
+    theme_name,
     tokenize_query,
 )
 from bot.stopwords import is_stop_word
@@ -105,7 +106,8 @@ def test_resolve_theme_and_combinations_without_a_passage(content: ContentPack) 
     assert "leadership" not in excerpt_themes(content, german.id)
     with pytest.raises(BadInput) as caught:
         matching_excerpts(content, german, "leadership", "de")
-    assert "leadership" in caught.value.message and "obsession" in caught.value.message
+    assert caught.value.message.startswith("Kein Abschnitt von „Whiplash – Filmkritik“ hat das Thema „Führung“.")
+    assert "Besessenheit" in caught.value.message and "obsession" not in caught.value.message
     chosen = matching_excerpts(content, german, "obsession", "en")
     assert chosen and all(e.review_id == german.id and "obsession" in e.themes for e in chosen)
     assert matching_excerpts(content, None, None, "en") == content.excerpts
@@ -171,16 +173,30 @@ def test_autocomplete_choices_fit_discord(content: ContentPack) -> None:
     assert [value for _, value in review_choices(content, "brutl", "en")] == ["brutal-symphony"]  # a near miss
     assert [value for _, value in review_choices(content, "symphony", "de")] == ["brutal-symphony"]
     assert review_choices(content, "godfather", "en") == []
-    everything = theme_choices(content, "", None)
+    everything = theme_choices(content, "", None, "en")
     assert len(everything) == 25 < len(excerpt_themes(content))
     for current in ("", "e", "le", "self"):
-        for name, value in theme_choices(content, current, None):
+        for name, value in theme_choices(content, current, None, "en"):
             assert 1 <= len(name) <= 100 and current in value
-    first = theme_choices(content, "pe", None)
+    first = theme_choices(content, "pe", None, "en")
     assert first[0][1].startswith("pe")  # prefix matches first
-    german = {value for _, value in theme_choices(content, "", "hbg-flash-kritik")}
+    german = {value for _, value in theme_choices(content, "", "hbg-flash-kritik", "de")}
     assert german == set(excerpt_themes(content, "hbg-flash-kritik"))
-    assert theme_choices(content, "", "unknown-review") == theme_choices(content, "", None)
+    assert theme_choices(content, "", "unknown-review", "en") == theme_choices(content, "", None, "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_theme_has_a_name_in_both_languages_and_no_slug_shows(content: ContentPack, lang: str) -> None:
+    for theme in excerpt_themes(content):
+        name = theme_name(theme, lang)
+        assert name[0].isupper() and "-" not in name.replace("Self-", "").replace("Burn-out", ""), name
+        assert resolve_theme(content, name, "en") == theme  # a member may type the name in either language
+    assert theme_choices(content, "führ", None, "de") == [("Führung", "leadership")]
+    assert theme_choices(content, "self", None, "en")[0] == ("Self-destruction", "self-destruction")
+    with pytest.raises(BadInput) as caught:
+        resolve_theme(content, "tempo", lang)
+    assert ("Selbstwert" if lang == "de" else "Self-worth") in caught.value.message
+    assert "self-worth" not in caught.value.message
 
 
 def words_of(text: str) -> set[str]:

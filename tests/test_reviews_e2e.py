@@ -115,7 +115,7 @@ async def test_excerpt_autocomplete_and_bad_options(
     assert "the-godfather" in answers[0].content and content.review("brutal-symphony").title in answers[0].content
     assert "brutal-symphony" not in answers[0].content  # titles, never ids
     assert "tempo" in answers[1].content
-    assert "leadership" in answers[2].content and "obsession" in answers[2].content
+    assert "Leadership" in answers[2].content and "Obsession" in answers[2].content
     assert "“Whiplash – Filmkritik”" in answers[2].content
     assert "Kein Abschnitt" in answers[3].content
 
