@@ -6,13 +6,16 @@ WHIPLASH_DOCS_SCREENSHOTS=1).
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import aiohttp
+from PIL import Image
 
+from bot.discussion import stats
 from bot.sandbox.app import Sandbox
-from tests.browser_helpers import act_as, chromium, open_channel, page, run_command, sandbox, shot
+from tests.browser_helpers import ARTIFACTS, act_as, chromium, open_channel, page, run_command, sandbox, shot
 from tests.harness import eventually
 
 __all__ = ["chromium", "page", "sandbox"]  # the fixtures
@@ -87,6 +90,19 @@ async def _days_of_replies(sandbox: Sandbox, days: int) -> None:
                     assert response.status == 200, await response.text()
 
 
+async def _chart_on_both_themes(sandbox: Sandbox, src: str) -> None:
+    """The chart PNG itself on Discord's dark and light page colours, saved next to the screenshots to look at."""
+    async with aiohttp.ClientSession() as session, session.get(sandbox.url.rstrip("/") + src) as response:
+        assert response.status == 200
+        png = await response.read()
+    chart = Image.open(io.BytesIO(png)).convert("RGBA")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for theme, colour in (("dark", stats.DISCORD_DARK), ("light", stats.DISCORD_LIGHT)):
+        page = Image.new("RGBA", (chart.width + 80, chart.height + 80), colour)
+        page.alpha_composite(chart, (40, 40))
+        page.save(ARTIFACTS / f"stats-chart-on-{theme}.png")
+
+
 async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
     await page.set_viewport_size({"width": 1280, "height": 900})
     await _days_of_replies(sandbox, 3)
@@ -103,6 +119,7 @@ async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sa
     assert "1 reply" in text and "1 replies" not in text
     await _top_of(page, card)
     await shot(page, "stats-en", docs=True)
+    await _chart_on_both_themes(sandbox, await chart.get_attribute("src") or "")
 
     await act_as(page, "Nicole")
     await run_command(page, "discussion stats", days="7")
