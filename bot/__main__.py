@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate config, content pack and migrations offline")
     sync = sub.add_parser("sync", help="register slash commands globally or in one server")
     sync.add_argument("--guild", type=_snowflake, metavar="ID", help="sync to this server only (instant)")
-    export = sub.add_parser("export", help="write the logged replies of one server as CSV or JSONL")
+    export = sub.add_parser("export", help="the logged replies of one server as CSV or JSONL, like /replies export")
     export.add_argument("--guild", type=_snowflake, metavar="ID", required=True, help="the server's id")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")

@@ -224,7 +224,7 @@ class InjectionMixin(WorldMixin):
         g, ch, member = self._invoker(guild, channel, user)
         resolved = find_command(self, g, command)  # type: ignore[arg-type]
         if not bypass_default_permissions:
-            check_default_permissions(self, resolved, g, member)  # type: ignore[arg-type]
+            check_default_permissions(self, resolved, g, member, ch.id)  # type: ignore[arg-type]
         builder = OptionBuilder(self, g, ch, member)  # type: ignore[arg-type]
         opts, _ = builder.build(resolved, dict(options or {}))
         data: JSON = {"id": resolved.command["id"], "name": resolved.command["name"], "type": 1}
