@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import base64
 import errno
+import importlib.metadata
 import logging
 import os
 import secrets
@@ -41,6 +42,7 @@ DATABASE_WATCH_SECONDS = 30.0
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="whiplash-bot", description="A Discord bot for film discussion.")
+    parser.add_argument("--version", action="version", version=f"whiplash-bot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot (migrates the database first)")
     sub.add_parser("check", help="validate config, content pack and migrations offline")
@@ -60,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--data", type=Path, metavar="DIR", help="keep the sandbox database here (default: temp)")
     sandbox.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml)."""
+    try:
+        return importlib.metadata.version("whiplash-bot")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _port(text: str) -> int:
