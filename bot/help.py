@@ -153,33 +153,35 @@ def help_embed(
 ) -> discord.Embed:
     """The commands this member can use, grouped by top-level command, in their language.
 
-    Members see one line per command with what it does; moderators also get their commands, one line of
-    clickable names per group (their own descriptions are in the picker), so the card stays short.
+    Members see one line per command with what it does; moderators also get theirs, one line of clickable
+    names per top-level command (their descriptions are in the picker), so the card stays short.
     """
     embed = discord.Embed(title=tr(lang, "help.title"), description=tr(lang, "help.intro"), colour=HELP_COLOUR)
     roots = sorted(tree.get_commands(type=discord.AppCommandType.chat_input), key=_sort_key)
+    moderator_lines: list[tuple[str, str]] = []
     for root in roots:
         if root.name == "help" or not isinstance(root, app_commands.Command | app_commands.Group):
             continue
-        for_moderators = is_moderator_command(root)
-        if for_moderators and not moderator:
-            continue
         leaves = _leaves(root)
-        heading = _heading(lang, root, for_moderators)
-        if for_moderators:
-            value = " · ".join(mention(leaf, ids) for leaf in leaves)
-        else:
-            value = "\n".join(f"{mention(leaf, ids)} {_describe(lang, leaf)}" for leaf in leaves)
-        embed.add_field(name=heading, value=value[:1024], inline=False)
-    if moderator:
+        if not is_moderator_command(root):
+            value = "\n".join(f"{mention(leaf, ids)} – {_describe(lang, leaf)}" for leaf in leaves)
+            embed.add_field(name=_heading(lang, root), value=value[:1024], inline=False)
+        elif moderator:
+            moderator_lines.append((_heading(lang, root), " · ".join(mention(leaf, ids) for leaf in leaves)))
+    if moderator_lines:
+        together = "\n".join(f"**{heading}:** {value}" for heading, value in moderator_lines)
+        if len(together) <= 1024:
+            embed.add_field(name=tr(lang, "help.for_moderators"), value=together, inline=False)
+        else:  # one field per command when they no longer fit in one
+            for heading, value in moderator_lines:
+                embed.add_field(name=f"{tr(lang, 'help.for_moderators')}: {heading}", value=value[:1024], inline=False)
         embed.set_footer(text=tr(lang, "help.moderator_footer"))
     return embed
 
 
-def _heading(lang: str, root: AnyCommand, for_moderators: bool) -> str:
+def _heading(lang: str, root: AnyCommand) -> str:
     key = f"help.heading.{root.name}"
-    heading = tr(lang, key) if _has_key(key) else _describe(lang, root)
-    return tr(lang, "help.for_moderators", heading=heading) if for_moderators else heading
+    return tr(lang, key) if _has_key(key) else _describe(lang, root)
 
 
 def _has_key(key: str) -> bool:
