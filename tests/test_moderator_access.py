@@ -176,3 +176,15 @@ async def test_members_see_only_member_commands_until_a_role_is_given_access(
         assert visible(leader) == member_roots | {"schedule"}
         emu.set_command_permissions(world.guild, "schedule", users={leader: False}, roles={section: True})
         assert visible(leader) == member_roots  # a user's own override beats their role's
+
+
+async def test_a_hidden_command_cannot_be_typed_into_either(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    """Autocomplete of a command the member's client does not show is never sent (Discord's behaviour)."""
+    async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET):
+        args = (world.guild, world.channel)
+        with pytest.raises(EmulatorError, match="would not show"):
+            await emu.autocomplete(*args, world.member, "schedule set", "timezone", "berl")
+        zones = await emu.autocomplete(*args, world.moderator, "schedule set", "timezone", "berl")
+        assert "Europe/Berlin" in [c["value"] for c in zones]
