@@ -146,9 +146,9 @@ class WhiplashBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to the development server %s", len(synced), guild.id)
-        await self._operator_hints()
+        await self.operator_hints()
 
-    async def _operator_hints(self) -> None:
+    async def operator_hints(self) -> None:
         """What an operator needs in the first minutes: the invite link and, if needed, how to sync commands."""
         if self.application_id is not None:
             log.info("Invite the bot to a server with: %s", invite_url(self.application_id))

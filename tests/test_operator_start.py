@@ -145,3 +145,19 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
     result = run_cli("--version", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"whiplash-bot {version('whiplash-bot')}"
+
+
+async def test_the_sandbox_tells_its_user_nothing_about_syncing(
+    content: ContentPack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.sandbox.app import Sandbox
+
+    box = Sandbox(content, tmp_path / "sandbox")
+    with caplog.at_level(logging.INFO):
+        await box.start(0)
+        try:
+            assert {c["name"] for c in box.emu.global_commands} >= {"help", "schedule"}
+        finally:
+            await box.stop()
+    said = "\n".join(r.getMessage() for r in caplog.records)
+    assert "whiplash-bot sync" not in said and "Invite the bot" not in said

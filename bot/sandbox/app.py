@@ -53,6 +53,10 @@ class SandboxBot(WhiplashBot):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
 
+    async def operator_hints(self) -> None:
+        """Nothing to tell: the sandbox syncs its commands itself, and its bot is invited already."""
+        return None
+
 
 class Sandbox:
     """Start with :meth:`start`, stop with :meth:`stop`; :attr:`url` is the page."""
