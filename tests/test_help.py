@@ -116,3 +116,37 @@ async def test_before_any_sync_help_still_answers_with_plain_names(
         embed = await ask_help(emu, world, world.member)
         text = text_of(embed)
         assert "`/film info`" in text and "film info" not in mentions(embed)
+
+
+def test_every_command_option_and_choice_has_a_german_description(content: ContentPack, tmp_path: Path) -> None:
+    """A German member's picker and /help show no English command text."""
+    import asyncio
+
+    from discord import app_commands
+
+    from bot.client import WhiplashBot, extension_names
+    from bot.config import Settings
+    from bot.i18n import command_translations
+    from bot.storage import Storage
+
+    async def english_only() -> list[str]:
+        storage = await Storage.open(tmp_path / "bot.db")
+        bot = WhiplashBot(settings=Settings(_env_file=None), storage=storage, content=content)  # type: ignore[call-arg]
+        german = command_translations()
+        missing = []
+        try:
+            async with bot:
+                for name in extension_names():
+                    await bot.load_extension(name)
+                for command in bot.tree.walk_commands():
+                    texts = [command.description]
+                    if isinstance(command, app_commands.Command):
+                        for param in command.parameters:
+                            texts.append(param.description)
+                            texts += [choice.name for choice in param.choices]
+                    missing += [f"/{command.qualified_name}: {t!r}" for t in texts if t != "…" and t not in german]
+        finally:
+            await storage.close()
+        return missing
+
+    assert asyncio.run(english_only()) == []
