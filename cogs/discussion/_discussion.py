@@ -1,4 +1,4 @@
-"""/discussion: today's prompt, participation stats and the moderators' export."""
+"""/discussion: today's prompt and participation stats (the moderators' export is /replies export)."""
 
 from __future__ import annotations
 
