@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import base64
 import errno
+import importlib.metadata
 import logging
 import os
 import secrets
@@ -41,12 +42,13 @@ DATABASE_WATCH_SECONDS = 30.0
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="whiplash-bot", description="A Discord bot for film discussion.")
+    parser.add_argument("--version", action="version", version=f"whiplash-bot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start the bot (migrates the database first)")
     sub.add_parser("check", help="validate config, content pack and migrations offline")
     sync = sub.add_parser("sync", help="register slash commands globally or in one server")
     sync.add_argument("--guild", type=_snowflake, metavar="ID", help="sync to this server only (instant)")
-    export = sub.add_parser("export", help="write the logged replies of one server as CSV or JSONL")
+    export = sub.add_parser("export", help="the logged replies of one server as CSV or JSONL, like /replies export")
     export.add_argument("--guild", type=_snowflake, metavar="ID", required=True, help="the server's id")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write (default: standard output)")
@@ -60,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--data", type=Path, metavar="DIR", help="keep the sandbox database here (default: temp)")
     sandbox.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml)."""
+    try:
+        return importlib.metadata.version("whiplash-bot")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _port(text: str) -> int:

@@ -15,6 +15,7 @@ from discord.ext import commands
 import cogs
 from bot.clockcheck import ClockCheck, trace_config
 from bot.errors import NotModerator, UserFacingError
+from bot.help import SYNC_HINT, CommandIds, commands_differ, invite_url
 from bot.i18n import WhiplashTranslator, tr
 from bot.timeutil import Clock, utcnow
 
@@ -56,6 +57,12 @@ class WhiplashTree(app_commands.CommandTree["WhiplashBot"]):
             message = tr(interaction.locale, "error.unexpected")
         await send_ephemeral(interaction, message)
 
+    async def sync(self, *, guild: discord.abc.Snowflake | None = None) -> list[app_commands.AppCommand]:
+        """Register the commands, and keep the ids Discord gave them for clickable mentions (/help)."""
+        synced = await super().sync(guild=guild)
+        self.client.command_ids.remember(synced, guild.id if guild is not None else None)
+        return synced
+
 
 async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
     """Answer with an ephemeral sentence, whether or not the interaction was already answered."""
@@ -87,6 +94,10 @@ class WhiplashBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True
+        # The bot never joins voice: discord.py's warnings that PyNaCl and davey are missing would only
+        # send operators after libraries they do not need.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         # Every REST response's Date header is Discord's clock: one check, handed to the poster and the purge.
         clock_check = ClockCheck(clock)
@@ -109,6 +120,7 @@ class WhiplashBot(commands.Bot):
         self.scheduler_tick_seconds = scheduler_tick_seconds
         self._message_hooks: list[Callable[[discord.Message], object]] = []
         self._extensions = extension_names() if extensions is None else extensions
+        self.command_ids = CommandIds()
 
     def add_message_hook(self, hook: Callable[[discord.Message], object]) -> None:
         """Call `hook(message)` inline for every MESSAGE_CREATE, before the async listeners.
@@ -140,6 +152,23 @@ class WhiplashBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to the development server %s", len(synced), guild.id)
+        await self.operator_hints()
+
+    async def operator_hints(self) -> None:
+        """What an operator needs in the first minutes: the invite link and, if needed, how to sync commands."""
+        if self.application_id is not None:
+            log.info("Invite the bot to a server with: %s", invite_url(self.application_id))
+        if self.settings.dev_guild_id is not None:
+            return  # just synced to the development server
+        try:
+            registered = await self.tree.fetch_commands()
+        except discord.HTTPException as exc:
+            log.warning("Could not check the registered slash commands (%s)", exc)
+            return
+        if registered:
+            self.command_ids.remember(registered, None)
+        if commands_differ(self.tree, registered):
+            log.warning(SYNC_HINT)
 
     async def on_ready(self) -> None:
         user = self.user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -53,3 +53,10 @@ async def require_moderator(interaction: discord.Interaction[WhiplashBot]) -> bo
 def moderator_only() -> Callable[[T], T]:
     """The app-command check form of `require_moderator`."""
     return app_commands.check(require_moderator)
+
+
+def is_moderator_command(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> bool:
+    """A moderator command: its top-level command carries default permissions (SPEC §5), so members' pickers
+    hide it. Discord reads default permissions on top-level commands only, so the root decides."""
+    root = command.root_parent or command
+    return root.default_permissions is not None

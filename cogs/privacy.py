@@ -16,7 +16,6 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.i18n import language, tr
-from bot.permissions import require_moderator
 from bot.privacy import RetentionPurger
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 
@@ -120,30 +119,6 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         text = tr(lang, "privacy.forget.done", deleted=deleted)
         text += " " + tr(lang, "privacy.forget.still_opted_out" if opted_out else "privacy.forget.logging_continues")
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
-
-    @app_commands.command(name="retention", description=_("Show or set how long replies are kept here (moderators)"))
-    @app_commands.describe(days=_("Keep replies this many days, 1 to 3650 (leave out to see the current value)"))
-    async def retention(
-        self, interaction: discord.Interaction[WhiplashBot], days: app_commands.Range[int, 1, 3650] | None = None
-    ) -> None:
-        guild_id, user_id = _ids(interaction)
-        lang = language(interaction.locale)
-        await require_moderator(interaction)  # members use this group too, so it carries no default_permissions
-        storage = self.bot.storage
-        if days is None:
-            record = await storage.get_guild(guild_id)
-            current = record.retention_days if record else DEFAULT_RETENTION_DAYS
-            await interaction.response.send_message(tr(lang, "privacy.retention.current", days=current), ephemeral=True)
-            return
-        now = self.bot.clock()
-        before = await storage.set_retention(guild_id, days, now)
-        await storage.record_audit(
-            guild_id, user_id, "privacy.retention", "retention", {"days": before}, {"days": days}, now
-        )
-        self.purger.wake()  # a shorter retention applies now, not tomorrow
-        await interaction.response.send_message(
-            tr(lang, "privacy.retention.set", days=days, before=before), ephemeral=True
-        )
 
 
 def _ids(interaction: discord.Interaction[WhiplashBot]) -> tuple[int, int]:

@@ -489,10 +489,10 @@ async def test_export_columns_are_exact(
         thread = await posted(emu, world, running, clock)
         reply = await emu.send_user_message(thread, world.member, '=cmd|" /C calc"!A0, with "quotes"\nand a newline')
         await logged(running, world.guild.id, has(reply))
-        csv_handle = await emu.invoke(world.guild, world.channel, world.moderator, "discussion export")
+        csv_handle = await emu.invoke(world.guild, world.channel, world.moderator, "replies export")
         csv_message = await csv_handle.message()
         jsonl_handle = await emu.invoke(
-            world.guild, world.channel, world.moderator, "discussion export", {"format": "jsonl"}
+            world.guild, world.channel, world.moderator, "replies export", {"format": "jsonl"}
         )
         jsonl_message = await jsonl_handle.message()
     columns = [

@@ -281,7 +281,7 @@ async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
     db = tmp_path / "bot.db"
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
         await schedule(emu, world)
-        for command, options in (("prompts add", {"text": "Own prompt"}), ("privacy retention", {"days": 30})):
+        for command, options in (("prompts add", {"text": "Own prompt"}), ("replies retention", {"days": 30})):
             await (await emu.invoke(world.guild, world.channel, world.moderator, command, options)).message()
         await ask(emu, world, world.moderator, "forget")
         colleague = emu.add_member(world.guild, "another conductor", roles=[world.mod_role])
@@ -337,7 +337,7 @@ async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply
                 "UPDATE replies SET content = substr(content, 1, length(content) - 1) WHERE message_id = ?",
                 (replies[1].id,),
             )
-        handle = await emu.invoke(world.guild, world.channel, world.moderator, "discussion export", {"format": "jsonl"})
+        handle = await emu.invoke(world.guild, world.channel, world.moderator, "replies export", {"format": "jsonl"})
         answer = await handle.message()
     assert "2 replies as JSONL" in answer.content
     assert "1 replies cannot be decrypted" in answer.content and str(replies[1].id) in answer.content

@@ -1,4 +1,4 @@
-"""/privacy retention: moderators set how long this server's replies are kept; members cannot."""
+"""/replies retention: moderators set how long this server's replies are kept; members cannot."""
 
 from __future__ import annotations
 
@@ -24,16 +24,23 @@ async def test_moderator_shortens_retention_and_old_replies_go_at_once(
         storage = running.storage
         await eventually(lambda: storage.get_guild(world.guild.id))
         await storage.apply_reply_ops([reply(1, world.guild.id, clock, 40), reply(2, world.guild.id, clock, 5)])
-        shown = await (await emu.invoke(world.guild, world.channel, world.moderator, "privacy retention")).message()
+        shown = await (await emu.invoke(world.guild, world.channel, world.moderator, "replies retention")).message()
         assert shown.ephemeral and "365 days" in shown.content
         refused = await (
-            await emu.invoke(world.guild, world.channel, world.member, "privacy retention", {"days": 1})
+            await emu.invoke(
+                world.guild,
+                world.channel,
+                world.member,
+                "replies retention",
+                {"days": 1},
+                bypass_default_permissions=True,
+            )
         ).message()
         assert "Only moderators" in refused.content
         record = await storage.get_guild(world.guild.id)
         assert record is not None and record.retention_days == 365  # nothing stored for the refused member
         done = await (
-            await emu.invoke(world.guild, world.channel, world.moderator, "privacy retention", {"days": 30})
+            await emu.invoke(world.guild, world.channel, world.moderator, "replies retention", {"days": 30})
         ).message()
         assert "30 days" in done.content and "365" in done.content
 

@@ -79,6 +79,7 @@ async def test_members_are_refused_and_the_moderator_role_works(
         before = await run(emu, world, helper, "prompts add", bypass=True, text="Why tempo?")
         assert "Only moderators" in before.content
         await set_schedule(emu, world, moderator_role=helpers)
+        emu.set_command_permissions(world.guild, "prompts", roles={helpers: True})  # Server Settings → Integrations
         after = await run(emu, world, helper, "prompts add", text="Why tempo?")
         assert after.ephemeral and "Added prompt s-1" in after.content
         german = await run(emu, world, world.member, "prompts queue", bypass=True, locale="de", id="s-1")
@@ -157,7 +158,7 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
         assert "is not a prompt id" in bad_id.content
         blank_passage = await run(emu, world, world.moderator, "prompts add", text="Fine", passage="  ")
         assert "The passage is empty" in blank_passage.content
-        suggestion = await run(emu, world, world.member, "prompts suggest", text=" ")
+        suggestion = await run(emu, world, world.member, "suggest", text=" ")
         assert "The text is empty" in suggestion.content
         assert await running.storage.server_prompts(world.guild.id) == []
         assert await running.storage.count_pending_suggestions(world.guild.id) == 0
@@ -177,7 +178,9 @@ async def test_list_pages_with_buttons_and_autocomplete(
         choices = await emu.autocomplete(world.guild, world.channel, world.moderator, "prompts show", "id", "q000")
         assert choices and all(c["value"].startswith("q000") and len(c["name"]) <= 100 for c in choices)
         assert len(choices) <= 25
-        member_choices = await emu.autocomplete(world.guild, world.channel, world.member, "prompts show", "id", "")
+        member_choices = await emu.autocomplete(
+            world.guild, world.channel, world.member, "prompts show", "id", "", bypass_default_permissions=True
+        )
         assert member_choices == []
     async with run_bot(emu, db, content, bot_options=QUIET):  # the buttons work after a restart
         second = await (await emu.click(first, buttons(first)["Next"]["custom_id"], world.moderator)).message()
@@ -205,7 +208,7 @@ async def test_echoed_text_never_pings(
         shown = await run(emu, world, world.moderator, "prompts show", id="s-1")
         assert shown["_pings"] == NO_PINGS
         assert_no_raw_mentions(shown.embeds[0]["description"], world)
-        suggested = await run(emu, world, world.member, "prompts suggest", text=text)
+        suggested = await run(emu, world, world.member, "suggest", text=text)
         assert suggested["_pings"] == NO_PINGS
         card = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds])
         assert card[0]["_pings"] == NO_PINGS
@@ -228,11 +231,11 @@ async def test_suggestion_card_buttons_work_after_a_restart(
     db = tmp_path / "bot.db"
     async with run_bot(emu, db, content, bot_options=QUIET) as running:
         await set_schedule(emu, world, log_channel=logs)
-        reply = await run(emu, world, world.member, "prompts suggest", text="Would you practise until you bleed?")
+        reply = await run(emu, world, world.member, "suggest", text="Would you practise until you bleed?")
         assert reply.ephemeral and "suggestion #1 is with the moderators" in reply.content
         for n in (2, 3):
-            await run(emu, world, world.member, "prompts suggest", text=f"Idea {n}")
-        capped = await run(emu, world, world.member, "prompts suggest", text="One too many")
+            await run(emu, world, world.member, "suggest", text=f"Idea {n}")
+        capped = await run(emu, world, world.member, "suggest", text="One too many")
         assert "already have 3 suggestions waiting" in capped.content
         assert await running.storage.count_pending_suggestions(world.guild.id) == 3
         cards = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds] or None)
@@ -252,10 +255,10 @@ async def test_suggestion_card_buttons_work_after_a_restart(
         second = [m for m in emu.messages_in(logs) if m.embeds][1]
         await (await emu.click(second, buttons(second)["Reject #2"]["custom_id"], world.moderator)).wait_done()
 
-        told = await run(emu, world, world.member, "prompts suggest", text="A fresh idea")
+        told = await run(emu, world, world.member, "suggest", text="A fresh idea")
         assert "#1" in told.content and "approved" in told.content and "s-1" in told.content
         assert "#2" in told.content and "not taken" in told.content
-        again = await run(emu, world, world.member, "prompts suggest", text="Another idea")
+        again = await run(emu, world, world.member, "suggest", text="Another idea")
         assert "approved" not in again.content  # each outcome is told once
         actions = [entry.action for entry in await running.storage.recent_audit(world.guild.id, 5)]
         assert actions == ["suggestion.reject", "suggestion.approve", "schedule.set"]
@@ -265,7 +268,7 @@ async def test_without_a_log_channel_moderators_decide_from_the_list(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
 ) -> None:
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
-        await run(emu, world, world.member, "prompts suggest", text="What would you give up?")
+        await run(emu, world, world.member, "suggest", text="What would you give up?")
         listing = await run(emu, world, world.moderator, "prompts list", show="suggestions")
         assert "What would you give up?" in listing.embeds[0]["description"]
         clicked = await emu.click(listing, buttons(listing)["Approve #1"]["custom_id"], world.moderator)
@@ -411,7 +414,7 @@ async def test_a_slow_log_channel_does_not_delay_the_suggestion_answer(
         await set_schedule(emu, world, log_channel=logs)
         # Two 500s: discord.py waits 1 s, then 3 s before its third try, past Discord's 3-second window.
         emu.fail("POST", rf"/channels/{logs.id}/messages$", 500, times=2)
-        reply = await run(emu, world, world.member, "prompts suggest", text="Would you rush or drag?")
+        reply = await run(emu, world, world.member, "suggest", text="Would you rush or drag?")
         assert reply.ephemeral and "suggestion #1 is with the moderators" in reply.content
         cards = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds] or None, timeout=10)
         assert cards[0].embeds[0]["title"] == "Prompt suggestion #1"

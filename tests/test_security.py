@@ -81,8 +81,8 @@ async def test_no_command_in_server_b_shows_server_a_data(
         await logged(running, other.id, has(mine))
 
         seen = [
-            await answer(emu, other, other_channel, other_mod, "discussion export"),
-            await answer(emu, other, other_channel, other_mod, "discussion export", format="jsonl"),
+            await answer(emu, other, other_channel, other_mod, "replies export"),
+            await answer(emu, other, other_channel, other_mod, "replies export", format="jsonl"),
             await answer(emu, other, other_channel, both, "discussion stats", days=365),
             await answer(emu, other, other_channel, both, "discussion today"),
             await answer(emu, other, other_channel, both, "privacy status"),
@@ -134,8 +134,8 @@ async def test_no_bot_message_can_ping_through_user_text(
         outputs = [
             await answer(emu, g, ch, member, "discussion stats", days=30),
             await answer(emu, g, ch, member, "discussion today"),
-            await answer(emu, g, ch, mod, "discussion export"),
-            await answer(emu, g, ch, mod, "discussion export", format="jsonl"),
+            await answer(emu, g, ch, mod, "replies export"),
+            await answer(emu, g, ch, mod, "replies export", format="jsonl"),
             await answer(emu, g, ch, mod, "schedule show"),
             await answer(emu, g, ch, evil, "privacy status"),
             await answer(emu, g, ch, evil, "privacy optout"),
@@ -177,7 +177,7 @@ async def test_token_is_absent_from_logs_and_exception_texts(
         thread = await posted(emu, world, running, clock)
         last = await emu.send_user_message(thread, world.member, "an answer")
         await logged(running, world.guild.id, has(last))
-        await answer(emu, world.guild, world.channel, world.moderator, "discussion export")
+        await answer(emu, world.guild, world.channel, world.moderator, "replies export")
         await emu.close_gateway(4000)
         await emu.wait_for_resume()
         emu.fail("POST", r"/interactions/\d+/[^/]+/callback", 500, times=1)  # a failing command is logged
@@ -316,8 +316,8 @@ async def test_sql_and_fts_metacharacters_are_stored_and_returned_verbatim(
         rows = await logged(running, g.id, lambda rows: len(rows) == len(texts) and rows[-1].edited_at)
         assert [r.content for r in rows] == [*texts[:-1], texts[-1] + " " + INJECTION]
 
-        csv_message = await (await emu.invoke(g, ch, mod, "discussion export")).message()
-        jsonl_message = await (await emu.invoke(g, ch, mod, "discussion export", {"format": "jsonl"})).message()
+        csv_message = await (await emu.invoke(g, ch, mod, "replies export")).message()
+        jsonl_message = await (await emu.invoke(g, ch, mod, "replies export", {"format": "jsonl"})).message()
     exported = list(csv.DictReader(io.StringIO(csv_message.files[0].data.decode("utf-8"))))
     assert [row["content"] for row in exported] == [r.content for r in rows]
     lines = jsonl_message.files[0].data.decode("utf-8").splitlines()

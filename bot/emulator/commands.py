@@ -60,11 +60,17 @@ def find_command(emu: DiscordEmulator, guild: Guild, path: str, *, command_type:
     if not parts:
         raise EmulatorError("empty command path")
     name = parts[0].lstrip("/")
+    cmd, guild_scoped = registered_command(emu, guild, name, command_type=command_type)
+    return _walk(cmd, guild_scoped, [name, *parts[1:]])
+
+
+def registered_command(emu: DiscordEmulator, guild: Guild, name: str, *, command_type: int = 1) -> tuple[JSON, bool]:
+    """The top-level command `name` as registered (guild commands first, then global) and whether it is a guild's."""
     scopes = [(emu.guild_commands.get(guild.id, []), True), (emu.global_commands, False)]
     for commands, guild_scoped in scopes:
         for cmd in commands:
             if cmd["name"] == name and cmd.get("type", 1) == command_type:
-                return _walk(cmd, guild_scoped, [name, *parts[1:]])
+                return cmd, guild_scoped
     known = sorted({c["name"] for c in emu.guild_commands.get(guild.id, [])} | {c["name"] for c in emu.global_commands})
     raise EmulatorError(
         f"/{name} is not registered for guild {guild.name!r} or globally "
@@ -92,21 +98,63 @@ def _walk(cmd: JSON, guild_scoped: bool, parts: list[str]) -> ResolvedCommand:
     return ResolvedCommand(command=cmd, guild_scoped=guild_scoped, path=parts, leaf=node, wrappers=wrappers)
 
 
-def check_default_permissions(emu: DiscordEmulator, resolved: ResolvedCommand, guild: Guild, member: Member) -> None:
-    """Discord hides commands whose ``default_member_permissions`` the member lacks (admins see all)."""
-    raw = resolved.command.get("default_member_permissions")
-    if raw is None:
-        return
-    required = int(raw)
+# Application command permission overrides (Server Settings → Integrations), as Discord stores them.
+OVERRIDE_ROLE = 1
+OVERRIDE_USER = 2
+OVERRIDE_CHANNEL = 3
+
+
+def command_allowed(emu: DiscordEmulator, guild: Guild, member: Member, command: JSON, channel_id: int) -> bool:
+    """Whether Discord shows `command` to `member` in that channel (and so delivers its interactions).
+
+    Permissions v2: administrators (and the owner) use every command; otherwise an admin's override for
+    the command (Server Settings → Integrations), else for the whole application, decides; without any,
+    ``default_member_permissions`` does. User overrides beat role overrides, which beat the @everyone
+    one; an allowed role wins over a denied one; a channel denied to the command hides it there.
+    """
     perms = emu.guild_permissions(guild, member)
     if perms & P.ADMINISTRATOR:
+        return True
+    for target in (int(command["id"]), emu.application_id):
+        overrides = emu.command_permissions.get((guild.id, target), [])
+        channels = {int(o["id"]): bool(o["permission"]) for o in overrides if o["type"] == OVERRIDE_CHANNEL}
+        channel_verdict = channels.get(channel_id, channels.get(guild.id - 1))
+        if channel_verdict is False:
+            return False
+        verdict = _member_verdict(guild, member, overrides)
+        if verdict is not None:
+            return verdict
+    raw = command.get("default_member_permissions")
+    if raw is None:
+        return True
+    required = int(raw)
+    return required != 0 and P.has(perms, required)
+
+
+def _member_verdict(guild: Guild, member: Member, overrides: list[JSON]) -> bool | None:
+    """The overrides' word on this member: their user override, else their roles', else @everyone's."""
+    users = {int(o["id"]): bool(o["permission"]) for o in overrides if o["type"] == OVERRIDE_USER}
+    if member.id in users:
+        return users[member.id]
+    roles = {int(o["id"]): bool(o["permission"]) for o in overrides if o["type"] == OVERRIDE_ROLE}
+    mine = [roles[r] for r in member.roles if r in roles]
+    if mine:
+        return any(mine)
+    return roles.get(guild.id)  # the @everyone role has the guild's id
+
+
+def check_default_permissions(
+    emu: DiscordEmulator, resolved: ResolvedCommand, guild: Guild, member: Member, channel_id: int
+) -> None:
+    """Discord hides commands the member may not use; their interactions are never sent."""
+    if command_allowed(emu, guild, member, resolved.command, channel_id):
         return
-    if required == 0 or not P.has(perms, required):
-        raise EmulatorError(
-            f"Discord would not let {member.user.username} use /{resolved.command['name']} "
-            f"(default_member_permissions={raw}, member has {perms}); pass bypass_default_permissions=True "
-            "to simulate a server-side command permission override"
-        )
+    raise EmulatorError(
+        f"Discord would not show /{resolved.command['name']} to {member.user.username} "
+        f"(default_member_permissions={resolved.command.get('default_member_permissions')}, member has "
+        f"{emu.guild_permissions(guild, member)}, no override allows them); give a role access with "
+        "set_command_permissions, or pass bypass_default_permissions=True to test the bot's own check"
+    )
 
 
 class OptionBuilder:

@@ -115,6 +115,8 @@ class EmulatorCore:
         """Ephemeral interaction messages by id (they are never in a channel's history)."""
         self.global_commands: list[JSON] = []
         self.guild_commands: dict[int, list[JSON]] = {}
+        self.command_permissions: dict[tuple[int, int], list[JSON]] = {}
+        """An admin's overrides per (guild id, command id or application id), set in Server Settings → Integrations."""
         self.interactions: dict[int, InteractionRecord] = {}
         self._interactions_by_token: dict[str, InteractionRecord] = {}
         self.violations: list[str] = []

@@ -224,7 +224,7 @@ class InjectionMixin(WorldMixin):
         g, ch, member = self._invoker(guild, channel, user)
         resolved = find_command(self, g, command)  # type: ignore[arg-type]
         if not bypass_default_permissions:
-            check_default_permissions(self, resolved, g, member)  # type: ignore[arg-type]
+            check_default_permissions(self, resolved, g, member, ch.id)  # type: ignore[arg-type]
         builder = OptionBuilder(self, g, ch, member)  # type: ignore[arg-type]
         opts, _ = builder.build(resolved, dict(options or {}))
         data: JSON = {"id": resolved.command["id"], "name": resolved.command["name"], "type": 1}
@@ -251,9 +251,20 @@ class InjectionMixin(WorldMixin):
         locale: str = "en-US",
         *,
         timeout: float = 5.0,
+        bypass_default_permissions: bool = False,
     ) -> list[JSON]:
         """A member types into an autocomplete option; returns the choices of the bot's type-8 answer."""
-        handle = await self.start_autocomplete(guild, channel, user, command, focused, value, options, locale)
+        handle = await self.start_autocomplete(
+            guild,
+            channel,
+            user,
+            command,
+            focused,
+            value,
+            options,
+            locale,
+            bypass_default_permissions=bypass_default_permissions,
+        )
         return await handle.choices(timeout)
 
     async def start_autocomplete(
@@ -266,10 +277,14 @@ class InjectionMixin(WorldMixin):
         value: str = "",
         options: dict[str, Any] | None = None,
         locale: str = "en-US",
+        *,
+        bypass_default_permissions: bool = False,
     ) -> InteractionHandle:
         """Like :meth:`autocomplete` but returns the handle instead of waiting for the choices."""
         g, ch, member = self._invoker(guild, channel, user)
         resolved = find_command(self, g, command)  # type: ignore[arg-type]
+        if not bypass_default_permissions:  # a command the client does not show cannot be typed into either
+            check_default_permissions(self, resolved, g, member, ch.id)  # type: ignore[arg-type]
         builder = OptionBuilder(self, g, ch, member)  # type: ignore[arg-type]
         opts, focused_type = builder.build(resolved, dict(options or {}), focused=focused, focused_value=value)
         data: JSON = {"id": resolved.command["id"], "name": resolved.command["name"], "type": 1, "options": opts}

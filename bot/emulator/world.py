@@ -7,9 +7,10 @@ GUILD_ROLE_CREATE, GUILD_MEMBER_UPDATE, THREAD_CREATE, GUILD_DELETE, CHANNEL_DEL
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from . import permissions as P
+from .commands import registered_command
 from .core import ChannelLike, EmulatorError, GuildLike, RoleLike, UserLike
 from .gateway import GUILD_MEMBERS, GatewaySession
 from .messages import THREAD_STARTER_MESSAGE, MessagesMixin
@@ -87,6 +88,8 @@ class WorldMixin(MessagesMixin):
             self._forget_channel(cid)
         del self.guilds[g.id]
         self.guild_commands.pop(g.id, None)
+        for key in [k for k in self.command_permissions if k[0] == g.id]:
+            del self.command_permissions[key]
         self.gateway.emit("GUILD_DELETE", {"id": str(g.id)})
         self.changed.notify()
 
@@ -165,6 +168,38 @@ class WorldMixin(MessagesMixin):
             role.name = name
         self.gateway.emit("GUILD_ROLE_UPDATE", {"guild_id": str(role.guild_id), "role": role.to_payload()})
         return role
+
+    def set_command_permissions(
+        self,
+        guild: GuildLike,
+        command: str,
+        *,
+        roles: Mapping[RoleLike, bool] | None = None,
+        users: Mapping[UserLike, bool] | None = None,
+        channels: Mapping[ChannelLike, bool] | None = None,
+    ) -> None:
+        """An admin's overrides for one top-level command in Server Settings → Integrations (replacing earlier ones).
+
+        ``roles={moderators: True}`` gives that role access to a command whose ``default_member_permissions``
+        its members lack; ``False`` takes access away. Sends APPLICATION_COMMAND_PERMISSIONS_UPDATE.
+        """
+        g = self.get_guild(guild)
+        registered, _ = registered_command(self, g, command.lstrip("/"))  # type: ignore[arg-type]
+        command_id = int(registered["id"])
+        entries: list[JSON] = []
+        for role, allowed in (roles or {}).items():
+            rid = role if isinstance(role, int) else role.id
+            if rid not in g.roles:
+                raise EmulatorError(f"role {rid} is not in guild {g.name!r}")
+            entries.append({"id": str(rid), "type": 1, "permission": allowed})
+        for user, allowed in (users or {}).items():
+            entries.append({"id": str(self.get_user(user).id), "type": 2, "permission": allowed})
+        for channel, allowed in (channels or {}).items():
+            entries.append({"id": str(self.get_channel(channel).id), "type": 3, "permission": allowed})
+        self.command_permissions[(g.id, command_id)] = entries
+        payload = {"id": str(command_id), "application_id": str(self.application_id), "guild_id": str(g.id)}
+        self.gateway.emit("APPLICATION_COMMAND_PERMISSIONS_UPDATE", {**payload, "permissions": entries})
+        self.changed.notify()
 
     def _role_ids(self, guild: Guild, roles: Iterable[RoleLike]) -> list[int]:
         out = []

@@ -25,8 +25,9 @@ from bot.client import WhiplashBot
 from bot.config import Settings
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator, EmulatorError
-from bot.emulator.commands import find_command
+from bot.emulator.commands import command_allowed, find_command
 from bot.emulator.interactions import InteractionHandle
+from bot.emulator.models import Member
 from bot.hooks import point_at
 from bot.sandbox import views
 from bot.sandbox.clock import SandboxClock
@@ -50,6 +51,10 @@ class SandboxBot(WhiplashBot):
     """The real bot; only the 5-second pause before a re-IDENTIFY is skipped (the emulator never limits it)."""
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+    async def operator_hints(self) -> None:
+        """Nothing to tell: the sandbox syncs its commands itself, and its bot is invited already."""
         return None
 
 
@@ -275,7 +280,6 @@ class Sandbox:
         viewer = self._persona_of(request.query.get("as", world.moderator.id))
         member = viewer.member
         next_post = await self.next_post_at()
-        guild_perms = self.emu.guild_permissions(world.guild, member)
         return web.json_response(
             {
                 "ready": True,
@@ -295,7 +299,7 @@ class Sandbox:
                 "channels": views.channel_list(self.emu, world.guild, member.id),
                 "default_channel": str(world.general.id),
                 "names": views.names(self.emu, world.guild),
-                "commands": _visible_commands(self.emu, world, guild_perms),
+                "commands": _visible_commands(self.emu, world, member),
                 "clock": {
                     "now": self.clock().isoformat(),
                     "ahead_seconds": int(self.clock.offset.total_seconds()),
@@ -473,7 +477,7 @@ class Sandbox:
         return web.json_response({"now": now.isoformat()})
 
 
-def _visible_commands(emu: DiscordEmulator, world: DemoWorld, guild_perms: int) -> list[views.JSON]:
+def _visible_commands(emu: DiscordEmulator, world: DemoWorld, member: Member) -> list[views.JSON]:
     """The registered commands (guild ones first, like Discord) that this member's picker shows."""
     registered = [*emu.guild_commands.get(world.guild.id, []), *emu.global_commands]
     out: list[views.JSON] = []
@@ -482,10 +486,8 @@ def _visible_commands(emu: DiscordEmulator, world: DemoWorld, guild_perms: int) 
         if command.get("type", 1) != 1 or command["name"] in seen:
             continue
         seen.add(command["name"])
-        needed = command.get("default_member_permissions")
-        if needed is not None and (guild_perms & int(needed)) != int(needed) and not guild_perms & (1 << 3):
-            continue
-        out.append(command)
+        if command_allowed(emu, world.guild, member, command, world.general.id):
+            out.append(command)
     return out
 
 

@@ -1,4 +1,4 @@
-"""/discussion: today's prompt, participation stats and the moderators' export."""
+"""/discussion: today's prompt and participation stats (the moderators' export is /replies export)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import io
 import logging
 from datetime import timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import discord
@@ -15,13 +14,11 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.export import export_bytes, export_filename, export_id_list
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.stats import MAX_DAYS, chart_png, recent_posts, shows_chart, stats_embed, summarize
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
-from bot.permissions import moderator_only
 from bot.scheduling import local_date
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
@@ -92,34 +89,3 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
             png = await asyncio.to_thread(chart_png, summary.per_day, since, days, lang)
             files.append(discord.File(io.BytesIO(png), filename="replies.png"))
         await interaction.followup.send(embed=embed, files=files, allowed_mentions=discord.AllowedMentions.none())
-
-    @app_commands.command(name="export", description=_("A CSV or JSONL file of the logged replies (moderators)"))
-    @app_commands.describe(format=_("csv (default) or jsonl"))
-    @app_commands.default_permissions(manage_guild=True)
-    @moderator_only()
-    async def export(
-        self, interaction: discord.Interaction[WhiplashBot], format: Literal["csv", "jsonl"] = "csv"
-    ) -> None:
-        assert interaction.guild_id is not None
-        lang = language(interaction.locale)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
-        unreadable: list[int] = []
-        data, count = await export_bytes(
-            self.bot.storage.export_rows(interaction.guild_id, unreadable=unreadable), format
-        )
-        limit = interaction.filesize_limit
-        if len(data) > limit:
-            raise UserFacingError(tr(lang, "export.too_large", size=len(data), limit=limit))
-        stamp = self.bot.clock().strftime("%Y%m%d-%H%M")
-        name = export_filename(interaction.guild_id, format, stamp)
-        text = tr(lang, "export.done", count=count, format=format.upper())
-        if unreadable:
-            log.warning(
-                "Export of guild %s left out %d replies that cannot be decrypted: %s",
-                interaction.guild_id,
-                len(unreadable),
-                unreadable,
-            )
-            text += " " + tr(lang, "export.unreadable", count=len(unreadable), ids=export_id_list(unreadable))
-        await interaction.followup.send(text, file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)

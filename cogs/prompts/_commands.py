@@ -1,9 +1,9 @@
-"""/prompts: moderators curate the server's prompt pool; members suggest prompts (SPEC §5).
+"""/prompts: moderators curate the server's prompt pool (SPEC §5); members suggest with /suggest (_suggest.py).
 
-Permissions: `/prompts suggest` is for every member, and Discord applies `default_permissions` to
-top-level commands only, so the `/prompts` group carries none. Every other subcommand is refused in code
-(`moderator_only`: Manage Server or the moderator role set with `/schedule set`), whatever Discord lets
-through; server admins can still restrict the whole group in Server Settings → Integrations.
+Permissions: the `/prompts` group carries Manage Server as its default permission, so members' pickers do
+not show it (an admin can give the moderator role access in Server Settings → Integrations), and every
+subcommand is refused in code (`moderator_only`: Manage Server or the moderator role set with `/schedule
+set`), whatever Discord lets through.
 """
 
 from __future__ import annotations
@@ -29,10 +29,7 @@ from cogs.prompts._views import (
     DecisionButton,
     PageButton,
     Show,
-    guild_lang,
     render_page,
-    suggestion_card,
-    suggestion_view,
 )
 
 MAX_PENDING_PER_MEMBER = 3
@@ -63,6 +60,7 @@ async def _reply(
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class PromptCommands(commands.GroupCog, group_name="prompts", group_description=_("The server's discussion prompts")):
     def __init__(self, bot: WhiplashBot, pool: PromptPool) -> None:
         self.bot = bot
@@ -342,57 +340,6 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         text = await export_text(self.bot, self.pool, interaction.guild_id)
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"prompts-{interaction.guild_id}.yaml")
         await _reply(interaction, tr(lang, "prompts.exported"), file=file)
-
-    # ---- suggestions -----------------------------------------------------------------------------
-
-    @app_commands.command(name="suggest", description=_("Suggest a discussion prompt to the moderators"))
-    @app_commands.describe(text=_("Your prompt, 1 to 300 characters"))
-    async def suggest(
-        self, interaction: discord.Interaction[WhiplashBot], text: app_commands.Range[str, 1, 300]
-    ) -> None:
-        assert interaction.guild_id is not None
-        guild_id, lang = interaction.guild_id, language(interaction.locale)
-        cleaned = clean_text(text, lang)
-        storage = self.bot.storage
-        told = await storage.untold_outcomes(guild_id, interaction.user.id)
-        notices = [
-            tr(lang, f"prompts.your_{s.status}", id=s.suggestion_id, text=echo(shorten(s.text, 80)), prompt=s.prompt_id)
-            for s in told
-        ]
-        if told:  # marked before the reply goes out, so a quick second command cannot tell it again
-            await storage.mark_told(guild_id, [s.suggestion_id for s in told])
-        stored = await storage.add_suggestion(
-            guild_id, interaction.user.id, cleaned, self.bot.clock(), max_pending=MAX_PENDING_PER_MEMBER
-        )
-        if stored is None:
-            sentence = tr(lang, "prompts.suggest_cap", limit=MAX_PENDING_PER_MEMBER)
-        else:
-            sentence = tr(lang, "prompts.suggested", id=stored.suggestion_id)
-        # The member is answered first: a slow log channel must not cost the 3-second interaction window.
-        await _reply(interaction, "\n".join([*notices, sentence]))
-        if stored is not None:
-            await self._deliver(interaction, stored.suggestion_id)
-
-    async def _deliver(self, interaction: discord.Interaction[WhiplashBot], suggestion_id: int) -> None:
-        """Post the card with Approve/Reject in the log channel; without one, /prompts list shows it."""
-        assert interaction.guild_id is not None
-        schedule = await self.bot.storage.get_schedule(interaction.guild_id)
-        if schedule is None or schedule.log_channel_id is None:
-            return
-        channel = self.bot.get_channel(schedule.log_channel_id)
-        suggestion = await self.bot.storage.get_suggestion(interaction.guild_id, suggestion_id)
-        if not isinstance(channel, discord.TextChannel) or suggestion is None:
-            return
-        lang = guild_lang(interaction.guild)
-        try:
-            message = await channel.send(
-                embed=suggestion_card(suggestion, lang),
-                view=suggestion_view(suggestion, lang),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except discord.HTTPException:
-            return  # the moderators still find it with /prompts list show:suggestions
-        await self.bot.storage.set_suggestion_message(interaction.guild_id, suggestion_id, channel.id, message.id)
 
 
 async def export_text(bot: WhiplashBot, pool: PromptPool, guild_id: int) -> str:
