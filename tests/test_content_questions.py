@@ -254,7 +254,9 @@ def test_check_refuses_a_dangling_pronoun_in_german(pack_dir: Path) -> None:
 
 def test_check_refuses_a_missing_german_question(pack_dir: Path) -> None:
     problems = edit_prompt(pack_dir, "p001-07-healthy-pace", lambda entry: entry.pop("text_de"))
-    assert problems == ["prompts.yaml: prompt 'p001-07-healthy-pace': text_de is missing"]
+    assert problems == [
+        "prompts.yaml: prompt 'p001-07-healthy-pace': text_de is missing (every shipped prompt is asked in German too)"
+    ]
 
 
 def test_check_wants_asks_inside_the_passage(pack_dir: Path) -> None:

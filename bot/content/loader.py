@@ -245,6 +245,8 @@ def _question_reasons(prompt: Prompt) -> list[str]:
     """Both texts are complete questions that stand alone, each checked in its own language."""
     reasons = []
     for field, text, language in (("text", prompt.text, "en"), ("text_de", prompt.text_de, "de")):
+        if text is None:
+            continue
         problem = question_problem(text, language)
         if problem is not None:
             reasons.append(problem.reason(field))
@@ -276,7 +278,7 @@ def _translation_reasons(prompt: Prompt, review: Review, *, required: bool) -> l
     return reasons
 
 
-def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool) -> list[str]:
+def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool, questions: bool) -> list[str]:
     review = reviews.get(prompt.review)
     if review is None:
         return [f"review '{prompt.review}' does not exist"]
@@ -286,7 +288,10 @@ def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool
         reasons.append(f"passage does not occur in review '{review.id}': {prompt.passage[:60]!r}")
     elif not prompt.spoiler and _passage_is_spoiler(review, start, start + len(prompt.passage)):
         reasons.append("spoiler is false, but its passage is a spoiler in the review")
-    reasons.extend(_question_reasons(prompt))
+    if questions:
+        reasons.extend(_question_reasons(prompt))
+    if pack and prompt.text_de is None:
+        reasons.append("text_de is missing (every shipped prompt is asked in German too)")
     reasons.extend(_asks_reasons(prompt, review))
     reasons.extend(_translation_reasons(prompt, review, required=pack))
     return reasons
@@ -299,17 +304,19 @@ def parse_prompt_document(
     file: str = PROMPTS_FILE,
     with_lines: bool = False,
     pack: bool = True,
+    questions: bool = True,
 ) -> tuple[list[Prompt], list[Problem]]:
     """Validate a parsed prompt document (``{"prompts": [...]}``) against the known reviews.
 
     Shared by the pack loader and the prompt import; ``with_lines`` adds each entry's line number. A pack
-    prompt must carry the passage's translation; an imported one (``pack=False``) may leave it out.
+    prompt must carry the passage's translation; an imported one (``pack=False``) may leave it out. The import
+    checks the question rules itself (``questions=False``), to say what is wrong in the moderator's language.
     """
     problems: list[Problem] = []
     entries = _validate_entries(Prompt, _entries(data, file, "prompts", problems), file, "prompt", problems, with_lines)
     prompts: list[Prompt] = []
     for label, prompt in entries:
-        reasons = _prompt_reasons(prompt, reviews, pack=pack)
+        reasons = _prompt_reasons(prompt, reviews, pack=pack, questions=questions)
         problems.extend(Problem(file, label, reason) for reason in reasons)
         if not reasons:
             prompts.append(prompt)

@@ -168,7 +168,8 @@ class Prompt(ContentModel):
     id: Slug
     kind: PromptKind
     text: PromptText
-    text_de: PromptText
+    text_de: PromptText | None = None
+    """Required for the pack's prompts (the loader checks it); a server's own prompt may be in one language."""
     asks: NonEmptyStr | None = None
     """The review's question, verbatim (seed questions only)."""
     review: Slug
@@ -187,5 +188,7 @@ class Prompt(ContentModel):
         return self.passage, self.passage_translation.get(language)  # type: ignore[call-overload]
 
     def text_for(self, language: str) -> str:
-        """The German question for "de", otherwise the English one."""
-        return self.text_de if language == "de" else self.text
+        """The German question for "de" when there is one, otherwise the English one."""
+        if language == "de" and self.text_de is not None:
+            return self.text_de
+        return self.text

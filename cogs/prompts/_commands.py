@@ -295,7 +295,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         if len(data) > MAX_IMPORT_BYTES:
             raise BadInput(tr(lang, "prompts.import_too_large", size=len(data), limit=MAX_IMPORT_BYTES))
         own = [prompt.prompt_id for prompt in await self.bot.storage.server_prompts(interaction.guild_id)]
-        plan = plan_import(data, self.bot.content, own)
+        plan = plan_import(data, self.bot.content, own, lang=lang)
         if plan.problems:
             await self._report_problems(interaction, [str(problem) for problem in plan.problems], lang)
             return
