@@ -89,8 +89,8 @@ def test_question_problems_are_told_in_the_moderators_language(content: ContentP
     text = "prompts:\n- id: s-1\n  text: Ist er zufrieden mit mir?\n"
     german = [str(problem) for problem in plan_import(text.encode(), content, [], lang="de").problems]
     assert german == [
-        "line 2: prompt 's-1': text: Die Frage wird ohne Zusammenhang gelesen, also sag, wer oder was mit „er“ "
-        "gemeint ist, etwa „Ist Fletcher jemals mit Andrew zufrieden?“"
+        "line 2: prompt 's-1': text: Wer die Frage liest, kennt den Zusammenhang nicht: Sag also, wer oder was mit "
+        "„er“ gemeint ist, etwa „Ist Fletcher jemals mit Andrew zufrieden?“"
     ]
 
 

@@ -33,7 +33,7 @@ async def test_a_fragment_is_refused_in_the_members_language(
         )
         german = await run(emu, world, world.moderator, "prompts add", "de", text="Ist er zufrieden mit mir?")
         assert german.content == (
-            "Die Frage wird ohne Zusammenhang gelesen, also sag, wer oder was mit „er“ gemeint ist, "
+            "Wer die Frage liest, kennt den Zusammenhang nicht: Sag also, wer oder was mit „er“ gemeint ist, "
             "etwa „Ist Fletcher jemals mit Andrew zufrieden?“"
         )
         indirect = await run(emu, world, world.moderator, "prompts add", "en-US", text="What you care about?")
@@ -43,7 +43,7 @@ async def test_a_fragment_is_refused_in_the_members_language(
         no_mark = await run(
             emu, world, world.member, "prompts suggest", "de", text="Kann man ohne Schmerz Großes erreichen"
         )
-        assert no_mark.content == "Eine Diskussionsfrage ist eine Frage, also schließ sie mit einem Fragezeichen ab."
+        assert no_mark.content == "Das ist noch keine Frage: Schließ sie mit einem Fragezeichen ab."
         assert await running.storage.server_prompts(world.guild.id) == []
         assert await running.storage.count_pending_suggestions(world.guild.id) == 0
 
@@ -65,6 +65,6 @@ async def test_a_fragment_is_refused_in_the_members_language(
         imported = await run(emu, world, world.moderator, "prompts import", "de", file=upload)
         assert "2" in imported.content
         listed = imported.embeds[0]["description"]
-        assert "line 2: prompt 's-2': text: Die Frage wird zum Titel des Threads, also beginn sie mit einem" in listed
+        assert "line 2: prompt 's-2': text: Die Frage wird zum Titel des Threads: Schreib sie mit großem" in listed
         assert "line 4: prompt 's-3': text: „Was du …“ klingt wie ein halber Satz" in listed
         assert [prompt.prompt_id for prompt in await running.storage.server_prompts(world.guild.id)] == ["s-1"]
