@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.content import ContentPack
-from bot.emulator import DiscordEmulator, StoredMessage
+from bot.emulator import DiscordEmulator, EmulatorError, StoredMessage
 from tests.conftest import World
 from tests.harness import run_bot
 
@@ -68,3 +70,17 @@ async def test_a_fragment_is_refused_in_the_members_language(
         assert "line 2: prompt 's-2': text: Die Frage wird zum Titel des Threads: Schreib sie mit großem" in listed
         assert "line 4: prompt 's-3': text: „Was du …“ klingt wie ein halber Satz" in listed
         assert [prompt.prompt_id for prompt in await running.storage.server_prompts(world.guild.id)] == ["s-1"]
+
+
+async def test_discords_client_already_stops_a_prompt_over_100_characters(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    """The text option's max_length is the thread-title limit, so the picker refuses it before the bot sees it."""
+    longest = "Why " + "a" * 95 + "?"
+    async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
+        for command in ("prompts add", "prompts suggest"):
+            with pytest.raises(EmulatorError, match="longer than max_length 100"):
+                await run(emu, world, world.moderator, command, "en-US", text=longest + "?")
+        added = await run(emu, world, world.moderator, "prompts add", "en-US", text="Is " + "a" * 94 + " b?")
+        assert "Added prompt s-1" in added.content and len(longest) == 100
+        assert len(await running.storage.server_prompts(world.guild.id)) == 1
