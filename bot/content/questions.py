@@ -23,7 +23,8 @@ before it in the same question:
 * they/it/this/that words (they, them, it, this, these …; sie, es, das, dies …) need any noun phrase before them:
   a name, a person word or a word after an article or possessive ("the film", "your work"). "It" and "es" may
   also open a question whose subject follows ("Is it fair to …?", "Lohnt es sich, …?"); "that" counts only as
-  a pronoun right after a question word or an auxiliary ("Is that fair?"), not as a conjunction.
+  a pronoun right after a question word or an auxiliary ("Is that fair?"), not as a conjunction; German "das"
+  before a noun is an article, and "sein" at the end of a clause is the verb.
 
 The rules for a language apply to text in that language; ``language=None`` (a moderator's own prompt, whose
 language is not known) applies both, which is safe because the word lists of the two languages barely overlap.

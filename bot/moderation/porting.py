@@ -52,6 +52,7 @@ EXPORT_HEADER = (
     "# whiplash-bot prompts: the content pack's prompt format (see content/prompts.yaml).\n"
     "# Import it with /prompts import. 'enabled: false' marks a prompt disabled in the server;\n"
     "# shipped prompts must stay as they are, prompts without a review are the server's own.\n"
+    "# Every text is a complete question of at most 100 characters: it names the daily post's thread.\n"
 )
 
 _PACK_KEYS = (
