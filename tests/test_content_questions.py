@@ -127,6 +127,26 @@ def test_complete_questions_pass(text: str, language: str) -> None:
     assert question_problem(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What did you think of the ending?",
+        "Was Andrew right to go back on stage?",
+        "Is it ever okay to throw a chair at a student?",
+        "Which performance was better, Teller's or Simmons'?",
+        "How much did J.K. Simmons deserve his Oscar?",
+        "Where were you when you first saw Whiplash?",
+        "Wie fandet ihr das Ende?",
+        "Würdet ihr bei Fletcher studieren wollen?",
+        "Hättest du an Andrews Stelle weitergemacht?",
+        "Was hat dich an dem Film am meisten überrascht?",
+    ],
+)
+def test_everyday_club_questions_pass_in_either_language(text: str) -> None:
+    """What moderators of a film club typically ask must not trip the heuristic."""
+    assert question_problem(text) is None
+
+
 def test_a_problem_reads_as_one_line() -> None:
     problem = QuestionProblem("dangling_pronoun", "he")
     assert problem.reason("text") == "text uses “he” without saying who or what it means"
