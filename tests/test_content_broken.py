@@ -104,11 +104,14 @@ def test_passage_not_in_review(pack_dir: Path) -> None:
 def test_seed_question_must_stay_verbatim(pack_dir: Path) -> None:
     edit_yaml(
         pack_dir / "prompts.yaml",
-        lambda data: entry(data, "prompts", "q000-01-is-he-satisfied-with-me").update(text="Is he happy with me?"),
+        lambda data: entry(data, "prompts", "q000-04-greatness-without-pain").update(
+            text="Is greatness possible without pain?"
+        ),
     )
     assert lines(check_content(pack_dir)) == [
-        "prompts.yaml: prompt 'q000-01-is-he-satisfied-with-me': "
-        "text of a seed question must occur verbatim in its passage"
+        "prompts.yaml: prompt 'q000-04-greatness-without-pain': "
+        "asks is a complete question on its own, so text must be it as written: "
+        "'Can greatness be achieved without pain?'"
     ]
 
 

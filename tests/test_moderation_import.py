@@ -44,22 +44,27 @@ def test_every_problem_is_listed_with_its_line(content: ContentPack) -> None:
         "- id: s-1\n"  # 2
         "  text: ''\n"  # 3
         "- id: s-1\n"  # 4
-        "  text: again\n"  # 5
+        "  text: Is the tempo fine?\n"  # 5
         "- id: Not_A_Slug\n"  # 6
-        "  text: fine\n"  # 7
+        "  text: Is the tempo fine?\n"  # 7
         "  colour: red\n"  # 8
         "- id: x-review\n"  # 9
         "  kind: drawn\n"  # 10
-        "  text: From a review\n"  # 11
+        "  text: Does the review ask this?\n"  # 11
         "  review: brutal-symphony\n"  # 12
         "  passage: This sentence is not in the review.\n"  # 13
         "  themes: [approval]\n"  # 14
         "  spoiler: false\n"  # 15
         f"- id: {content.prompts[0].id}\n"  # 16
-        "  text: changed shipped text\n"  # 17
+        "  text: Is the shipped text changed?\n"  # 17
         "- id: s-9\n"  # 18
-        "  text: " + "x" * 301 + "\n"  # 19
+        "  text: " + "x" * 101 + "\n"  # 19
         "  enabled: maybe\n"  # 20
+        "- id: s-10\n"  # 21
+        "  text: what you care about\n"  # 22
+        "- id: s-11\n"  # 23
+        "  text: Is he satisfied with me?\n"  # 24
+        "  text_de: Ist er zufrieden mit mir?\n"  # 25
     )
     plan = plan_import(text.encode(), content, [])
     assert plan.items == ()
@@ -70,9 +75,43 @@ def test_every_problem_is_listed_with_its_line(content: ContentPack) -> None:
     assert any(r.startswith("line 6:") and "unknown field 'colour'" in r for r in rendered)
     assert any(r.startswith("line 9:") and "passage does not occur" in r for r in rendered)
     assert any(r.startswith("line 16:") and "shipped prompt" in r for r in rendered)
-    assert any(r.startswith("line 18:") and "longer than 300" in r for r in rendered)
+    assert any(r.startswith("line 18:") and "longer than 100" in r for r in rendered)
     assert any(r.startswith("line 18:") and "enabled must be true or false" in r for r in rendered)
-    assert len(rendered) == 8
+    assert "line 21: prompt 's-10': text: Members read the prompt as the thread's title, so start it with a " in (
+        "\n".join(rendered)
+    )
+    assert any(r.startswith("line 23: prompt 's-11': text: ") and "“he”" in r for r in rendered)
+    assert any(r.startswith("line 23: prompt 's-11': text_de: ") and "“er”" in r for r in rendered)
+    assert len(rendered) == 11
+
+
+def test_question_problems_are_told_in_the_moderators_language(content: ContentPack) -> None:
+    text = "prompts:\n- id: s-1\n  text: Ist er zufrieden mit mir?\n"
+    german = [str(problem) for problem in plan_import(text.encode(), content, [], lang="de").problems]
+    assert german == [
+        "line 2: prompt 's-1': text: Wer die Frage liest, kennt den Zusammenhang nicht: Sag also, wer oder was mit "
+        "„er“ gemeint ist, etwa „Ist Fletcher jemals mit Andrew zufrieden?“"
+    ]
+
+
+def test_own_prompts_in_the_pack_format_are_drawn_questions(content: ContentPack) -> None:
+    shipped = content.prompt("q000-04-greatness-without-pain")
+    copy = {**shipped.model_dump(exclude_none=True), "id": "my-copy", "themes": list(shipped.themes)}
+    plan = plan_import(yaml.safe_dump({"prompts": [copy]}, allow_unicode=True).encode(), content, [])
+    assert [problem.reason for problem in plan.problems] == [
+        "is your own prompt: its kind is drawn, without asks or passage_translation (they belong to shipped prompts)"
+    ]
+    own = {key: value for key, value in copy.items() if key not in ("asks", "passage_translation")}
+    plan = plan_import(
+        yaml.safe_dump({"prompts": [{**own, "kind": "drawn"}]}, allow_unicode=True).encode(), content, []
+    )
+    assert plan.problems == () and plan.items[0].fields is not None
+    fragment = {**own, "kind": "drawn", "text": "how deeply this story applies to our professional lives"}
+    plan = plan_import(yaml.safe_dump({"prompts": [fragment]}, allow_unicode=True).encode(), content, [])
+    assert [problem.reason for problem in plan.problems] == [
+        "text: Members read the prompt as the thread's title, so start it with a capital letter, like "
+        "“Can greatness be achieved without pain?”"
+    ]
 
 
 def test_yaml_errors_carry_a_line(content: ContentPack) -> None:
@@ -101,7 +140,7 @@ def test_oversized_and_non_utf8_files_are_refused(content: ContentPack) -> None:
 
 
 def test_pool_size_is_bounded(content: ContentPack) -> None:
-    text = "prompts:\n- id: s-new\n  text: one more\n"
+    text = "prompts:\n- id: s-new\n  text: Is one more too many?\n"
     plan = plan_import(text.encode(), content, ["s-1", "s-2"], max_server_prompts=2)
     assert "limit is 2" in plan.problems[0].reason
 
@@ -110,13 +149,22 @@ def test_export_then_import_is_an_exact_round_trip(content: ContentPack) -> None
     shipped = [(prompt, index % 3 != 0) for index, prompt in enumerate(content.prompts)]
     pack_prompt = content.prompts[1]
     own = [
-        (server_prompt("s-1", 1, text="Is 'yes' a tempo? @everyone <@&123456789012345678>"), True),
-        (server_prompt("s-2", 2, text="Über Tempo", text_de="Über Tempo", passage="Not my tempo.\nTwo lines"), False),
+        (server_prompt("s-1", 1, text="Is 'yes' a tempo for @everyone <@&123456789012345678>?"), True),
+        (
+            server_prompt(
+                "s-2",
+                2,
+                text="Was bedeutet dir das Tempo?",
+                text_de="Was bedeutet dir das Tempo?",
+                passage="Not my tempo.\nTwo lines",
+            ),
+            False,
+        ),
         (
             server_prompt(
                 "drawn-again",
                 3,
-                text="A pack-style prompt",
+                text="Is a pack-style prompt still a question?",
                 kind="drawn",
                 review_id=pack_prompt.review,
                 passage=pack_prompt.passage,
@@ -125,7 +173,17 @@ def test_export_then_import_is_an_exact_round_trip(content: ContentPack) -> None
             ),
             True,
         ),
-        (server_prompt("s-4", 4, text="2014-10-10", themes=("tempo",), spoiler=True, note="a date-like text"), True),
+        (
+            server_prompt(
+                "s-4",
+                4,
+                text="2014-10-10 was the US release of which film?",
+                themes=("tempo",),
+                spoiler=True,
+                note="date-like",
+            ),
+            True,
+        ),
     ]
     exported = render_export(shipped, own)
     plan = plan_import(exported.encode(), content, [])

@@ -281,7 +281,10 @@ async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
     db = tmp_path / "bot.db"
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
         await schedule(emu, world)
-        for command, options in (("prompts add", {"text": "Own prompt"}), ("replies retention", {"days": 30})):
+        for command, options in (
+            ("prompts add", {"text": "Is our own prompt good?"}),
+            ("replies retention", {"days": 30}),
+        ):
             await (await emu.invoke(world.guild, world.channel, world.moderator, command, options)).message()
         await ask(emu, world, world.moderator, "forget")
         colleague = emu.add_member(world.guild, "another conductor", roles=[world.mod_role])

@@ -66,7 +66,7 @@ async def test_members_are_refused_and_the_moderator_role_works(
     helper = emu.add_member(world.guild, "tanner", roles=[helpers])
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
         for command, options in [
-            ("prompts add", {"text": "Why tempo?"}),
+            ("prompts add", {"text": "Why does tempo matter?"}),
             ("prompts list", {}),
             ("prompts disable", {"id": content.prompts[0].id}),
             ("prompts export", {}),
@@ -76,11 +76,11 @@ async def test_members_are_refused_and_the_moderator_role_works(
         assert await running.storage.server_prompts(world.guild.id) == []
         assert await running.storage.disabled_prompts(world.guild.id) == set()
 
-        before = await run(emu, world, helper, "prompts add", bypass=True, text="Why tempo?")
+        before = await run(emu, world, helper, "prompts add", bypass=True, text="Why does tempo matter?")
         assert "Only moderators" in before.content
         await set_schedule(emu, world, moderator_role=helpers)
         emu.set_command_permissions(world.guild, "prompts", roles={helpers: True})  # Server Settings → Integrations
-        after = await run(emu, world, helper, "prompts add", text="Why tempo?")
+        after = await run(emu, world, helper, "prompts add", text="Why does tempo matter?")
         assert after.ephemeral and "Added prompt s-1" in after.content
         german = await run(emu, world, world.member, "prompts queue", bypass=True, locale="de", id="s-1")
         assert "Moderation" in german.content or "Moderator" in german.content
@@ -109,7 +109,7 @@ async def test_add_show_edit_remove_enable_disable_and_queue(
         assert "now reads: Who keeps your tempo?" in edited.content
         assert (await running.storage.server_prompt(guild_id, "s-1")).fields.text == "Who keeps your tempo?"  # type: ignore[union-attr]
 
-        no_edit = await run(emu, world, world.moderator, "prompts edit", id=shipped, text="New words")
+        no_edit = await run(emu, world, world.moderator, "prompts edit", id=shipped, text="Are new words better?")
         assert "shipped prompt and cannot be edited" in no_edit.content
 
         disabled = await run(emu, world, world.moderator, "prompts disable", id="s-1")
@@ -151,12 +151,12 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
 ) -> None:
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
         blank = await run(emu, world, world.moderator, "prompts add", text="   ")
-        assert blank.ephemeral and blank.content == "The text is empty: write 1 to 300 characters."
+        assert blank.ephemeral and blank.content == "The text is empty: write 1 to 100 characters."
         german = await run(emu, world, world.moderator, "prompts add", locale="de", text="   ")
-        assert german.content == "Der Text ist leer: schreib 1 bis 300 Zeichen."
+        assert german.content == "Der Text ist leer: schreib 1 bis 100 Zeichen."
         bad_id = await run(emu, world, world.moderator, "prompts show", id="not an id!")
         assert "is not a prompt id" in bad_id.content
-        blank_passage = await run(emu, world, world.moderator, "prompts add", text="Fine", passage="  ")
+        blank_passage = await run(emu, world, world.moderator, "prompts add", text="Is the tempo fine?", passage="  ")
         assert "The passage is empty" in blank_passage.content
         suggestion = await run(emu, world, world.member, "suggest", text=" ")
         assert "The text is empty" in suggestion.content
@@ -199,7 +199,7 @@ async def test_echoed_text_never_pings(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
 ) -> None:
     logs = emu.add_text_channel(world.guild, "mod-log")
-    text = mentions_text(world)
+    text = f"Should {mentions_text(world)} practise more?"
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         await set_schedule(emu, world, log_channel=logs)
         added = await run(emu, world, world.moderator, "prompts add", text=text, passage=text)
@@ -234,8 +234,8 @@ async def test_suggestion_card_buttons_work_after_a_restart(
         reply = await run(emu, world, world.member, "suggest", text="Would you practise until you bleed?")
         assert reply.ephemeral and "suggestion #1 is with the moderators" in reply.content
         for n in (2, 3):
-            await run(emu, world, world.member, "suggest", text=f"Idea {n}")
-        capped = await run(emu, world, world.member, "suggest", text="One too many")
+            await run(emu, world, world.member, "suggest", text=f"Is idea {n} any good?")
+        capped = await run(emu, world, world.member, "suggest", text="Is one more too many?")
         assert "already have 3 suggestions waiting" in capped.content
         assert await running.storage.count_pending_suggestions(world.guild.id) == 3
         cards = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds] or None)
@@ -255,10 +255,10 @@ async def test_suggestion_card_buttons_work_after_a_restart(
         second = [m for m in emu.messages_in(logs) if m.embeds][1]
         await (await emu.click(second, buttons(second)["Reject #2"]["custom_id"], world.moderator)).wait_done()
 
-        told = await run(emu, world, world.member, "suggest", text="A fresh idea")
+        told = await run(emu, world, world.member, "suggest", text="Is a fresh idea welcome?")
         assert "#1" in told.content and "approved" in told.content and "s-1" in told.content
         assert "#2" in told.content and "not taken" in told.content
-        again = await run(emu, world, world.member, "suggest", text="Another idea")
+        again = await run(emu, world, world.member, "suggest", text="Is another idea welcome?")
         assert "approved" not in again.content  # each outcome is told once
         actions = [entry.action for entry in await running.storage.recent_audit(world.guild.id, 5)]
         assert actions == ["suggestion.reject", "suggestion.approve", "schedule.set"]
@@ -285,7 +285,10 @@ async def test_without_a_log_channel_moderators_decide_from_the_list(
 async def test_import_lists_every_error_with_its_line_and_stores_nothing(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
 ) -> None:
-    bad = b"prompts:\n- id: s-1\n  text: ''\n- id: s-2\n  text: fine\n  colour: red\n- id: s-1\n  text: dup\n"
+    bad = (
+        b"prompts:\n- id: s-1\n  text: ''\n- id: s-2\n  text: Is the tempo fine?\n  colour: red\n"
+        b"- id: s-1\n  text: dup\n"
+    )
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
         upload = emu.make_attachment("prompts.yaml", bad, "application/x-yaml")
         reply = await run(emu, world, world.moderator, "prompts import", file=upload)
@@ -325,7 +328,7 @@ async def test_export_then_import_is_an_exact_round_trip(
     other_mod = emu.add_member(other, "mod", roles=[emu.add_role(other, "Mods", permissions=1 << 5)])
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
         await run(emu, world, world.moderator, "prompts add", text="Is 'yes' a tempo?", passage="Two\nlines")
-        await run(emu, world, world.moderator, "prompts add", text="Über das Tempo: 2014-10-10")
+        await run(emu, world, world.moderator, "prompts add", text="Was sagt das Datum 2014-10-10 über das Tempo?")
         await run(emu, world, world.moderator, "prompts disable", id="s-2")
         await run(emu, world, world.moderator, "prompts disable", id=content.prompts[3].id)
         exported = await run(emu, world, world.moderator, "prompts export")
@@ -356,8 +359,8 @@ async def test_disabled_prompts_are_never_posted_and_queued_ones_go_next(
 ) -> None:
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         await set_schedule(emu, world)
-        await run(emu, world, world.moderator, "prompts add", text="Own prompt one")
-        await run(emu, world, world.moderator, "prompts add", text="Own prompt two")
+        await run(emu, world, world.moderator, "prompts add", text="Is our own prompt one good?")
+        await run(emu, world, world.moderator, "prompts add", text="Is our own prompt two good?")
         exported = (await run(emu, world, world.moderator, "prompts export")).files[0].data
         document = yaml.safe_load(exported)
         for entry in document["prompts"]:
@@ -391,7 +394,7 @@ async def test_schedule_changes_are_audited_and_shown(
         await run(emu, world, world.moderator, "schedule pause")
         await run(emu, world, world.moderator, "schedule resume")
         for n in range(3):
-            await run(emu, world, world.moderator, "prompts add", text=f"Prompt {n}")
+            await run(emu, world, world.moderator, "prompts add", text=f"Is prompt {n} clear?")
         audit = await running.storage.recent_audit(world.guild.id, 10)
         assert [e.action for e in audit][3:] == ["schedule.resume", "schedule.pause", "schedule.set", "schedule.set"]
         change = audit[5]

@@ -13,6 +13,7 @@ from bot.content.film import Film
 from bot.content.models import EXCERPT_ROLES, Excerpt, Fact, Prompt, Review, ReviewEntry
 from bot.content.pack import ContentPack
 from bot.content.problems import ContentError, Problem, describe_validation_error
+from bot.content.questions import question_problem
 from bot.content.types import TITLE_LIMIT
 from bot.content.yaml_loading import DEFAULT_MAX_BYTES, YamlError, line_of, load_yaml_document
 
@@ -240,7 +241,44 @@ def _passage_is_spoiler(review: Review, start: int, end: int) -> bool:
     )
 
 
-def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review]) -> list[str]:
+def _question_reasons(prompt: Prompt) -> list[str]:
+    """Both texts are complete questions that stand alone, each checked in its own language."""
+    reasons = []
+    for field, text, language in (("text", prompt.text, "en"), ("text_de", prompt.text_de, "de")):
+        if text is None:
+            continue
+        problem = question_problem(text, language)
+        if problem is not None:
+            reasons.append(problem.reason(field))
+    return reasons
+
+
+def _asks_reasons(prompt: Prompt, review: Review) -> list[str]:
+    """A seed question names the review's question verbatim; when it stands alone, it is the prompt."""
+    if prompt.kind == "drawn":
+        return ["asks is only for seed questions (kind: seed-question)"] if prompt.asks is not None else []
+    if prompt.asks is None:
+        return ["asks is missing (a seed question names the review's question, verbatim)"]
+    if prompt.asks not in prompt.passage:
+        return ["asks must occur verbatim in the passage"]
+    field, question = ("text_de", prompt.text_de) if review.language == "de" else ("text", prompt.text)
+    if question_problem(prompt.asks, review.language) is None and question != prompt.asks:
+        return [f"asks is a complete question on its own, so {field} must be it as written: {prompt.asks!r}"]
+    return []
+
+
+def _translation_reasons(prompt: Prompt, review: Review, *, required: bool) -> list[str]:
+    """The project's translation of the passage, in the other language than the review's."""
+    other = "de" if review.language == "en" else "en"
+    reasons = []
+    if review.language in prompt.passage_translation:
+        reasons.append(f"passage_translation.{review.language} is the review's own language: translate into {other}")
+    if required and other not in prompt.passage_translation:
+        reasons.append(f"passage_translation.{other} is missing (the passage translated into {other})")
+    return reasons
+
+
+def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool, questions: bool) -> list[str]:
     review = reviews.get(prompt.review)
     if review is None:
         return [f"review '{prompt.review}' does not exist"]
@@ -250,13 +288,12 @@ def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review]) -> list[str]:
         reasons.append(f"passage does not occur in review '{review.id}': {prompt.passage[:60]!r}")
     elif not prompt.spoiler and _passage_is_spoiler(review, start, start + len(prompt.passage)):
         reasons.append("spoiler is false, but its passage is a spoiler in the review")
-    if review.language == "de" and prompt.text_de is None:
-        reasons.append("text_de is missing (the prompt comes from a German review)")
-    if prompt.kind == "seed-question":
-        question = prompt.text_de if review.language == "de" else prompt.text
-        if question is None or question not in prompt.passage:
-            field = "text_de" if review.language == "de" else "text"
-            reasons.append(f"{field} of a seed question must occur verbatim in its passage")
+    if questions:
+        reasons.extend(_question_reasons(prompt))
+    if pack and prompt.text_de is None:
+        reasons.append("text_de is missing (every shipped prompt is asked in German too)")
+    reasons.extend(_asks_reasons(prompt, review))
+    reasons.extend(_translation_reasons(prompt, review, required=pack))
     return reasons
 
 
@@ -266,16 +303,20 @@ def parse_prompt_document(
     *,
     file: str = PROMPTS_FILE,
     with_lines: bool = False,
+    pack: bool = True,
+    questions: bool = True,
 ) -> tuple[list[Prompt], list[Problem]]:
     """Validate a parsed prompt document (``{"prompts": [...]}``) against the known reviews.
 
-    Shared by the pack loader and the prompt import; ``with_lines`` adds each entry's line number.
+    Shared by the pack loader and the prompt import; ``with_lines`` adds each entry's line number. A pack
+    prompt must carry the passage's translation; an imported one (``pack=False``) may leave it out. The import
+    checks the question rules itself (``questions=False``), to say what is wrong in the moderator's language.
     """
     problems: list[Problem] = []
     entries = _validate_entries(Prompt, _entries(data, file, "prompts", problems), file, "prompt", problems, with_lines)
     prompts: list[Prompt] = []
     for label, prompt in entries:
-        reasons = _prompt_reasons(prompt, reviews)
+        reasons = _prompt_reasons(prompt, reviews, pack=pack, questions=questions)
         problems.extend(Problem(file, label, reason) for reason in reasons)
         if not reasons:
             prompts.append(prompt)

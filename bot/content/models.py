@@ -160,14 +160,18 @@ class Excerpt(ContentModel):
 class Prompt(ContentModel):
     """A discussion prompt and the exact passage of a review it grew from.
 
-    For ``seed-question`` prompts the question is kept verbatim: ``text`` for English reviews,
-    ``text_de`` for German ones, and it occurs inside ``passage``.
+    ``text`` and ``text_de`` are complete questions that stand alone (:mod:`bot.content.questions`). A
+    ``seed-question`` prompt names the review's own question in ``asks`` (verbatim, inside ``passage``); when
+    that question stands alone, it is the prompt in the review's language as written.
     """
 
     id: Slug
     kind: PromptKind
     text: PromptText
     text_de: PromptText | None = None
+    """Required for the pack's prompts (the loader checks it); a server's own prompt may be in one language."""
+    asks: NonEmptyStr | None = None
+    """The review's question, verbatim (seed questions only)."""
     review: Slug
     passage: NonEmptyStr
     themes: tuple[Theme, ...] = Field(min_length=1)
@@ -184,7 +188,7 @@ class Prompt(ContentModel):
         return self.passage, self.passage_translation.get(language)  # type: ignore[call-overload]
 
     def text_for(self, language: str) -> str:
-        """German text for "de" when there is one, otherwise the English text."""
+        """The German question for "de" when there is one, otherwise the English one."""
         if language == "de" and self.text_de is not None:
             return self.text_de
         return self.text

@@ -28,8 +28,8 @@ spoiler tags (``||…||``), an attribution line and a heading with a wide margin
 FACT_TEXT_LIMIT = 500
 """Longest fact text (either language), so a fact sits comfortably in one embed."""
 
-PROMPT_TEXT_LIMIT = 300
-"""Longest discussion prompt text (either language)."""
+PROMPT_TEXT_LIMIT = 100
+"""Longest discussion prompt (either language): it names the daily post's thread, and a thread name holds 100."""
 
 TITLE_LIMIT = 256
 """Embed title limit; review titles and headings must fit."""

@@ -6,6 +6,7 @@ import re
 
 import discord
 
+from bot.content.questions import question_problem
 from bot.content.types import PROMPT_TEXT_LIMIT
 from bot.errors import BadInput
 from bot.i18n import tr
@@ -17,12 +18,19 @@ SUGGESTION_LIMIT = PROMPT_TEXT_LIMIT
 
 
 def clean_text(value: str, lang: str, *, limit: int = PROMPT_TEXT_LIMIT) -> str:
-    """The prompt or suggestion text without outer whitespace; 1 to `limit` characters."""
+    """The prompt or suggestion text without outer whitespace: 1 to `limit` characters, and a complete question
+    that stands alone (:func:`bot.content.questions.question_problem`), since it becomes the thread's title.
+
+    The text may be in either language whatever the member's is, so both languages' rules apply.
+    """
     text = value.strip()
     if not text:
         raise BadInput(tr(lang, "prompts.text_empty", limit=limit))
     if len(text) > limit:
         raise BadInput(tr(lang, "prompts.text_too_long", limit=limit, length=len(text)))
+    problem = question_problem(text)
+    if problem is not None:
+        raise BadInput(tr(lang, f"prompts.question_{problem.code}", word=echo(problem.word)))
     return text
 
 

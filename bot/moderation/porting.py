@@ -4,8 +4,12 @@ The file is a mapping with one key, ``prompts``, a list of entries:
 
 * an entry that names a ``review`` is a complete pack prompt (``content/prompts.yaml``), checked by the
   same rules as the pack (:func:`bot.content.parse_prompt_document`): the passage must occur in the review;
+  with an id of its own it is ``drawn`` and carries no ``asks`` or ``passage_translation`` (the server's
+  prompts do not store them);
 * an entry without a review is the server's own prompt: ``id`` and ``text`` are required; ``text_de``,
   ``passage``, ``themes``, ``spoiler`` and ``note`` are optional, and ``kind`` can only be ``drawn``;
+* every ``text`` and ``text_de`` is a complete question that stands alone
+  (:func:`bot.content.questions.question_problem`), reported in the moderator's language;
 * either kind may carry ``enabled: false`` (the prompt is disabled in the server); export writes it for
   disabled prompts only.
 
@@ -25,8 +29,10 @@ from pydantic import StringConstraints, ValidationError
 
 from bot.content import ContentPack, Prompt, Review, YamlError, load_yaml_document, parse_prompt_document
 from bot.content.problems import describe_validation_error
+from bot.content.questions import question_problem
 from bot.content.types import PROMPT_TEXT_LIMIT, ContentModel, NonEmptyStr, Slug, Theme
 from bot.content.yaml_loading import line_of
+from bot.i18n import tr
 from bot.storage.moderation import ImportItem, PromptFields, ServerPrompt
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -46,9 +52,26 @@ EXPORT_HEADER = (
     "# whiplash-bot prompts: the content pack's prompt format (see content/prompts.yaml).\n"
     "# Import it with /prompts import. 'enabled: false' marks a prompt disabled in the server;\n"
     "# shipped prompts must stay as they are, prompts without a review are the server's own.\n"
+    "# Every text is a complete question of at most 100 characters: it names the daily post's thread.\n"
 )
 
-_PACK_KEYS = ("id", "kind", "text", "text_de", "review", "passage", "themes", "spoiler", "note")
+_PACK_KEYS = (
+    "id",
+    "kind",
+    "text",
+    "text_de",
+    "asks",
+    "review",
+    "passage",
+    "passage_translation",
+    "themes",
+    "spoiler",
+    "note",
+)
+_SHIPPED_ONLY = "is a shipped prompt and must match the pack exactly: give your own prompt a new id"
+_OWN_PACK_FORMAT = (
+    "is your own prompt: its kind is drawn, without asks or passage_translation (they belong to shipped prompts)"
+)
 
 PromptText = Annotated[NonEmptyStr, StringConstraints(max_length=PROMPT_TEXT_LIMIT)]
 ServerPassage = Annotated[NonEmptyStr, StringConstraints(max_length=SERVER_PASSAGE_LIMIT)]
@@ -107,28 +130,53 @@ def _entry_label(raw: Any, number: int) -> str:
     return f"prompt '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"prompt #{number}"
 
 
+def _question_reasons(raw: dict[Any, Any], lang: str) -> list[str]:
+    """Each text is a complete question that stands alone: one sentence in the moderator's language per text.
+
+    ``text`` of the server's own prompt may be in either language (a shipped one must match the pack anyway);
+    ``text_de`` is German.
+    """
+    reasons = []
+    checks = (("text", None), ("text_de", "de"))
+    for field, language in checks:
+        value = raw.get(field)
+        if not isinstance(value, str) or not value.strip():
+            continue  # missing or empty: the field validation says so
+        problem = question_problem(value, language)
+        if problem is not None and problem.code != "too_long":  # the field validation reports the length
+            reasons.append(f"{field}: " + tr(lang, f"prompts.question_{problem.code}", word=problem.word))
+    return reasons
+
+
 def _check_entry(
-    raw: dict[Any, Any], reviews: Mapping[str, Review], shipped: Mapping[str, Prompt]
+    raw: dict[Any, Any], reviews: Mapping[str, Review], shipped: Mapping[str, Prompt], lang: str
 ) -> tuple[PromptFields | None, list[str]]:
     """Validate one entry (without its `enabled` key); returns its fields (None for a shipped prompt)."""
     raw_id = raw.get("id")
     if "review" in raw:
-        prompts, problems = parse_prompt_document({"prompts": [raw]}, reviews, file="import")
-        reasons = [problem.reason for problem in problems]
+        prompts, problems = parse_prompt_document(
+            {"prompts": [raw]}, reviews, file="import", pack=False, questions=False
+        )
+        reasons = [problem.reason for problem in problems] + _question_reasons(raw, lang)
         if reasons or not prompts:
             return None, reasons or ["is not a valid prompt"]
         prompt = prompts[0]
         if prompt.id in shipped:
             if shipped[prompt.id] != prompt:
-                return None, ["is a shipped prompt and must match the pack exactly: give your own prompt a new id"]
+                return None, [_SHIPPED_ONLY]
             return None, []
+        if prompt.kind != "drawn" or prompt.asks is not None or prompt.passage_translation:
+            return None, [_OWN_PACK_FORMAT]
         return fields_from_pack(prompt), []
     if isinstance(raw_id, str) and raw_id in shipped:
-        return None, ["is a shipped prompt and must match the pack exactly: give your own prompt a new id"]
+        return None, [_SHIPPED_ONLY]
     try:
         entry = ServerPromptEntry.model_validate(raw)
     except ValidationError as error:
-        return None, describe_validation_error(error)
+        return None, describe_validation_error(error) + _question_reasons(raw, lang)
+    questions = _question_reasons(raw, lang)
+    if questions:
+        return None, questions
     return (
         PromptFields(
             text=entry.text,
@@ -149,10 +197,12 @@ def plan_import(
     existing: Sequence[str],
     *,
     max_server_prompts: int = MAX_SERVER_PROMPTS,
+    lang: str = "en",
 ) -> ImportPlan:
     """Parse and check an import file completely; every problem is listed, with the entry's line.
 
-    `existing` are the ids of the server's own prompts, to check the size of the pool after the import.
+    `existing` are the ids of the server's own prompts, to check the size of the pool after the import;
+    `lang` is the moderator's language, for the sentences on prompts that are not complete questions.
     """
     try:
         document = load_yaml_document(data, max_bytes=MAX_IMPORT_BYTES, max_aliases=MAX_IMPORT_ALIASES)
@@ -190,7 +240,7 @@ def plan_import(
             continue
         if isinstance(raw_id, str):
             first_line[raw_id] = line
-        fields, reasons = _check_entry(body, reviews, shipped)
+        fields, reasons = _check_entry(body, reviews, shipped, lang)
         problems.extend(ImportProblem(line, label, reason) for reason in reasons)
         if not reasons and isinstance(raw_id, str) and isinstance(enabled, bool):
             items.append(ImportItem(raw_id, fields, enabled))

@@ -17,6 +17,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
+from bot.content import PROMPT_TEXT_LIMIT
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import quote_passage
 from bot.errors import BadInput
@@ -163,14 +164,14 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
 
     @app_commands.command(name="add", description=_("Add a prompt of the server's own"))
     @app_commands.describe(
-        text=_("The prompt, 1 to 300 characters"),
+        text=_("A complete question, up to 100 characters"),
         passage=_("A passage the prompt grew from (optional, up to 1000 characters)"),
     )
     @moderator_only()
     async def add(
         self,
         interaction: discord.Interaction[WhiplashBot],
-        text: app_commands.Range[str, 1, 300],
+        text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT],
         passage: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
@@ -184,13 +185,13 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         await _reply(interaction, tr(lang, "prompts.added", id=created.prompt_id, text=echo(fields.text)))
 
     @app_commands.command(name="edit", description=_("Change the text of one of the server's own prompts"))
-    @app_commands.describe(id=_("The prompt's id"), text=_("The new text, 1 to 300 characters"))
+    @app_commands.describe(id=_("The prompt's id"), text=_("The new question, up to 100 characters"))
     @moderator_only()
     async def edit(
         self,
         interaction: discord.Interaction[WhiplashBot],
         id: app_commands.Range[str, 1, 100],
-        text: app_commands.Range[str, 1, 300],
+        text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT],
     ) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
@@ -293,7 +294,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         if len(data) > MAX_IMPORT_BYTES:
             raise BadInput(tr(lang, "prompts.import_too_large", size=len(data), limit=MAX_IMPORT_BYTES))
         own = [prompt.prompt_id for prompt in await self.bot.storage.server_prompts(interaction.guild_id)]
-        plan = plan_import(data, self.bot.content, own)
+        plan = plan_import(data, self.bot.content, own, lang=lang)
         if plan.problems:
             await self._report_problems(interaction, [str(problem) for problem in plan.problems], lang)
             return

@@ -12,6 +12,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
+from bot.content import PROMPT_TEXT_LIMIT
 from bot.i18n import language, tr
 from bot.moderation.inputs import clean_text, echo, shorten
 from cogs.prompts._commands import MAX_PENDING_PER_MEMBER, _reply
@@ -25,9 +26,9 @@ class SuggestCommand(commands.Cog):
         super().__init__()
 
     @app_commands.command(name="suggest", description=_("Suggest a discussion prompt to the moderators"))
-    @app_commands.describe(text=_("Your prompt, 1 to 300 characters"))
+    @app_commands.describe(text=_("Your question, up to 100 characters"))
     async def suggest(
-        self, interaction: discord.Interaction[WhiplashBot], text: app_commands.Range[str, 1, 300]
+        self, interaction: discord.Interaction[WhiplashBot], text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT]
     ) -> None:
         assert interaction.guild_id is not None
         guild_id, lang = interaction.guild_id, language(interaction.locale)
