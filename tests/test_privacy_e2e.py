@@ -289,7 +289,7 @@ async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
     assert naming(db, world.moderator.id) == {"forgotten_members.user_id": 1}
     fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
     lines = fields["Latest changes"].splitlines()
-    assert len(lines) == 3 and all("a former moderator" in line for line in lines)
+    assert len(lines) == 3 and all("A former moderator " in line for line in lines)
     assert str(world.moderator.id) not in fields["Latest changes"]
 
 

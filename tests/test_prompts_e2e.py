@@ -398,7 +398,8 @@ async def test_schedule_changes_are_audited_and_shown(
         shown = await run(emu, world, world.moderator, "schedule show")
         fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
         lines = fields["Latest changes"].splitlines()
-        assert len(lines) == 5 and "`prompt.add`" in lines[0] and "`schedule.pause`" in lines[4]
+        assert len(lines) == 5 and "added the question “Prompt 2”." in lines[0]
+        assert "paused the daily posts." in lines[4]
         assert f"<@{world.moderator.id}>" in lines[0]
 
 

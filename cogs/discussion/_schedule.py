@@ -14,19 +14,20 @@ from discord.ext import commands
 from bot.client import WhiplashBot
 from bot.discussion.poster import DailyPoster, PostOutcome, failure_text
 from bot.errors import BadInput, UserFacingError
-from bot.i18n import language, tr
+from bot.i18n import format_date, language, tr
 from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.permissions import missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
-    format_days,
+    describe_days,
     next_run,
     parse_days,
     parse_time,
     resolve_timezone,
     search_timezones,
 )
-from bot.storage import Schedule, days_to_mask, mask_to_days
+from bot.storage import DailyPost, Schedule, days_to_mask, mask_to_days
+from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
 SCHEDULE_COLOUR = discord.Colour(0x4A5568)
@@ -55,7 +56,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         lines = []
         for post in await self.bot.storage.unreported_errors(interaction.guild_id):
             reason = failure_text(lang, post.error)
-            lines.append(tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=reason))
+            lines.append(tr(lang, "post.failure_report", day=format_date(lang, post.post_date), reason=reason))
             await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
 
@@ -98,7 +99,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             zone = resolve_timezone(timezone)
             weekdays = parse_days(days)
         except ScheduleInputError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(exc.text(lang)) from None
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
@@ -125,7 +126,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             channel=channel.mention,
             time=at.strftime("%H:%M"),
             zone=zone.key,
-            days=format_days(weekdays),
+            days=describe_days(weekdays, lang),
             next=stamp(upcoming),
         )
         missing = missing_permissions(channel.permissions_for(interaction.guild.me))
@@ -145,12 +146,17 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def show(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        zone = ZoneInfo(schedule.timezone)
-        embed = discord.Embed(title=tr(lang, "schedule.show_title"), colour=SCHEDULE_COLOUR)
-        embed.add_field(name=tr(lang, "schedule.channel"), value=f"<#{schedule.channel_id}>")
-        embed.add_field(
-            name=tr(lang, "schedule.when"),
-            value=f"{schedule.local_time} {zone.key}\n{format_days(mask_to_days(schedule.days))}",
+        embed = discord.Embed(
+            title=tr(lang, "schedule.show_title"),
+            description=tr(
+                lang,
+                "schedule.summary",
+                channel=f"<#{schedule.channel_id}>",
+                time=schedule.local_time,
+                zone=schedule.timezone,
+                days=describe_days(mask_to_days(schedule.days), lang),
+            ),
+            colour=SCHEDULE_COLOUR,
         )
         state = (
             tr(lang, "schedule.paused")
@@ -168,22 +174,44 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if roles:
             embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
         recent = await self.bot.storage.recent_posts(schedule.guild_id, 5)
-        if recent:
-            lines = []
-            for post in recent:
-                line = f"`{post.post_date.isoformat()}` #{post.number} {post.status}"
-                if post.message_id:
-                    line += f" · {jump_url(post.guild_id, post.channel_id, post.message_id)}"
-                if post.error:
-                    line += f"\n  ⚠️ {discord.utils.escape_markdown(failure_text(lang, post.error))}"
-                lines.append(line)
-            embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
-        changes = [audit_line(entry, lang) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]
-        while changes and len("\n".join(changes)) > 1024:  # whole lines only: a cut could break a mention
-            changes.pop()
+        posts = [await self._post_line(post, lang) for post in recent]
+        if posts:
+            embed.add_field(name=tr(lang, "schedule.recent"), value=_whole_lines(posts), inline=False)
+        entries = await self.bot.storage.recent_audit(schedule.guild_id, 5)
+        questions = await self._question_texts(schedule.guild_id, entries, lang)
+        changes = [audit_line(entry, lang, questions.get) for entry in entries]
         if changes:
-            embed.add_field(name=tr(lang, "audit.recent"), value="\n".join(changes), inline=False)
+            embed.add_field(name=tr(lang, "audit.recent"), value=_whole_lines(changes), inline=False)
         await self._reply(interaction, tr(lang, "schedule.show_intro"), embed=embed)
+
+    async def _post_line(self, post: DailyPost, lang: str) -> str:
+        """A recent post: its day in words and its question, linked to the message; or why it failed."""
+        day = format_date(lang, post.post_date)
+        prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
+        question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
+        reason = discord.utils.escape_markdown(failure_text(lang, post.error))
+        if post.status == "sent" and post.message_id:
+            link = jump_url(post.guild_id, post.channel_id, post.message_id)
+            line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
+            return f"{line}\n⚠️ {reason}" if post.error else line  # e.g. posted, but its thread was refused
+        if post.status == "failed":
+            return "⚠️ " + tr(lang, "schedule.recent_failed", day=day, question=question, reason=reason)
+        return tr(lang, "schedule.recent_pending", day=day, question=question)
+
+    async def _question_texts(self, guild_id: int, entries: list[AuditEntry], lang: str) -> dict[str, str]:
+        """The question text, in `lang`, of every prompt the audit entries name (for "turned off the question …")."""
+        ids = {entry.target for entry in entries if entry.action.startswith("prompt.")}
+        ids |= {
+            entry.after["prompt_id"]
+            for entry in entries
+            if isinstance(entry.after, dict) and isinstance(entry.after.get("prompt_id"), str)
+        }
+        texts = {}
+        for prompt_id in ids:
+            prompt = await self.poster.pool.get(guild_id, prompt_id)
+            if prompt is not None:
+                texts[prompt_id] = prompt.text_for(lang)
+        return texts
 
     @app_commands.command(name="pause", description=_("Stop the daily posts until resumed"))
     async def pause(self, interaction: discord.Interaction[WhiplashBot]) -> None:
@@ -259,3 +287,16 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if schedule is None:
             raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
         return schedule
+
+
+def _whole_lines(lines: list[str], limit: int = 1024) -> str:
+    """As many whole lines as fit an embed field: a cut line could break a link or a mention."""
+    while len(lines) > 1 and len("\n".join(lines)) > limit:
+        lines = lines[:-1]
+    return "\n".join(lines)[:limit]
+
+
+def _link_text(text: str, limit: int = 80) -> str:
+    """A question as the text of a markdown link: one line, no brackets or markdown that could break it."""
+    flat = " ".join(discord.utils.escape_markdown(text).replace("[", "(").replace("]", ")").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
