@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from babel.lists import format_list
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
@@ -129,9 +130,9 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             days=describe_days(weekdays, lang),
             next=stamp(upcoming),
         )
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
         if missing:
-            text += "\n" + tr(lang, "schedule.missing", permissions=", ".join(missing))
+            text += "\n" + tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         if ping_role is not None and not ping_role.mentionable and not interaction.app_permissions.mention_everyone:
             text += "\n" + tr(lang, "schedule.ping_unmentionable", role=ping_role.name)
         await self._reply(interaction, text)
@@ -240,15 +241,16 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.poster.post_now(interaction.guild_id)
-        await self._reply(interaction, self._describe(outcome, lang))
+        await self._reply(interaction, await self._describe(outcome, lang))
 
-    def _describe(self, outcome: PostOutcome, lang: str) -> str:
+    async def _describe(self, outcome: PostOutcome, lang: str) -> str:
         post = outcome.post
-        link = jump_url(post.guild_id, post.channel_id, post.message_id) if post and post.message_id else ""
-        if outcome.status == "posted":
-            return tr(lang, "schedule.posted", link=link)
-        if outcome.status == "already":
-            return tr(lang, "schedule.already", link=link)
+        if outcome.status in ("posted", "already") and post is not None:
+            prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
+            question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
+            if post.message_id:
+                question = f"[{question}]({jump_url(post.guild_id, post.channel_id, post.message_id)})"
+            return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
         return tr(lang, "schedule.post_failed", reason=outcome.reason or "?")
@@ -260,10 +262,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         lang = language(interaction.locale)
         channel = interaction.guild.get_channel(schedule.channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise UserFacingError(tr(lang, "schedule.channel_gone", channel=schedule.channel_id))
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+            raise UserFacingError(tr(lang, "schedule.channel_gone"))
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
         if missing:
-            text = tr(lang, "schedule.missing", permissions=", ".join(missing))
+            text = tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
