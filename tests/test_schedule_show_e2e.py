@@ -120,3 +120,21 @@ async def test_a_failed_post_says_why_in_words_and_names_its_question(
     question = content.prompt(post.prompt_id).text_for("en")
     assert recent.startswith(f"⚠️ November 21, 2026: “{question}” was not posted: ")
     assert not ISO_DATE.search(recent)
+
+
+async def test_a_german_moderator_gets_input_errors_in_german_and_nothing_is_stored(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content) as running:
+        answers = []
+        for options in ({"time": "9am"}, {"days": "someday"}, {"timezone": "Mars/Olympus"}):
+            values = {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", **options}
+            handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule set", values, locale="de")
+            answers.append(await handle.message())
+        assert await running.storage.get_schedule(world.guild.id) is None
+    assert all(answer.ephemeral for answer in answers)
+    assert answers[0].content == (
+        "„9am“ ist eine Uhrzeit im 12-Stunden-Format: Gib sie als HH:MM im 24-Stunden-Format an, zum Beispiel 09:00."
+    )
+    assert answers[1].content.startswith("„someday“ ist kein Wochentag: Gib die Tage auf Englisch an")
+    assert answers[2].content.startswith("„Mars/Olympus“ ist kein IANA-Zeitzonenname")
