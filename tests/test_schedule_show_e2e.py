@@ -64,7 +64,7 @@ async def test_schedule_show_reads_as_sentences_in_english(
     assert changes[0].endswith(f"· {who} resumed the daily posts.")
     assert changes[1].endswith(f"· {who} paused the daily posts.")
     assert changes[2].endswith(
-        f"· {who} moved the daily post to 08:00 Europe/Berlin, set the daily post to appear Monday to Friday, "
+        f"· {who} moved the daily post to 08:00 (Europe/Berlin), changed the days to Monday to Friday, "
         f"and had each post ping <@&{world.mod_role.id}>."
     )
     assert changes[3].endswith(
@@ -89,8 +89,8 @@ async def test_schedule_show_reads_as_german_sentences_for_a_german_moderator(
     assert changes[0].endswith(f"· {who} hat die täglichen Beiträge wieder gestartet.")
     assert changes[1].endswith(f"· {who} hat die täglichen Beiträge pausiert.")
     assert changes[2].endswith(
-        f"· {who} hat den täglichen Beitrag auf 08:00 Uhr (Europe/Berlin) verlegt, festgelegt, dass der tägliche "
-        f"Beitrag Montag bis Freitag erscheint und festgelegt, dass jeder Beitrag <@&{world.mod_role.id}> pingt."
+        f"· {who} hat den täglichen Beitrag auf 08:00 Uhr (Europe/Berlin) verlegt, die Tage auf Montag bis Freitag "
+        f"geändert und den Ping auf <@&{world.mod_role.id}> gesetzt."
     )
     assert changes[3].endswith(
         f"· {who} hat den täglichen Beitrag eingerichtet: in <#{world.channel.id}> um 09:00 Uhr (Europe/Berlin), "

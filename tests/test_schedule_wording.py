@@ -100,6 +100,7 @@ ENTRIES = [
     _entry("suggestion.approve", {"status": "pending"}, {"status": "approved", "prompt_id": "s-2"}, "suggestion 1"),
     _entry("suggestion.reject", {"status": "pending"}, {"status": "rejected"}, "suggestion 2"),
     _entry("schedule.set", SCHEDULE, SCHEDULE, who=FORMER_MODERATOR),
+    _entry("schedule.set", {**SCHEDULE, "days": 31}, SCHEDULE),
 ]
 
 
@@ -121,7 +122,7 @@ def test_changes_in_english() -> None:
     said = [audit_line(entry, "en", {"q-1": "Why does Andrew keep going?"}.get).split(" · ", 1)[1] for entry in ENTRIES]
     assert said[0] == "<@42> set up the daily post in <#7> at 09:00 (Europe/Berlin), every day."
     assert said[1] == (
-        "<@42> moved the daily post to 08:00 Europe/Berlin, set the daily post to appear Monday to Friday, "
+        "<@42> moved the daily post to 08:00 (Europe/Berlin), changed the days to Monday to Friday, "
         "and had each post ping <@&9>."
     )
     assert said[2] == (
@@ -138,18 +139,20 @@ def test_changes_in_english() -> None:
     assert said[14] == "<@42> imported 2 questions from a file."
     assert said[16] == "<@42> turned down a member's suggestion."
     assert said[17] == "A former moderator saved the schedule without changes."
+    assert said[18] == "<@42> made the post appear every day."
 
 
 def test_changes_in_german() -> None:
     said = [audit_line(entry, "de").split(" · ", 1)[1] for entry in ENTRIES]
     assert said[1] == (
-        "<@42> hat den täglichen Beitrag auf 08:00 Uhr (Europe/Berlin) verlegt, festgelegt, dass der tägliche "
-        "Beitrag Montag bis Freitag erscheint und festgelegt, dass jeder Beitrag <@&9> pingt."
+        "<@42> hat den täglichen Beitrag auf 08:00 Uhr (Europe/Berlin) verlegt, die Tage auf Montag bis Freitag "
+        "geändert und den Ping auf <@&9> gesetzt."
     )
     assert said[5] == "<@42> hat die täglichen Beiträge pausiert."
     assert said[7] == "<@42> hat festgelegt, dass Antworten 30 Tage lang aufbewahrt werden."
     assert said[8] == "<@42> hat die Frage „Ist Fletchers Methode je den Preis wert?“ hinzugefügt."
     assert said[17] == "Ein früheres Mitglied der Moderation hat den Zeitplan unverändert gespeichert."
+    assert said[18] == "<@42> hat den Beitrag auf jeden Tag ausgeweitet."
 
 
 def test_what_people_wrote_cannot_ping_or_break_the_line() -> None:

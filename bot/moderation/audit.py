@@ -11,8 +11,8 @@ from babel import lists as babel_lists
 
 from bot.i18n import tr, tr_count
 from bot.moderation.inputs import echo, shorten
-from bot.scheduling import describe_days
-from bot.storage import Schedule, mask_to_days
+from bot.scheduling import ALL_DAYS, describe_days
+from bot.storage import Schedule, days_to_mask, mask_to_days
 from bot.storage.moderation import AuditEntry
 from bot.storage.privacy import FORMER_MODERATOR
 
@@ -48,7 +48,7 @@ def moderator_name(moderator_id: int, lang: str) -> str:
 def audit_line(entry: AuditEntry, lang: str = "en", question: QuestionLookup | None = None) -> str:
     """One line: when (in each reader's time zone), then who did what as a sentence in `lang`.
 
-    "2 hours ago · @Mona moved the daily post to 08:00 Europe/Berlin." Channels and roles are mentions
+    "2 hours ago · @Mona moved the daily post to 08:00 (Europe/Berlin)." Channels and roles are mentions
     (the reply goes out with mentions disabled); what people wrote is quoted with its mentions neutralised.
     """
     who = moderator_name(entry.moderator_id, lang)
@@ -109,7 +109,9 @@ def _schedule_phrases(before: Mapping[str, Any] | None, after: Mapping[str, Any]
         phrases.append(tr(lang, "audit.schedule.moved_channel", channel=place["channel"]))
     elif moved_time:
         phrases.append(tr(lang, "audit.schedule.moved_time", time=place["time"], zone=place["zone"]))
-    if "days" in changed:
+    if "days" in changed and after.get("days") == days_to_mask(ALL_DAYS):
+        phrases.append(tr(lang, "audit.schedule.days_every"))
+    elif "days" in changed:
         phrases.append(tr(lang, "audit.schedule.days", days=days))
     for key, kind, mention in (
         ("ping_role_id", "ping_role", "<@&{}>"),

@@ -32,6 +32,7 @@ from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
 SCHEDULE_COLOUR = discord.Colour(0x4A5568)
+RECENT_POSTS = 4  # each links its whole question: four fit one embed field (1024 characters)
 
 
 def stamp(moment: datetime) -> str:
@@ -174,7 +175,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             roles.append(tr(lang, "schedule.log_channel", channel=f"<#{schedule.log_channel_id}>"))
         if roles:
             embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
-        recent = await self.bot.storage.recent_posts(schedule.guild_id, 5)
+        recent = await self.bot.storage.recent_posts(schedule.guild_id, RECENT_POSTS)
         posts = [await self._post_line(post, lang) for post in recent]
         if posts:
             embed.add_field(name=tr(lang, "schedule.recent"), value=_whole_lines(posts), inline=False)
@@ -298,7 +299,12 @@ def _whole_lines(lines: list[str], limit: int = 1024) -> str:
     return "\n".join(lines)[:limit]
 
 
-def _link_text(text: str, limit: int = 80) -> str:
-    """A question as the text of a markdown link: one line, no brackets or markdown that could break it."""
+def _link_text(text: str, limit: int = 110) -> str:
+    """A question as the text of a markdown link: one line, no brackets or markdown that could break it.
+
+    Questions are at most 100 characters, so they show whole; anything longer is cut at a word.
+    """
     flat = " ".join(discord.utils.escape_markdown(text).replace("[", "(").replace("]", ")").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
