@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import ContentPack
-from bot.emulator import DiscordEmulator
+from bot.emulator import DiscordEmulator, permissions
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, schedule, tick
 from tests.harness import FakeClock, Running, run_bot
@@ -138,3 +138,46 @@ async def test_a_german_moderator_gets_input_errors_in_german_and_nothing_is_sto
     )
     assert answers[1].content.startswith("„someday“ ist kein Wochentag: Gib die Tage auf Englisch an")
     assert answers[2].content.startswith("„Mars/Olympus“ ist kein IANA-Zeitzonenname")
+
+
+async def test_check_names_missing_permissions_as_discord_does_in_the_moderators_language(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    emu.set_overwrite(
+        world.channel, emu.bot_member(world.guild), deny=permissions.SEND_MESSAGES | permissions.ATTACH_FILES
+    )
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        await schedule(emu, world)
+        answers = {
+            locale: await (
+                await emu.invoke(world.guild, world.channel, world.moderator, "schedule check", locale=locale)
+            ).message()
+            for locale in ("en-US", "de")
+        }
+    assert answers["en-US"].content == (
+        "The bot lacks these permissions in the channel: Send Messages, Embed Links, and Attach Files."
+    )
+    assert answers["de"].content == (
+        "Dem Bot fehlen in diesem Kanal diese Berechtigungen: „Nachrichten senden“, „Links einbetten“ "
+        "und „Dateien anhängen“."
+    )
+
+
+async def test_post_now_links_the_question_instead_of_a_bare_url(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world)
+        posted = await (await emu.invoke(world.guild, world.channel, world.moderator, "schedule post-now")).message()
+        again = await (
+            await emu.invoke(world.guild, world.channel, world.moderator, "schedule post-now", locale="de")
+        ).message()
+        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+    assert post is not None
+    link = f"https://discord.com/channels/{world.guild.id}/{world.channel.id}/{post.message_id}"
+    english, german = (content.prompt(post.prompt_id).text_for(lang) for lang in ("en", "de"))
+    assert posted.content == f"Posted today's prompt: [{english}]({link})"
+    assert again.content == (
+        f"Die heutige Frage ist schon gepostet, also wurde nichts Neues gepostet: [{german}]({link})"
+    )
