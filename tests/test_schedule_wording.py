@@ -3,12 +3,14 @@ kind of change in /schedule show as one sentence."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.moderation.audit import audit_line
+from bot.moderation.failures import plain_failure
 from bot.scheduling import ALL_DAYS, ScheduleInputError, describe_days, parse_days, parse_time, resolve_timezone
 from bot.storage.moderation import AuditEntry
 from bot.storage.privacy import FORMER_MODERATOR
@@ -160,3 +162,39 @@ def test_what_people_wrote_cannot_ping_or_break_the_line() -> None:
     line = audit_line(_entry("prompt.add", None, sneaky, "s-9"), "en")
     assert "@everyone" not in line and "<@&1234567890123456789>" not in line
     assert "\n" not in line and "**bold**" not in line and len(line) < 160
+
+
+@pytest.mark.parametrize(
+    ("stored", "english", "german"),
+    [
+        (
+            "the channel 1573593808896000004 no longer exists",
+            "the channel no longer exists",
+            "den Kanal gibt es nicht mehr",
+        ),
+        (
+            "missing permission to see the channel 15735938088",
+            "the bot may not see the channel",
+            "der Bot darf den Kanal",
+        ),
+        (
+            "missing permission to post in #daily (needs View Channel, Send Messages, Embed Links)",
+            "the bot may not post in the channel: it needs View Channel, Send Messages, and Embed Links",
+            "der Bot darf im Kanal nicht posten: Er braucht „Kanal ansehen“, „Nachrichten senden“ und "
+            "„Links einbetten“",
+        ),
+        ("prompt s-3 is no longer in this server's pool", "its question was removed", "die Frage wurde"),
+        ("Discord refused the post (HTTP 403, code 50013)", "lacks a permission", "fehlt"),
+        ("Discord did not accept the post (HTTP 503)", "Discord did not accept it", "nicht angenommen"),
+        ("i18n:post.thread_forbidden", "Create Public Threads", "Öffentliche Threads erstellen"),
+    ],
+)
+def test_failures_read_in_plain_words_without_ids_or_codes(stored: str, english: str, german: str) -> None:
+    said = {lang: plain_failure(stored, lang) for lang in ("en", "de")}
+    assert english in said["en"] and german in said["de"], said
+    for text in said.values():
+        assert not re.search(r"\d{5,}|HTTP|50013|s-3|#daily", text), text
+
+
+def test_an_unknown_failure_is_shown_as_stored() -> None:
+    assert plain_failure("something new", "de") == "something new"

@@ -13,10 +13,11 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.poster import DailyPoster, PostOutcome, failure_text
+from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import format_date, language, tr
 from bot.moderation.audit import audit_line, schedule_snapshot
+from bot.moderation.failures import plain_failure
 from bot.permissions import missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
@@ -57,7 +58,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         assert interaction.guild_id is not None
         lines = []
         for post in await self.bot.storage.unreported_errors(interaction.guild_id):
-            reason = failure_text(lang, post.error)
+            reason = plain_failure(post.error, lang)
             lines.append(tr(lang, "post.failure_report", day=format_date(lang, post.post_date), reason=reason))
             await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
@@ -191,7 +192,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         day = format_date(lang, post.post_date)
         prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
         question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
-        reason = discord.utils.escape_markdown(failure_text(lang, post.error))
+        reason = discord.utils.escape_markdown(plain_failure(post.error, lang))
         if post.status == "sent" and post.message_id:
             link = jump_url(post.guild_id, post.channel_id, post.message_id)
             line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
@@ -254,7 +255,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
-        return tr(lang, "schedule.post_failed", reason=outcome.reason or "?")
+        return tr(lang, "schedule.post_failed", reason=plain_failure(outcome.reason, lang))
 
     @app_commands.command(name="check", description=_("List the permissions the bot lacks in the discussion channel"))
     async def check(self, interaction: discord.Interaction[WhiplashBot]) -> None:
