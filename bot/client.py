@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import pkgutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ import cogs
 from bot.clockcheck import ClockCheck, trace_config
 from bot.errors import NotModerator, UserFacingError
 from bot.help import SYNC_HINT, CommandIds, commands_differ, invite_url
-from bot.i18n import WhiplashTranslator, tr
+from bot.i18n import WhiplashTranslator, tr, tr_count
 from bot.timeutil import Clock, utcnow
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ class WhiplashTree(app_commands.CommandTree["WhiplashBot"]):
         elif isinstance(original, app_commands.MissingPermissions | app_commands.CheckFailure):
             message = tr(interaction.locale, "error.not_allowed")
         elif isinstance(original, app_commands.CommandOnCooldown):
-            message = tr(interaction.locale, "error.cooldown", seconds=f"{original.retry_after:.0f}")
+            wait = tr_count(interaction.locale, "count.seconds", max(1, math.ceil(original.retry_after)))
+            message = tr(interaction.locale, "error.cooldown", wait=wait)
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("Command %s failed in guild %s", command, interaction.guild_id, exc_info=original)

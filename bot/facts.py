@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ import discord
 
 from bot.content import ContentPack, Fact
 from bot.errors import BadInput
-from bot.i18n import tr
+from bot.i18n import format_number, tr, tr_count
 from bot.storage.content_state import ContentStateQueries
 
 FACT_COLOUR = discord.Colour(0xE8B500)
@@ -63,7 +63,7 @@ def category_choices(pack: ContentPack, current: str, lang: str) -> list[tuple[s
         if typed and typed not in category.casefold() and typed not in name.casefold():
             continue
         count = len(pack.facts_by_category(category))
-        found.append((tr(lang, "facts.choice", name=name, count=count)[:100], category))
+        found.append((tr(lang, "facts.choice", name=name, facts=tr_count(lang, "count.facts", count))[:100], category))
     return found[:AUTOCOMPLETE_LIMIT]
 
 
@@ -110,12 +110,19 @@ async def draw_fact(
     raise RuntimeError(f"could not claim a fact in channel {channel_id} after {_CLAIM_ATTEMPTS} attempts")
 
 
-def source_label(source: str, lang: str) -> str:
-    """A web source as a Markdown link named by its host; a shipped review by its file name."""
+def source_label(source: str, lang: str, review_titles: Mapping[str, str] | None = None) -> str:
+    """A web source as a Markdown link named by its host; a review quoted by the bot by its title.
+
+    `review_titles` maps a review's file (``reviews/….txt``) to its title; without it the file name is made
+    readable.
+    """
     if source.startswith(("http://", "https://")):
         host = urlsplit(source).netloc.removeprefix("www.")
         return f"[{host}]({link_target(source)})"
-    return tr(lang, "facts.review_source", name=source.removeprefix("reviews/").removesuffix(".txt"))
+    title = (review_titles or {}).get(source)
+    if title is None:
+        title = source.removeprefix("reviews/").removesuffix(".txt").replace("-", " ").capitalize()
+    return tr(lang, "facts.review_source", title=title)
 
 
 def link_target(url: str) -> str:
@@ -128,18 +135,22 @@ def spoiler(text: str) -> str:
     return "||" + text.replace("||", "|\u200b|") + "||"
 
 
-def fact_embed(draw: FactDraw, lang: str) -> discord.Embed:
+def fact_embed(draw: FactDraw, lang: str, review_titles: Mapping[str, str] | None = None) -> discord.Embed:
     """The fact in the member's language, spoiler-tagged when it is a spoiler, with its source."""
     fact = draw.fact
     text = fact.text(lang)
     if fact.spoiler:
         text = f"{tr(lang, 'facts.spoiler_warning')}\n{spoiler(text)}"
     embed = discord.Embed(title=tr(lang, "facts.title"), description=text, colour=FACT_COLOUR)
-    sources = [source_label(source, lang) for source in (fact.source, *fact.see_also)]
+    sources = [source_label(source, lang, review_titles) for source in (fact.source, *fact.see_also)]
     embed.add_field(name=tr(lang, "facts.source"), value=fit_lines(sources[:1], 1024), inline=False)
     if len(sources) > 1:
         embed.add_field(name=tr(lang, "facts.see_also"), value=fit_lines(sources[1:], 1024), inline=False)
-    values = {"category": category_name(fact.category, lang), "shown": draw.shown, "total": draw.total}
+    values = {
+        "category": category_name(fact.category, lang),
+        "shown": format_number(lang, draw.shown),
+        "total": format_number(lang, draw.total),
+    }
     footer_key = "facts.footer_category" if draw.category else "facts.footer_any"
     embed.set_footer(text=tr(lang, footer_key, **values))
     return embed

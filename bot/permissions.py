@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import NotModerator
+from bot.i18n import tr
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -27,9 +28,13 @@ REQUIRED_CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """Human names of the required permissions that `permissions` lacks."""
-    return [label for attr, label in REQUIRED_CHANNEL_PERMISSIONS if not getattr(permissions, attr)]
+def missing_permissions(permissions: discord.Permissions, lang: str = "en") -> list[str]:
+    """The required permissions that `permissions` lacks, named as Discord names them in `lang`."""
+    return [
+        tr(lang, f"permission.{attr}")
+        for attr, _label in REQUIRED_CHANNEL_PERMISSIONS
+        if not getattr(permissions, attr)
+    ]
 
 
 async def is_moderator(interaction: discord.Interaction[WhiplashBot]) -> bool:

@@ -203,10 +203,9 @@ def review_list_embed(pack: ContentPack, lang: str) -> discord.Embed:
         value = tr(
             lang,
             "reviews.list_entry",
-            id=review.id,
             language=tr(lang, f"reviews.language.{review.language}"),
             kind=tr(lang, f"reviews.kind.{review.kind}"),
-            count=len(pack.excerpts_for(review.id)),
+            excerpts=tr_count(lang, "count.excerpts", len(pack.excerpts_for(review.id))),
         )
         if review.spoiler:
             value += "\n" + tr(lang, "reviews.has_spoilers")
@@ -214,7 +213,7 @@ def review_list_embed(pack: ContentPack, lang: str) -> discord.Embed:
         if len(embed) + len(review.title) + len(value) > 5800:
             break
         embed.add_field(name=review.title[:256], value=value[:1024], inline=False)
-    embed.set_footer(text=tr(lang, "reviews.list_footer", count=len(pack.reviews)))
+    embed.set_footer(text=tr(lang, "reviews.list_footer", reviews=tr_count(lang, "count.reviews", len(pack.reviews))))
     return embed
 
 

@@ -116,7 +116,8 @@ async def send_fact(interaction: discord.Interaction[WhiplashBot], category: str
     )
     view = discord.ui.View(timeout=None)
     view.add_item(AnotherFactButton(category, tr(lang, "facts.another")))
-    await interaction.response.send_message(embed=fact_embed(draw, lang), view=view)
+    titles = {review.file: review.title for review in bot.content.reviews}
+    await interaction.response.send_message(embed=fact_embed(draw, lang, titles), view=view)
 
 
 class Film(commands.GroupCog, group_name="film", group_description=_("Facts about the film")):

@@ -15,7 +15,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.i18n import language, tr
+from bot.i18n import format_number, language, tr, tr_count
 from bot.privacy import RetentionPurger
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 
@@ -72,9 +72,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         retention = record.retention_days if record else DEFAULT_RETENTION_DAYS
         lines = [
             tr(lang, "privacy.status.title", server=_server_name(interaction)),
-            tr(lang, "privacy.status.replies", count=replies),
+            tr(lang, "privacy.status.replies", count=format_number(lang, replies)),
             tr(lang, "privacy.status.opted_out" if opted_out else "privacy.status.logging"),
-            tr(lang, "privacy.status.retention", days=retention),
+            tr(lang, "privacy.status.retention", days=tr_count(lang, "count.days", retention)),
             tr(lang, "privacy.status.encrypted" if storage.cipher.encrypts else "privacy.status.unencrypted"),
             tr(lang, "privacy.status.who"),
             tr(lang, "privacy.status.commands"),
@@ -94,7 +94,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         deleted = await self._forget(guild_id, user_id, opt_out=True, before_id=interaction.id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
         key = "privacy.optout.done" if changed else "privacy.optout.already"
-        await interaction.followup.send(tr(lang, key, deleted=deleted), ephemeral=True, allowed_mentions=NO_PINGS)
+        text = tr(lang, key, deleted=tr_count(lang, "count.entries", deleted))
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="optin", description=_("Log your replies to the daily discussion again"))
     async def optin(self, interaction: discord.Interaction[WhiplashBot]) -> None:
@@ -116,7 +117,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         opted_out = await self.bot.storage.is_opted_out(guild_id, user_id)
         deleted = await self._forget(guild_id, user_id, before_id=interaction.id)
         log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
-        text = tr(lang, "privacy.forget.done", deleted=deleted)
+        text = tr(lang, "privacy.forget.done", deleted=tr_count(lang, "count.entries", deleted))
         text += " " + tr(lang, "privacy.forget.still_opted_out" if opted_out else "privacy.forget.logging_continues")
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 

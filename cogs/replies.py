@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.client import WhiplashBot
 from bot.discussion.export import export_bytes, export_filename, export_id_list
 from bot.errors import UserFacingError
-from bot.i18n import language, tr
+from bot.i18n import language, tr, tr_count
 from bot.permissions import require_moderator
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 from cogs.discussion._events import DiscussionEvents
@@ -76,7 +76,7 @@ class RepliesCommands(
             raise UserFacingError(tr(lang, "export.too_large", size=len(data), limit=limit))
         stamp = self.bot.clock().strftime("%Y%m%d-%H%M")
         name = export_filename(interaction.guild_id, format, stamp)
-        text = tr(lang, "export.done", count=count, format=format.upper())
+        text = tr(lang, "export.done", replies=tr_count(lang, "count.replies", count), format=format.upper())
         if unreadable:
             log.warning(
                 "Export of guild %s left out %d replies that cannot be decrypted: %s",
@@ -84,7 +84,12 @@ class RepliesCommands(
                 len(unreadable),
                 unreadable,
             )
-            text += " " + tr(lang, "export.unreadable", count=len(unreadable), ids=export_id_list(unreadable))
+            text += " " + tr(
+                lang,
+                "export.unreadable",
+                replies=tr_count(lang, "count.replies", len(unreadable)),
+                ids=export_id_list(unreadable),
+            )
         await interaction.followup.send(text, file=discord.File(io.BytesIO(data), filename=name), ephemeral=True)
 
     @app_commands.command(name="retention", description=_("Show or set how long replies are kept here"))
@@ -98,7 +103,9 @@ class RepliesCommands(
         if days is None:
             record = await storage.get_guild(guild_id)
             current = record.retention_days if record else DEFAULT_RETENTION_DAYS
-            await interaction.response.send_message(tr(lang, "privacy.retention.current", days=current), ephemeral=True)
+            await interaction.response.send_message(
+                tr(lang, "privacy.retention.current", period=tr_count(lang, "count.days", current)), ephemeral=True
+            )
             return
         now = self.bot.clock()
         before = await storage.set_retention(guild_id, days, now)
@@ -107,7 +114,13 @@ class RepliesCommands(
         )
         self.purger.wake()  # a shorter retention applies now, not tomorrow
         await interaction.response.send_message(
-            tr(lang, "privacy.retention.set", days=days, before=before), ephemeral=True
+            tr(
+                lang,
+                "privacy.retention.set",
+                period=tr_count(lang, "count.days", days),
+                before=tr_count(lang, "count.days", before),
+            ),
+            ephemeral=True,
         )
 
 

@@ -291,7 +291,8 @@ async def test_403_is_recorded_reported_and_other_servers_still_post(
         assert len(reports) == 1 and "missing permission" in reports[0].content
         handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule show")
         shown = await handle.message()
-        assert "failed" in json.dumps(shown.embeds)
+        shown_text = json.dumps(shown.embeds, ensure_ascii=False)
+        assert "was not posted: the bot may not post in the channel: it needs View Channel, Send Messages" in shown_text
         assert "⚠️" not in shown.content  # already reported in the log channel, not again
     sends = emu.requests_matching("POST", rf"/channels/{world.channel.id}/messages$")
     assert len(sends) == 1

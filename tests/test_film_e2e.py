@@ -125,7 +125,9 @@ async def test_fact_without_category_in_german_and_spoilers_tagged(
         assert message.embeds[0]["fields"][0]["name"] == "Quelle"
         assert button_id(message) == "fact:more:"
         assert message.components[0]["components"][0]["label"] == "Noch ein Fakt"
-        assert "(alle Kategorien)" in message.embeds[0]["footer"]["text"]
+        footer = message.embeds[0]["footer"]["text"]
+        assert footer.endswith(f" · Fakt 1 von {len(content.facts)}") and "Runde" not in footer, footer
+        assert message.embeds[0]["title"] == "Wissenswertes über Whiplash (2014)"
         spoilers_seen = 0
         message = await (
             await emu.invoke(world.guild, world.channel, world.member, "film fact", {"category": "trivia"})

@@ -49,11 +49,12 @@ async def test_status_optout_optin_and_forget(
 
         status = await ask(emu, world, world.member, "status")
         assert "Your logged replies to the daily discussion: 2." in status.content
-        assert "Logging: on" in status.content and "after 365 days" in status.content
-        assert "moderators" in status.content and "without encryption" in status.content
+        assert "Logging: on" in status.content and "kept for 365 days, then deleted" in status.content
+        assert "moderators" in status.content and "stored unencrypted" in status.content
+        assert "DATA_KEY" not in status.content and "operator" not in status.content
 
         optout = await ask(emu, world, world.member, "optout")
-        assert "no longer logged" in optout.content and "2 records" in optout.content
+        assert "no longer stored" in optout.content and "(2 entries)" in optout.content
         ignored = await emu.send_user_message(thread, world.member, "not to be logged")
         marker = await emu.send_user_message(thread, world.moderator, "marker")
         rows = await logged(running, world.guild.id, has(marker))
@@ -65,13 +66,13 @@ async def test_status_optout_optin_and_forget(
         assert "already opted out" in again.content
 
         optin = await ask(emu, world, world.member, "optin")
-        assert "logged again" in optin.content
+        assert "stored again" in optin.content
         back = await emu.send_user_message(thread, world.member, "logged again")
         await logged(running, world.guild.id, has(back))
         assert "Logging: on" in (await ask(emu, world, world.member, "status")).content
 
         forget = await ask(emu, world, world.member, "forget")
-        assert "1 records" in forget.content and "logged again" in forget.content
+        assert "(1 entry)" in forget.content and "stored again" in forget.content
         assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
         assert [r.author_id for r in await logged(running, world.guild.id)] == [world.moderator.id] * 2
     assert not [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and "privacy" in m.content]
@@ -137,11 +138,11 @@ async def test_privacy_replies_in_german(
 ) -> None:
     async with run_bot(emu, tmp_path / "bot.db", content):
         status = await ask(emu, world, world.member, "status", locale="de")
-        assert "Deine gespeicherten Antworten" in status.content and "365 Tagen" in status.content
+        assert "Deine gespeicherten Antworten" in status.content and "365 Tage lang aufbewahrt" in status.content
         optout = await ask(emu, world, world.member, "optout", locale="de")
-        assert "nicht mehr protokolliert" in optout.content
+        assert "nicht mehr gespeichert" in optout.content
         optin = await ask(emu, world, world.member, "optin", locale="de")
-        assert "wieder protokolliert" in optin.content
+        assert "wieder gespeichert" in optin.content
         forget = await ask(emu, world, world.member, "forget", locale="de")
         assert "gelöscht" in forget.content
 
@@ -208,7 +209,7 @@ async def test_no_reply_text_in_the_database_files_with_a_data_key(
         await logged(running, world.guild.id, lambda rows: has(last)(rows) and rows[0].edited_at)
         assert await running.storage.get_reply_content(world.guild.id, first.id) == secret + " (edited)"
         status = await ask(emu, world, world.member, "status")
-        assert "encrypted at rest" in status.content
+        assert "stored encrypted" in status.content
         # While the bot runs, the newest pages live in the -wal file: read both, raw.
         raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("bot.db"))
         assert len(raw) > 0 and Path(f"{db}-wal").exists()
@@ -233,7 +234,7 @@ async def test_forgotten_replies_are_not_fetched_again_by_the_backfill_after_a_r
         for text in ("mine, to forget", "mine too"):
             last = await emu.send_user_message(thread, world.member, text)
         await logged(running, world.guild.id, has(last))
-        assert "2 records" in (await ask(emu, world, world.member, "forget")).content
+        assert "(2 entries)" in (await ask(emu, world, world.member, "forget")).content
     clock.advance(hours=1)
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         _, logger = services(running)
@@ -258,7 +259,7 @@ async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_t
         await emu.send_user_message(thread, world.moderator, "the moderator's, past retention")
         mine = [await emu.send_user_message(thread, world.member, text) for text in ("to forget", "me too")]
         await logged(running, world.guild.id, has(mine[-1]))
-        assert "2 records" in (await ask(emu, world, world.member, "forget")).content
+        assert "(2 entries)" in (await ask(emu, world, world.member, "forget")).content
         await running.storage.set_retention(world.guild.id, 1, clock())
         # Two days after the replies were written: past the 1-day retention, well inside the backfill window.
         clock.set(discord.utils.snowflake_time(mine[-1].id) + timedelta(days=2))
@@ -292,7 +293,7 @@ async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
     assert naming(db, world.moderator.id) == {"forgotten_members.user_id": 1}
     fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
     lines = fields["Latest changes"].splitlines()
-    assert len(lines) == 3 and all("a former moderator" in line for line in lines)
+    assert len(lines) == 3 and all("A former moderator " in line for line in lines)
     assert str(world.moderator.id) not in fields["Latest changes"]
 
 
@@ -330,7 +331,7 @@ async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply
         replies = [await emu.send_user_message(thread, world.member, f"zq-canary-{n}") for n in range(3)]
         await logged(running, world.guild.id, has(replies[-1]))
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET, data_key=DATA_KEY) as running:
-        assert "encrypted at rest" in (await ask(emu, world, world.member, "status")).content
+        assert "stored encrypted" in (await ask(emu, world, world.member, "status")).content
         stored = await running.storage.read("SELECT content, content_enc FROM replies WHERE content IS NOT NULL")
         assert len(stored) == 3 and all(
             row["content_enc"] == 1 and b"zq-canary" not in row["content"] for row in stored
@@ -343,6 +344,6 @@ async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply
         handle = await emu.invoke(world.guild, world.channel, world.moderator, "replies export", {"format": "jsonl"})
         answer = await handle.message()
     assert "2 replies as JSONL" in answer.content
-    assert "1 replies cannot be decrypted" in answer.content and str(replies[1].id) in answer.content
+    assert "1 reply could not be decrypted" in answer.content and str(replies[1].id) in answer.content
     exported = [json.loads(line) for line in answer["_files"][0].data.decode("utf-8").splitlines()]
     assert [row["content"] for row in exported] == ["zq-canary-0", "zq-canary-2"]

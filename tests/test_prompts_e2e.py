@@ -153,7 +153,7 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
         blank = await run(emu, world, world.moderator, "prompts add", text="   ")
         assert blank.ephemeral and blank.content == "The text is empty: write 1 to 100 characters."
         german = await run(emu, world, world.moderator, "prompts add", locale="de", text="   ")
-        assert german.content == "Der Text ist leer: schreib 1 bis 100 Zeichen."
+        assert german.content == "Der Text ist leer: Schreib 1 bis 100 Zeichen."
         bad_id = await run(emu, world, world.moderator, "prompts show", id="not an id!")
         assert "is not a prompt id" in bad_id.content
         blank_passage = await run(emu, world, world.moderator, "prompts add", text="Is the tempo fine?", passage="  ")
@@ -173,7 +173,7 @@ async def test_list_pages_with_buttons_and_autocomplete(
         first = await run(emu, world, world.moderator, "prompts list")
         embed = first.embeds[0]
         assert first.ephemeral and embed["title"].startswith(f"Prompts ({len(content.prompts)}) · page 1/")
-        assert f"`{content.prompts[0].id}` · shipped · enabled · used 0×" in embed["description"]
+        assert f"`{content.prompts[0].id}` · shipped · enabled · not used yet" in embed["description"]
         assert sum(len(row["components"]) for row in first.components) <= 25
         choices = await emu.autocomplete(world.guild, world.channel, world.moderator, "prompts show", "id", "q000")
         assert choices and all(c["value"].startswith("q000") and len(c["name"]) <= 100 for c in choices)
@@ -292,7 +292,7 @@ async def test_import_lists_every_error_with_its_line_and_stores_nothing(
     async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET) as running:
         upload = emu.make_attachment("prompts.yaml", bad, "application/x-yaml")
         reply = await run(emu, world, world.moderator, "prompts import", file=upload)
-        assert reply.ephemeral and "Nothing was imported: the file has 3 problem(s)." in reply.content
+        assert reply.ephemeral and "Nothing was imported: the file has 3 problems." in reply.content
         listed = reply.embeds[0]["description"]
         assert "line 2: prompt 's-1'" in listed and "line 4: prompt 's-2'" in listed and "line 7:" in listed
         assert await running.storage.server_prompts(world.guild.id) == []
@@ -300,7 +300,7 @@ async def test_import_lists_every_error_with_its_line_and_stores_nothing(
         many = "prompts:\n" + "".join(f"- id: s-{n}\n  text: ''\n" for n in range(1, 61))
         upload = emu.make_attachment("many.yaml", many.encode(), "application/x-yaml")
         long_reply = await run(emu, world, world.moderator, "prompts import", file=upload)
-        assert "60 problem(s)" in long_reply.content and len(long_reply.files) == 1
+        assert "60 problems" in long_reply.content and len(long_reply.files) == 1
         assert long_reply.files[0].data.decode().count("\n") == 60
         assert sum(len(e.get("description", "")) for e in long_reply.embeds) <= 4096
 
@@ -404,7 +404,8 @@ async def test_schedule_changes_are_audited_and_shown(
         shown = await run(emu, world, world.moderator, "schedule show")
         fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
         lines = fields["Latest changes"].splitlines()
-        assert len(lines) == 5 and "`prompt.add`" in lines[0] and "`schedule.pause`" in lines[4]
+        assert len(lines) == 5 and "added the question “Is prompt 2 clear?”." in lines[0]
+        assert "paused the daily posts." in lines[4]
         assert f"<@{world.moderator.id}>" in lines[0]
 
 

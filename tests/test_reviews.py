@@ -156,7 +156,7 @@ def test_review_list_embed(content: ContentPack) -> None:
     assert len(embed) <= 6000 and len(embed.fields) == len(content.reviews)
     for field, review in zip(embed.fields, content.reviews, strict=True):
         assert field.name == review.title
-        assert f"{len(content.excerpts_for(review.id))} excerpts" in (field.value or "")
+        assert f"{len(content.excerpts_for(review.id))} passages" in (field.value or "")
         assert ("English" if review.language == "en" else "German") in (field.value or "")
     german = review_list_embed(content, "de")
     assert "Deutsch" in "".join(field.value or "" for field in german.fields)

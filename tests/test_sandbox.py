@@ -31,7 +31,7 @@ async def api(sandbox: Sandbox) -> AsyncIterator[Api]:
 def _ids(box: Sandbox) -> tuple[int, int, int, int, int]:
     world = box.world
     assert world is not None
-    moderator, andrew, nicole = (p.id for p in world.personas)
+    moderator, andrew, nicole, _mona = (p.id for p in world.personas)
     return world.general.id, world.daily.id, moderator, andrew, nicole
 
 
@@ -56,7 +56,7 @@ async def test_state_lists_the_demo_server_and_the_bots_real_commands(api: Api) 
     mod_state = await api.get("/api/state", **{"as": str(moderator)})
     assert "schedule" in {c["name"] for c in mod_state["commands"]}
     assert state["clock"]["next_post"] is not None  # the moderator's /schedule set ran at start
-    assert [p["locale"] for p in state["personas"]] == ["en-US", "en-US", "de"]
+    assert [p["locale"] for p in state["personas"]] == ["en-US", "en-US", "de", "de"]
 
 
 async def test_film_info_through_the_api_answers_with_the_card_in_the_viewers_language(api: Api) -> None:

@@ -226,7 +226,7 @@ class Sandbox:
         return self.storage
 
     def _persona_of(self, value: Any) -> Persona:
-        """The demo member the page acts as (only the three personas can be driven)."""
+        """The demo member the page acts as (only the demo personas can be driven)."""
         world = self._world()
         try:
             persona = world.persona(int(value))

@@ -65,9 +65,11 @@ def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
     fletcher = emu.add_member(guild, "fletcher", roles=[moderators], global_name="Terence Fletcher")
     andrew = emu.add_member(guild, "andrew", global_name="Andrew Neiman")
     nicole = emu.add_member(guild, "nicole", global_name="Nicole")
+    mona = emu.add_member(guild, "mona", roles=[moderators], global_name="Mona")
     personas = (
         Persona(fletcher, "en-US", "moderator"),
         Persona(andrew, "en-US", "member"),
         Persona(nicole, "de", "member, German client"),
+        Persona(mona, "de", "moderator, German client"),  # moderator screens in German
     )
     return DemoWorld(guild, general, daily, moderators, personas)

@@ -3,8 +3,9 @@
 Nothing here talks to Discord or the database. The functions fall into five groups:
 
 * Parsing and formatting moderator input: :func:`parse_time`, :func:`parse_days`, :func:`format_days`,
-  :func:`resolve_timezone` and :func:`search_timezones` (for option autocomplete). Bad input raises
-  :class:`ScheduleInputError`, whose message is one sentence saying what was wrong and what is accepted.
+  :func:`describe_days` (in the member's language), :func:`resolve_timezone` and :func:`search_timezones` (for
+  option autocomplete). Bad input raises :class:`ScheduleInputError`, whose :meth:`~ScheduleInputError.text` is
+  one sentence in the member's language saying what was wrong and what is accepted.
 * Run times across daylight-saving changes: :func:`scheduled_instant`, :func:`next_run`, :func:`local_date`.
   A local time that does not exist on a day (spring-forward gap) runs at the first valid minute after it;
   an ambiguous local time (fall-back) runs once, at its first occurrence.
@@ -18,7 +19,7 @@ integers with 0 = Monday … 6 = Sunday, as :meth:`datetime.date.weekday` return
 """
 
 from bot.scheduling._common import ALL_DAYS, WEEKDAYS, WEEKENDS, ScheduleInputError
-from bot.scheduling.parsing import format_days, parse_days, parse_time
+from bot.scheduling.parsing import describe_days, format_days, parse_days, parse_time
 from bot.scheduling.rotation import choose_prompt, thread_name
 from bot.scheduling.runs import (
     daily_nonce,
@@ -40,6 +41,7 @@ __all__ = [
     "choose_prompt",
     "daily_nonce",
     "day_end",
+    "describe_days",
     "format_days",
     "is_due",
     "local_date",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
+
+from bot.i18n import tr
 
 ALL_DAYS: frozenset[int] = frozenset(range(7))
 WEEKDAYS: frozenset[int] = frozenset(range(5))
@@ -15,15 +18,28 @@ _DAY_ABBREVIATIONS = tuple(name[:3] for name in _DAY_NAMES)
 
 
 class ScheduleInputError(ValueError):
-    """Moderator input that cannot be accepted; ``str(error)`` is one sentence fit to show the user."""
+    """Moderator input that cannot be accepted: an interface string key (`bot/locale/*/schedule.yaml`) and its values.
+
+    :meth:`text` is the one sentence to show, in the reader's language; ``str(error)`` is the English sentence
+    (for logs and the command line).
+    """
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The sentence in `lang` ('en' or 'de'): what was wrong and what is accepted."""
+        return tr(lang, self.key, **self.values)
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    """The user's text, whitespace collapsed and shortened, in typographic quotes for an error sentence."""
+def _shown(text: str, limit: int = 40) -> str:
+    """The user's text, whitespace collapsed and shortened, to quote in an error sentence (the catalog adds quotes)."""
     shown = " ".join(text.split())
     if len(shown) > limit:
         shown = shown[: limit - 1].rstrip() + "…"
-    return f"“{shown}”"
+    return shown
 
 
 def _require_aware(moment: datetime, what: str) -> datetime:

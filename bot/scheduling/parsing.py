@@ -6,6 +6,10 @@ import re
 from collections.abc import Iterable
 from datetime import time
 
+from babel import dates as babel_dates
+from babel import lists as babel_lists
+
+from bot.i18n import tr
 from bot.scheduling._common import (
     _DAY_ABBREVIATIONS,
     _DAY_NAMES,
@@ -13,15 +17,14 @@ from bot.scheduling._common import (
     WEEKDAYS,
     WEEKENDS,
     ScheduleInputError,
-    _quote,
     _require_days,
+    _shown,
 )
 
 # --------------------------------------------------------------------------------------------------------
 # Time of day
 # --------------------------------------------------------------------------------------------------------
 
-_TIME_HINT = "use HH:MM on a 24-hour clock, such as"
 _HH_MM = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 _WITH_SECONDS = re.compile(r"(\d{1,2}):(\d{2}):\d{2}(?:\.\d+)?", re.ASCII)
 _TWELVE_HOUR = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m?\.?", re.ASCII | re.IGNORECASE)
@@ -40,19 +43,17 @@ def parse_time(text: str) -> time:
     """
     stripped = text.strip()
     if not stripped:
-        raise ScheduleInputError(f"The time is empty: {_TIME_HINT} 09:30.")
+        raise ScheduleInputError("schedule.input.time_empty", example="09:30")
     match = _HH_MM.fullmatch(stripped)
     if match is not None:
         hour, minute = int(match[1]), int(match[2])
         if hour <= 23 and minute <= 59:
             return time(hour, minute)
-        raise ScheduleInputError(
-            f"{_quote(text)} is not a time: use HH:MM on a 24-hour clock from 00:00 to 23:59, such as 09:30."
-        )
+        raise ScheduleInputError("schedule.input.time_out_of_range", text=_shown(text), example="09:30")
     match = _WITH_SECONDS.fullmatch(stripped)
     if match is not None:
         example = _example(int(match[1]), int(match[2]))
-        raise ScheduleInputError(f"{_quote(text)} has seconds, which are not accepted: {_TIME_HINT} {example}.")
+        raise ScheduleInputError("schedule.input.time_seconds", text=_shown(text), example=example)
     match = _TWELVE_HOUR.fullmatch(stripped)
     if match is not None:
         hour, minute = int(match[1]), int(match[2] or 0)
@@ -61,12 +62,12 @@ def parse_time(text: str) -> time:
             example = _example(hour, minute)
         else:
             example = "21:30"
-        raise ScheduleInputError(f"{_quote(text)} is a 12-hour time: {_TIME_HINT} {example}.")
+        raise ScheduleInputError("schedule.input.time_12_hour", text=_shown(text), example=example)
     match = _OTHER_SEPARATOR.fullmatch(stripped)
     if match is not None:
         example = _example(int(match[1]), int(match[2]))
-        raise ScheduleInputError(f"{_quote(text)} is not a time: {_TIME_HINT} {example}.")
-    raise ScheduleInputError(f"{_quote(text)} is not a time: {_TIME_HINT} 09:30.")
+        raise ScheduleInputError("schedule.input.time_bad", text=_shown(text), example=example)
+    raise ScheduleInputError("schedule.input.time_bad", text=_shown(text), example="09:30")
 
 
 def _example(hour: int, minute: int) -> str:
@@ -80,7 +81,6 @@ def _example(hour: int, minute: int) -> str:
 # Days of the week
 # --------------------------------------------------------------------------------------------------------
 
-_DAYS_HINT = "use daily, weekdays, weekends, a range such as mon-fri, or a list such as mon,wed,fri"
 _KEYWORDS: dict[str, frozenset[int]] = {
     "daily": ALL_DAYS,
     "everyday": ALL_DAYS,
@@ -113,7 +113,7 @@ def parse_days(text: str) -> frozenset[int]:
     """
     lowered = text.strip().lower()
     if not lowered:
-        raise ScheduleInputError(f"The days are empty: {_DAYS_HINT}.")
+        raise ScheduleInputError("schedule.input.days_empty")
     normalised = re.sub(r"\s*[-–—]\s*", "-", lowered)
     normalised = re.sub(r"\bevery\s*day\b", "daily", normalised)
     normalised = re.sub(r"\bweek\s+(days?|ends?)\b", r"week\1", normalised)
@@ -128,21 +128,21 @@ def parse_days(text: str) -> frozenset[int]:
         else:
             number = _day_number(item)
             if number is None:
-                raise ScheduleInputError(f"{_quote(item)} is not a day: {_DAYS_HINT}.")
+                raise ScheduleInputError("schedule.input.not_a_day", text=_shown(item))
             days.add(number)
     if not days:
-        raise ScheduleInputError(f"{_quote(text)} names no day: {_DAYS_HINT}.")
+        raise ScheduleInputError("schedule.input.no_day", text=_shown(text))
     return frozenset(days)
 
 
 def _parse_range(item: str) -> frozenset[int]:
     parts = item.split("-")
     if len(parts) != 2 or not all(parts):
-        raise ScheduleInputError(f"{_quote(item)} is not a day range: {_DAYS_HINT}.")
+        raise ScheduleInputError("schedule.input.not_a_range", text=_shown(item))
     start, end = (_day_number(part) for part in parts)
     if start is None or end is None:
         bad = parts[0] if start is None else parts[1]
-        raise ScheduleInputError(f"{_quote(bad)} in {_quote(item)} is not a day: {_DAYS_HINT}.")
+        raise ScheduleInputError("schedule.input.not_a_day_in_range", text=_shown(bad), range=_shown(item))
     length = (end - start) % 7 + 1
     return frozenset((start + offset) % 7 for offset in range(length))
 
@@ -166,6 +166,17 @@ def format_days(days: Iterable[int]) -> str:
         return "weekdays"
     if chosen == WEEKENDS:
         return "weekends"
+    parts: list[str] = []
+    for run in _runs(chosen):
+        if len(run) >= 3:
+            parts.append(f"{_DAY_ABBREVIATIONS[run[0]]}-{_DAY_ABBREVIATIONS[run[-1]]}")
+        else:
+            parts.extend(_DAY_ABBREVIATIONS[day] for day in run)
+    return ",".join(parts)
+
+
+def _runs(chosen: frozenset[int]) -> list[list[int]]:
+    """Consecutive days grouped; a run through Sunday into Monday is one wrapping run, placed last."""
     runs: list[list[int]] = []
     for day in sorted(chosen):
         if runs and runs[-1][-1] == day - 1:
@@ -174,10 +185,26 @@ def format_days(days: Iterable[int]) -> str:
             runs.append([day])
     if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6 and len(runs[0]) + len(runs[-1]) >= 3:
         runs = [*runs[1:-1], runs[-1] + runs[0]]
+    return runs
+
+
+def describe_days(days: Iterable[int], lang: str) -> str:
+    """The days in words for a member: "every day", "Monday to Friday", "Monday, Wednesday and Friday".
+
+    Day names and the list's "and" come from Babel in `lang` ('en' or 'de'); runs of three or more days read
+    as a range. This is what people read; :func:`format_days` is what they type.
+
+    >>> describe_days({0, 2, 4}, "de")
+    'Montag, Mittwoch und Freitag'
+    """
+    chosen = _require_days(days)
+    if chosen == ALL_DAYS:
+        return tr(lang, "schedule.days.every_day")
+    names = babel_dates.get_day_names("wide", locale=lang)  # 0 = Monday, as in datetime.weekday()
     parts: list[str] = []
-    for run in runs:
+    for run in _runs(chosen):
         if len(run) >= 3:
-            parts.append(f"{_DAY_ABBREVIATIONS[run[0]]}-{_DAY_ABBREVIATIONS[run[-1]]}")
+            parts.append(tr(lang, "schedule.days.range", first=names[run[0]], last=names[run[-1]]))
         else:
-            parts.extend(_DAY_ABBREVIATIONS[day] for day in run)
-    return ",".join(parts)
+            parts.extend(names[day] for day in run)
+    return babel_lists.format_list(parts, locale=lang)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.scheduling._common import (
     ScheduleInputError,
-    _quote,
+    _shown,
 )
 
 # --------------------------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def resolve_timezone(name: str) -> ZoneInfo:
     """
     query = _normalise_zone_query(name)
     if not query:
-        raise ScheduleInputError("The time zone is empty: use an IANA name such as Europe/Berlin.")
+        raise ScheduleInputError("schedule.input.zone_empty")
     canonical = _zone_index().get(query)
     if canonical is not None:
         try:
@@ -112,9 +112,7 @@ def resolve_timezone(name: str) -> ZoneInfo:
             pass
     guesses = search_timezones(name, limit=1)
     example = guesses[0] if guesses else "Europe/Berlin"
-    raise ScheduleInputError(
-        f"{_quote(name)} is not an IANA time zone name: use one such as {example}, picked from the suggestions."
-    )
+    raise ScheduleInputError("schedule.input.zone_unknown", text=_shown(name), example=example)
 
 
 def search_timezones(query: str, limit: int = _AUTOCOMPLETE_LIMIT) -> list[str]:

@@ -7,29 +7,33 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from babel.lists import format_list
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.poster import DailyPoster, PostOutcome, failure_text
+from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
-from bot.i18n import language, tr
+from bot.i18n import format_date, language, tr
 from bot.moderation.audit import audit_line, schedule_snapshot
+from bot.moderation.failures import plain_failure
 from bot.permissions import missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
-    format_days,
+    describe_days,
     next_run,
     parse_days,
     parse_time,
     resolve_timezone,
     search_timezones,
 )
-from bot.storage import Schedule, days_to_mask, mask_to_days
+from bot.storage import DailyPost, Schedule, days_to_mask, mask_to_days
+from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
 SCHEDULE_COLOUR = discord.Colour(0x4A5568)
+RECENT_POSTS = 4  # each links its whole question: four fit one embed field (1024 characters)
 
 
 def stamp(moment: datetime) -> str:
@@ -54,8 +58,8 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         assert interaction.guild_id is not None
         lines = []
         for post in await self.bot.storage.unreported_errors(interaction.guild_id):
-            reason = failure_text(lang, post.error)
-            lines.append(tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=reason))
+            reason = plain_failure(post.error, lang)
+            lines.append(tr(lang, "post.failure_report", day=format_date(lang, post.post_date), reason=reason))
             await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
 
@@ -98,7 +102,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             zone = resolve_timezone(timezone)
             weekdays = parse_days(days)
         except ScheduleInputError as exc:
-            raise BadInput(str(exc)) from None
+            raise BadInput(exc.text(lang)) from None
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
@@ -125,12 +129,12 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             channel=channel.mention,
             time=at.strftime("%H:%M"),
             zone=zone.key,
-            days=format_days(weekdays),
+            days=describe_days(weekdays, lang),
             next=stamp(upcoming),
         )
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
         if missing:
-            text += "\n" + tr(lang, "schedule.missing", permissions=", ".join(missing))
+            text += "\n" + tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         if ping_role is not None and not ping_role.mentionable and not interaction.app_permissions.mention_everyone:
             text += "\n" + tr(lang, "schedule.ping_unmentionable", role=ping_role.name)
         await self._reply(interaction, text)
@@ -145,12 +149,17 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def show(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        zone = ZoneInfo(schedule.timezone)
-        embed = discord.Embed(title=tr(lang, "schedule.show_title"), colour=SCHEDULE_COLOUR)
-        embed.add_field(name=tr(lang, "schedule.channel"), value=f"<#{schedule.channel_id}>")
-        embed.add_field(
-            name=tr(lang, "schedule.when"),
-            value=f"{schedule.local_time} {zone.key}\n{format_days(mask_to_days(schedule.days))}",
+        embed = discord.Embed(
+            title=tr(lang, "schedule.show_title"),
+            description=tr(
+                lang,
+                "schedule.summary",
+                channel=f"<#{schedule.channel_id}>",
+                time=schedule.local_time,
+                zone=schedule.timezone,
+                days=describe_days(mask_to_days(schedule.days), lang),
+            ),
+            colour=SCHEDULE_COLOUR,
         )
         state = (
             tr(lang, "schedule.paused")
@@ -167,23 +176,45 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             roles.append(tr(lang, "schedule.log_channel", channel=f"<#{schedule.log_channel_id}>"))
         if roles:
             embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
-        recent = await self.bot.storage.recent_posts(schedule.guild_id, 5)
-        if recent:
-            lines = []
-            for post in recent:
-                line = f"`{post.post_date.isoformat()}` #{post.number} {post.status}"
-                if post.message_id:
-                    line += f" · {jump_url(post.guild_id, post.channel_id, post.message_id)}"
-                if post.error:
-                    line += f"\n  ⚠️ {discord.utils.escape_markdown(failure_text(lang, post.error))}"
-                lines.append(line)
-            embed.add_field(name=tr(lang, "schedule.recent"), value="\n".join(lines)[:1024], inline=False)
-        changes = [audit_line(entry, lang) for entry in await self.bot.storage.recent_audit(schedule.guild_id, 5)]
-        while changes and len("\n".join(changes)) > 1024:  # whole lines only: a cut could break a mention
-            changes.pop()
+        recent = await self.bot.storage.recent_posts(schedule.guild_id, RECENT_POSTS)
+        posts = [await self._post_line(post, lang) for post in recent]
+        if posts:
+            embed.add_field(name=tr(lang, "schedule.recent"), value=_whole_lines(posts), inline=False)
+        entries = await self.bot.storage.recent_audit(schedule.guild_id, 5)
+        questions = await self._question_texts(schedule.guild_id, entries, lang)
+        changes = [audit_line(entry, lang, questions.get) for entry in entries]
         if changes:
-            embed.add_field(name=tr(lang, "audit.recent"), value="\n".join(changes), inline=False)
+            embed.add_field(name=tr(lang, "audit.recent"), value=_whole_lines(changes), inline=False)
         await self._reply(interaction, tr(lang, "schedule.show_intro"), embed=embed)
+
+    async def _post_line(self, post: DailyPost, lang: str) -> str:
+        """A recent post: its day in words and its question, linked to the message; or why it failed."""
+        day = format_date(lang, post.post_date)
+        prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
+        question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
+        reason = discord.utils.escape_markdown(plain_failure(post.error, lang))
+        if post.status == "sent" and post.message_id:
+            link = jump_url(post.guild_id, post.channel_id, post.message_id)
+            line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
+            return f"{line}\n⚠️ {reason}" if post.error else line  # e.g. posted, but its thread was refused
+        if post.status == "failed":
+            return "⚠️ " + tr(lang, "schedule.recent_failed", day=day, question=question, reason=reason)
+        return tr(lang, "schedule.recent_pending", day=day, question=question)
+
+    async def _question_texts(self, guild_id: int, entries: list[AuditEntry], lang: str) -> dict[str, str]:
+        """The question text, in `lang`, of every prompt the audit entries name (for "turned off the question …")."""
+        ids = {entry.target for entry in entries if entry.action.startswith("prompt.")}
+        ids |= {
+            entry.after["prompt_id"]
+            for entry in entries
+            if isinstance(entry.after, dict) and isinstance(entry.after.get("prompt_id"), str)
+        }
+        texts = {}
+        for prompt_id in ids:
+            prompt = await self.poster.pool.get(guild_id, prompt_id)
+            if prompt is not None:
+                texts[prompt_id] = prompt.text_for(lang)
+        return texts
 
     @app_commands.command(name="pause", description=_("Stop the daily posts until resumed"))
     async def pause(self, interaction: discord.Interaction[WhiplashBot]) -> None:
@@ -212,18 +243,19 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.poster.post_now(interaction.guild_id)
-        await self._reply(interaction, self._describe(outcome, lang))
+        await self._reply(interaction, await self._describe(outcome, lang))
 
-    def _describe(self, outcome: PostOutcome, lang: str) -> str:
+    async def _describe(self, outcome: PostOutcome, lang: str) -> str:
         post = outcome.post
-        link = jump_url(post.guild_id, post.channel_id, post.message_id) if post and post.message_id else ""
-        if outcome.status == "posted":
-            return tr(lang, "schedule.posted", link=link)
-        if outcome.status == "already":
-            return tr(lang, "schedule.already", link=link)
+        if outcome.status in ("posted", "already") and post is not None:
+            prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
+            question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
+            if post.message_id:
+                question = f"[{question}]({jump_url(post.guild_id, post.channel_id, post.message_id)})"
+            return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
-        return tr(lang, "schedule.post_failed", reason=failure_text(lang, outcome.reason))
+        return tr(lang, "schedule.post_failed", reason=plain_failure(outcome.reason, lang))
 
     @app_commands.command(name="check", description=_("List the permissions the bot lacks in the discussion channel"))
     async def check(self, interaction: discord.Interaction[WhiplashBot]) -> None:
@@ -232,10 +264,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         lang = language(interaction.locale)
         channel = interaction.guild.get_channel(schedule.channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise UserFacingError(tr(lang, "schedule.channel_gone", channel=schedule.channel_id))
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me))
+            raise UserFacingError(tr(lang, "schedule.channel_gone"))
+        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
         if missing:
-            text = tr(lang, "schedule.missing", permissions=", ".join(missing))
+            text = tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
@@ -259,3 +291,21 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if schedule is None:
             raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
         return schedule
+
+
+def _whole_lines(lines: list[str], limit: int = 1024) -> str:
+    """As many whole lines as fit an embed field: a cut line could break a link or a mention."""
+    while len(lines) > 1 and len("\n".join(lines)) > limit:
+        lines = lines[:-1]
+    return "\n".join(lines)[:limit]
+
+
+def _link_text(text: str, limit: int = 110) -> str:
+    """A question as the text of a markdown link: one line, no brackets or markdown that could break it.
+
+    Questions are at most 100 characters, so they show whole; anything longer is cut at a word.
+    """
+    flat = " ".join(discord.utils.escape_markdown(text).replace("[", "(").replace("]", ")").split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

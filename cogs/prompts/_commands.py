@@ -21,7 +21,7 @@ from bot.content import PROMPT_TEXT_LIMIT
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import quote_passage
 from bot.errors import BadInput
-from bot.i18n import language, tr
+from bot.i18n import language, tr, tr_count
 from bot.moderation.inputs import clean_passage, clean_prompt_id, clean_text, echo, shorten
 from bot.moderation.porting import MAX_IMPORT_BYTES, MAX_SERVER_PROMPTS, plan_import, render_export
 from bot.permissions import is_moderator, moderator_only
@@ -316,7 +316,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         self, interaction: discord.Interaction[WhiplashBot], problems: list[str], lang: str
     ) -> None:
         """Every problem in one ephemeral reply: as many as fit in the embed, all of them in the attached file."""
-        header = tr(lang, "prompts.import_failed", count=len(problems))
+        header = tr(lang, "prompts.import_failed", problems=tr_count(lang, "count.problems", len(problems)))
         lines: list[str] = []
         used = 0
         for problem in problems[:ERROR_LINES_SHOWN]:

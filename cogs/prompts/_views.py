@@ -18,7 +18,7 @@ import discord
 from bot.client import WhiplashBot, send_ephemeral
 from bot.discussion.pool import PoolEntry, PromptPool
 from bot.errors import NotModerator, UserFacingError
-from bot.i18n import language, tr
+from bot.i18n import language, tr, tr_count
 from bot.moderation.inputs import echo, shorten
 from bot.permissions import require_moderator
 from bot.storage.moderation import Suggestion
@@ -50,8 +50,13 @@ def _status(entry: PoolEntry, lang: str) -> str:
 def entry_line(entry: PoolEntry, lang: str) -> str:
     prompt = entry.prompt
     source = tr(lang, f"prompts.source_{prompt.source}")
-    head = f"`{prompt.id}` · {source} · {_status(entry, lang)} · {tr(lang, 'prompts.used', count=entry.uses)}"
+    head = f"`{prompt.id}` · {source} · {_status(entry, lang)} · {_uses(entry.uses, lang)}"
     return f"{head}\n> {echo(shorten(prompt.text_for(lang), 120))}"
+
+
+def _uses(count: int, lang: str) -> str:
+    """How often the prompt was posted: "not used yet", "used once", "used 3 times"."""
+    return tr_count(lang, "count.times_used", count) if count else tr(lang, "prompts.used")
 
 
 def _matches(entry: PoolEntry, show: Show) -> bool:

@@ -423,11 +423,14 @@ function onOptionInput(ev) {
 
 async function autocomplete(spec, el) {
   const list = $("#autocomplete");
+  const command = S.command;  // the command may be sent while this waits: then there is nothing to complete
+  if (!command) return;
   try {
     const options = await collectOptions(true);
-    const data = await api("/api/autocomplete", { as: S.as, channel: S.channel, command: S.command.path, focused: spec.name,
+    if (S.command !== command) return;
+    const data = await api("/api/autocomplete", { as: S.as, channel: S.channel, command: command.path, focused: spec.name,
       value: el.value, options });
-    if (document.activeElement !== el) return;
+    if (document.activeElement !== el || S.command !== command) return;
     list.innerHTML = `<div class="picker-title">${h(localized(spec, "name"))}</div>` + (data.choices.map((c) =>
       `<div class="pick" data-choice="${h(String(c.value))}"><span class="p-name">${h(localized(c, "name"))}</span></div>`).join("") ||
       '<div class="pick muted">—</div>');
@@ -462,6 +465,7 @@ async function collectOptions(partial) {
 
 async function sendCommand() {
   if (!S.command) return;
+  clearTimeout(completeTimer);
   try {
     const options = await collectOptions(false);
     $("#autocomplete").hidden = true;
