@@ -59,15 +59,19 @@ def choose_prompt(
     passage_of = _passage_keys(passages or {})
     previous = _previous_passage(last_used, passage_of)
     waiting = Counter(passage_of.get(p) for p in enabled if p not in recency)  # never-posted, per passage
+    # Once every prompt is posted the round repeats in the same order, so the least recently posted prompt
+    # comes right after this round's last: using its passage up early keeps it from ending the round.
+    upcoming = passage_of.get(min(recency, key=lambda p: recency[p])) if recency else None
 
-    def order(prompt_id: str) -> tuple[bool, float, bool, int, bytes, str]:
+    def order(prompt_id: str) -> tuple[bool, float, bool, int, bool, bytes, str]:
         used = recency.get(prompt_id)
         passage = passage_of.get(prompt_id)
         repeats = passage is not None and passage == previous
         # Never-posted prompts first (the no-repeat rule), then the least recently posted: only among
         # equals does the passage decide (not the previous one's, then the passage most still wait for).
         shared = waiting[passage] if passage is not None and used is None else 0
-        return (used is not None, used or 0.0, repeats, -shared, _stable_rank(seed, prompt_id), prompt_id)
+        later = passage is None or passage != upcoming
+        return (used is not None, used or 0.0, repeats, -shared, later, _stable_rank(seed, prompt_id), prompt_id)
 
     return min(enabled, key=order)
 
