@@ -3,6 +3,8 @@ without breaking the rule that no prompt repeats before every enabled prompt was
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +34,7 @@ def run(ids: list[str], passages: dict[str, str | None], days: int, seed: int) -
 
 
 def repeats(history: list[str], passages: dict[str, str | None]) -> int:
-    return sum(1 for a, b in zip(history, history[1:], strict=False) if passages[a] and passages[a] == passages[b])
+    return sum(1 for a, b in pairwise(history) if passages[a] and passages[a] == passages[b])
 
 
 @FAST
