@@ -152,7 +152,7 @@ def thread_url(guild_id: int, thread_id: int) -> str:
 def thread_button(lang: str, guild_id: int, thread_id: int) -> discord.ui.View:
     """A link button under the post that opens its thread."""
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label=tr(lang, "post.to_thread"), url=thread_url(guild_id, thread_id), emoji="💬"))
+    view.add_item(discord.ui.Button(label=tr(lang, "post.to_thread"), url=thread_url(guild_id, thread_id)))
     return view
 
 

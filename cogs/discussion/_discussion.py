@@ -83,7 +83,7 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
             colour=POST_COLOUR,
         )
         view = discord.ui.View(timeout=None)
-        view.add_item(discord.ui.Button(label=tr(lang, "discussion.thread"), url=link, emoji="💬"))
+        view.add_item(discord.ui.Button(label=tr(lang, "discussion.thread"), url=link))
         await interaction.response.send_message(embed=embed, view=view)
 
     @app_commands.command(name="stats", description=_("Replies and participants per day, top participants, a chart"))

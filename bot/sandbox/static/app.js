@@ -424,7 +424,9 @@ function onOptionInput(ev) {
 async function autocomplete(spec, el) {
   const list = $("#autocomplete");
   try {
+    if (!S.command) return; // the form was sent or closed before the timer fired
     const options = await collectOptions(true);
+    if (!S.command) return;
     const data = await api("/api/autocomplete", { as: S.as, channel: S.channel, command: S.command.path, focused: spec.name,
       value: el.value, options });
     if (document.activeElement !== el) return;
