@@ -17,7 +17,8 @@ import discord
 
 from bot.content import ContentPack
 from bot.discussion.pool import PoolPrompt
-from bot.i18n import SUPPORTED, format_number, tr
+from bot.i18n import SUPPORTED, format_number, language, tr
+from bot.storage import Schedule
 
 POST_COLOUR = discord.Colour(0xC8102E)
 
@@ -36,6 +37,15 @@ class PostSource:
     site: str | None = None
     url: str | None = None
     credit: str | None = None  # a paragraph quoted from another work (e.g. Wikipedia): its own credit line
+
+
+def server_language(schedule: Schedule | None, guild: discord.Guild | None) -> str:
+    """The language of everything the bot posts unprompted in a server's channels (daily post, thread name,
+    reports, cards in the log channel): the one set with `/schedule set language`, else the server's
+    preferred locale. Answers to a command use the member's language instead."""
+    if schedule is not None and schedule.language:
+        return language(schedule.language)
+    return language(guild.preferred_locale if guild else None)
 
 
 def post_footer(lang: str, number: int) -> str:

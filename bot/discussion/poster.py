@@ -37,9 +37,10 @@ from bot.discussion.post import (
     ping_for,
     post_footer,
     post_source,
+    server_language,
     thread_button,
 )
-from bot.i18n import format_date, language, tr
+from bot.i18n import format_date, tr
 from bot.pacing import DEFAULT_RATE, Pacer
 from bot.scheduling import (
     choose_prompt,
@@ -294,12 +295,8 @@ class DailyPoster:
             raise PermanentFailure(reason("post.reason.refused", detail=_describe(exc))) from None
 
     def server_language(self, schedule: Schedule) -> str:
-        """The language of everything the bot posts unprompted in this server: the one set with
-        `/schedule set language`, else the server's preferred locale."""
-        if schedule.language:
-            return language(schedule.language)
-        guild = self.bot.get_guild(schedule.guild_id)
-        return language(guild.preferred_locale if guild else None)
+        """The language of everything the bot posts unprompted in this server (see post.server_language)."""
+        return server_language(schedule, self.bot.get_guild(schedule.guild_id))
 
     async def _text_channel(self, channel_id: int) -> discord.TextChannel:
         channel = self.bot.get_channel(channel_id)
