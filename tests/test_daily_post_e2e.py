@@ -290,7 +290,7 @@ async def test_discussion_today_says_when_the_question_comes_then_links_its_thre
     assert german.content == f"Die Frage des Tages kommt <t:{at}:R>, um <t:{at}:t>."
     post = bot_posts(emu, world.channel)[0]
     link = thread_url(world.guild.id, post.id)
-    assert link in after.embeds[0]["description"]
+    assert f"<#{post.id}>" in after.embeds[0]["description"]  # the thread, named as Discord names it
     assert after.embeds[0]["title"] == post.embeds[0]["title"]
     buttons = [c for row in after["components"] for c in row["components"]]
     assert [(b["style"], b["url"]) for b in buttons] == [(5, link)]
@@ -304,4 +304,4 @@ async def test_discussion_today_on_a_day_without_a_post_names_the_next_one(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET):
         await schedule(emu, world, days="mon-fri")
         answer = await (await emu.invoke(world.guild, world.channel, world.member, "discussion today")).message()
-    assert answer.content == f"There is no question today; the next one comes <t:{monday}:R>, on <t:{monday}:f>."
+    assert answer.content == f"There is no question today; the next one comes <t:{monday}:R>, on <t:{monday}:F>."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.app import Sandbox
-from tests.browser_helpers import act_as, chromium, open_channel, page, reveal_spoilers, sandbox, shot
+from tests.browser_helpers import act_as, chromium, open_channel, page, reveal_spoilers, run_command, sandbox, shot
 
 __all__ = ["chromium", "page", "sandbox"]  # the fixtures
 
@@ -64,3 +64,21 @@ async def test_daily_post_in_a_german_server(page: Any, sandbox: Sandbox) -> Non
     await shot(page, "daily-post-de", docs=True)
     await reveal_spoilers(page)
     await shot(page, "daily-post-de-revealed")
+
+
+async def test_discussion_today_before_and_after_the_post(page: Any, sandbox: Sandbox) -> None:
+    await act_as(page, "Andrew Neiman")
+    await run_command(page, "discussion today")
+    await page.locator(".message .content", has_text="Today's question comes").wait_for()
+    await shot(page, "discussion-today-before-en")  # the page shows timestamps in the acting member's language
+    await act_as(page, "Nicole")
+    await run_command(page, "discussion today")
+    await page.locator(".message .content", has_text="Die Frage des Tages kommt").wait_for()
+    assert not await page.locator(".message .content", has_text="<t:").count()  # timestamps are rendered
+    await shot(page, "discussion-today-before-de")
+    await page.click("#jump-next")
+    await act_as(page, "Andrew Neiman")
+    await run_command(page, "discussion today")
+    answer = page.locator(".message", has=page.locator(".embed .e-desc", has_text="Answer in the thread")).last
+    await answer.locator(".btn.s5", has_text="Join the discussion").wait_for()
+    await shot(page, "discussion-today-after")

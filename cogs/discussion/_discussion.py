@@ -40,7 +40,7 @@ def when_text(lang: str, schedule: Schedule, day: date, now_ts: int) -> str:
         return tr(lang, "discussion.coming_now")
     if local_date(datetime.fromtimestamp(at, UTC), ZoneInfo(schedule.timezone)) == day:
         return tr(lang, "discussion.comes_today", relative=f"<t:{at}:R>", time=f"<t:{at}:t>")
-    return tr(lang, "discussion.comes_later", relative=f"<t:{at}:R>", when=f"<t:{at}:f>")
+    return tr(lang, "discussion.comes_later", relative=f"<t:{at}:R>", when=f"<t:{at}:F>")
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
@@ -71,15 +71,13 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
             await interaction.response.send_message(when_text(lang, schedule, day, int(now.timestamp())))
             return
         prompt = await self.pool.get(interaction.guild_id, post.prompt_id)
-        target = post.thread_id or post.message_id
-        link = (
-            thread_url(interaction.guild_id, target)
-            if post.thread_id
-            else jump_url(interaction.guild_id, post.channel_id, post.message_id)
-        )
+        if post.thread_id:  # the thread as Discord shows a channel mention: its name, one click away
+            link, where = thread_url(interaction.guild_id, post.thread_id), f"<#{post.thread_id}>"
+        else:
+            link = where = jump_url(interaction.guild_id, post.channel_id, post.message_id)
         embed = discord.Embed(
             title=prompt.text_for(lang) if prompt else None,
-            description=tr(lang, "discussion.today_link", link=link),
+            description=tr(lang, "discussion.today_link", link=where),
             colour=POST_COLOUR,
         )
         view = discord.ui.View(timeout=None)
