@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot.clockcheck import ClockCheck, trace_config
 from bot.errors import NotModerator, UserFacingError
 from bot.i18n import WhiplashTranslator, tr
 from bot.timeutil import Clock, utcnow
@@ -87,6 +88,9 @@ class WhiplashBot(commands.Bot):
         intents = discord.Intents.default()
         intents.message_content = True
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # Every REST response's Date header is Discord's clock: one check, handed to the poster and the purge.
+        clock_check = ClockCheck(clock)
+        options.setdefault("http_trace", trace_config(clock_check))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -100,6 +104,8 @@ class WhiplashBot(commands.Bot):
         self.storage = storage
         self.content = content
         self.clock = clock
+        self.clock_check = clock_check
+        clock_check.probe = self.application_info  # a cheap GET when the last reading is old
         self.scheduler_tick_seconds = scheduler_tick_seconds
         self._message_hooks: list[Callable[[discord.Message], object]] = []
         self._extensions = extension_names() if extensions is None else extensions

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.clockcheck import ClockCheck
 from bot.storage import Storage
 from bot.tasks import TaskGroup
 from bot.timeutil import Clock
@@ -37,12 +38,15 @@ class RetentionPurger:
         *,
         interval: float = PURGE_INTERVAL_SECONDS,
         grace: timedelta = DEPARTED_GRACE,
+        clock_check: ClockCheck | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
+        self.clock_check = clock_check  # None: the machine clock is trusted (storage tests)
         self.interval = interval
         self.grace = grace
         self.runs = 0
+        self.skipped = 0  # runs left out because the clocks disagreed
         self._wakeup = asyncio.Event()
         self._tasks = TaskGroup("privacy-purge")
 
@@ -72,7 +76,14 @@ class RetentionPurger:
             self._wakeup.clear()
 
     async def run_once(self) -> PurgeResult:
-        """Delete replies past their server's retention and the data of servers gone past the grace period."""
+        """Delete replies past their server's retention and the data of servers gone past the grace period.
+
+        Nothing is deleted while the machine clock disagrees with Discord's: a clock 400 days fast would purge
+        every reply for good. The next run (the next day, or `wake()`) purges what is due by then.
+        """
+        if self.clock_check is not None and not await self.clock_check.confirm():
+            self.skipped += 1
+            return PurgeResult(0, [])
         now = self.clock()
         replies = await self.storage.purge_expired_replies(now)
         guilds = await self.storage.purge_departed_guilds(now, self.grace)

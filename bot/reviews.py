@@ -6,6 +6,7 @@ User search text never reaches FTS5's MATCH as syntax: it is split into words an
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import random
@@ -19,7 +20,8 @@ import discord
 from bot.content import ContentPack, Excerpt, Review
 from bot.errors import BadInput
 from bot.facts import link_target, quote_input, spoiler
-from bot.i18n import tr
+from bot.i18n import tr, tr_count
+from bot.stopwords import fold, is_stop_word
 from bot.storage.content_state import ContentStateQueries, IndexedExcerpt, SearchHit
 
 REVIEW_COLOUR = discord.Colour(0x8B1E1E)
@@ -31,6 +33,12 @@ MAX_QUERY_TOKENS = 12
 MAX_TOKEN_LENGTH = 40
 EXCERPT_NAV_PREFIX = "review:excerpt"
 SEARCH_PAGE_PREFIX = "review:search"
+REVIEW_MATCH_CUTOFF = 0.75
+"""Lowest difflib ratio that still counts as naming a review (one typo in four letters)."""
+AUTOCOMPLETE_CUTOFF = 0.6
+"""Looser than REVIEW_MATCH_CUTOFF: the list shows candidates while the member is still typing."""
+REVIEW_MATCH_MARGIN = 0.05
+"""How far the best review must lead the next one to be chosen without asking."""
 
 _WORD = re.compile(r"[^\W_]+")
 """A run of letters and digits: the characters FTS5's unicode61 tokenizer keeps together."""
@@ -39,16 +47,59 @@ _WORD = re.compile(r"[^\W_]+")
 # -- choosing excerpts ---------------------------------------------------------------------------------
 
 
+def _words(text: str) -> list[str]:
+    """The words of a title or of what a member typed, case and diacritics folded ("Für" → "fur")."""
+    return [fold(word) for word in _WORD.findall(unicodedata.normalize("NFKC", text))]
+
+
+def review_match_score(review: Review, typed: str) -> float:
+    """How well `typed` names the review, from 0 to 1: 1 for its id or title, 0.95 when the title holds the typed
+    words in a row, 0.9 when they are part of a word of it, else the best difflib ratio against the title, the id,
+    or any run of their words of about the typed length (so "brutl symphny" still finds "A Brutal Symphony …")."""
+    wanted = _words(typed)
+    if not wanted:
+        return 0.0
+    title = _words(review.title)
+    ident = review.id.split("-")
+    if wanted in (title, ident):
+        return 1.0
+    n = len(wanted)
+    if any(title[i : i + n] == wanted for i in range(len(title) - n + 1)):
+        return 0.95
+    joined = " ".join(wanted)
+    candidates = [" ".join(title), " ".join(ident)]
+    if any(joined in candidate for candidate in candidates):
+        return 0.9  # part of a word of the title, as while typing ("kritik" in "Filmkritik")
+    for words in (title, ident):
+        for size in {max(1, n - 1), n, n + 1}:
+            candidates += [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))]
+    return max(difflib.SequenceMatcher(None, joined, candidate).ratio() for candidate in candidates)
+
+
 def resolve_review(pack: ContentPack, raw: str | None, lang: str) -> Review | None:
-    """The review named by id or title (any case); None when no review was given; BadInput otherwise."""
+    """The review named by id, title, part of its title or a near miss; None when no review was given.
+
+    BadInput with one sentence (naming reviews by title, never by id) when nothing fits or several fit equally.
+    """
     if raw is None or not raw.strip():
         return None
-    wanted = raw.strip().casefold()
-    for review in pack.reviews:
-        if wanted in (review.id.casefold(), review.title.casefold()):
-            return review
-    valid = ", ".join(review.id for review in pack.reviews)
-    raise BadInput(tr(lang, "reviews.unknown_review", value=quote_input(raw), valid=valid))
+    scored = sorted(
+        ((review_match_score(r, raw), i, r) for i, r in enumerate(pack.reviews)), key=lambda s: (-s[0], s[1])
+    )
+    good = [(score, review) for score, _, review in scored if score >= REVIEW_MATCH_CUTOFF]
+    if good and (len(good) == 1 or good[0][0] - good[1][0] >= REVIEW_MATCH_MARGIN or good[0][0] == 1.0):
+        return good[0][1]
+    if len(good) > 1:
+        titles = _title_list([review for _, review in good], lang)
+        raise BadInput(tr(lang, "reviews.ambiguous_review", value=quote_input(raw), titles=titles))
+    raise BadInput(tr(lang, "reviews.unknown_review", value=quote_input(raw), titles=_title_list(pack.reviews, lang)))
+
+
+def _title_list(reviews: Sequence[Review], lang: str) -> str:
+    """Review titles quoted the way the language quotes, in a sentence (at most ten, then '…')."""
+    opening, closing = ("„", "“") if lang == "de" else ("“", "”")
+    titles = [f"{opening}{discord.utils.escape_markdown(r.title)}{closing}" for r in reviews[:10]]
+    return ", ".join(titles) + (", …" if len(reviews) > 10 else "")
 
 
 def excerpt_themes(pack: ContentPack, review_id: str | None = None) -> tuple[str, ...]:
@@ -57,15 +108,30 @@ def excerpt_themes(pack: ContentPack, review_id: str | None = None) -> tuple[str
     return tuple(sorted({theme for excerpt in excerpts for theme in excerpt.themes}))
 
 
+def theme_name(theme: str, lang: str) -> str:
+    """A theme as members read it, in their language ("self-worth" → "Self-worth" / "Selbstwert"); a theme
+    the locale files do not name yet reads as its words."""
+    try:
+        return tr(lang, f"theme.{theme}")
+    except KeyError:
+        return theme.replace("-", " ").capitalize()
+
+
+def _theme_list(themes: Sequence[str], lang: str) -> str:
+    return ", ".join(sorted(theme_name(theme, lang) for theme in themes))
+
+
 def resolve_theme(pack: ContentPack, raw: str | None, lang: str) -> str | None:
-    """The theme as typed (any case); None when none was given; BadInput when no excerpt has it."""
+    """The theme named by its name in English or German or its key (any case); None when none was given;
+    BadInput listing the themes by name when no excerpt has it."""
     if raw is None or not raw.strip():
         return None
     wanted = raw.strip().casefold()
     themes = excerpt_themes(pack)
-    if wanted in themes:
-        return wanted
-    raise BadInput(tr(lang, "reviews.unknown_theme", value=quote_input(raw), valid=", ".join(themes)))
+    for theme in themes:
+        if wanted in {theme, theme_name(theme, "en").casefold(), theme_name(theme, "de").casefold()}:
+            return theme
+    raise BadInput(tr(lang, "reviews.unknown_theme", value=quote_input(raw), valid=_theme_list(themes, lang)))
 
 
 def matching_excerpts(pack: ContentPack, review: Review | None, theme: str | None, lang: str) -> tuple[Excerpt, ...]:
@@ -77,8 +143,9 @@ def matching_excerpts(pack: ContentPack, review: Review | None, theme: str | Non
     if found:
         return found
     if review is not None and theme is not None:
-        themes = ", ".join(excerpt_themes(pack, review.id))
-        raise BadInput(tr(lang, "reviews.no_passage_with_theme", review=review.id, theme=theme, themes=themes))
+        themes = _theme_list(excerpt_themes(pack, review.id), lang)
+        name = theme_name(theme, lang)
+        raise BadInput(tr(lang, "reviews.no_passage_with_theme", review=review.title, theme=name, themes=themes))
     raise BadInput(tr(lang, "reviews.no_passage"))
 
 
@@ -164,7 +231,7 @@ def excerpt_embed(pack: ContentPack, excerpt: Excerpt, lang: str) -> discord.Emb
         credit += f" · {attribution.license}"
     embed.add_field(name=tr(lang, "reviews.attribution"), value=credit[:1024], inline=False)
     total = len(pack.excerpts_for(excerpt.review_id))
-    footer = tr(lang, "reviews.excerpt_footer", position=excerpt.position, total=total, review=review.id)
+    footer = tr(lang, "reviews.excerpt_footer", position=excerpt.position, total=total)
     if excerpt.parts > 1:
         footer += " · " + tr(lang, "reviews.part", part=excerpt.part, parts=excerpt.parts)
     if excerpt.spoiler:
@@ -180,26 +247,28 @@ def _shorten(text: str, limit: int = CHOICE_NAME_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def review_choices(pack: ContentPack, current: str) -> list[tuple[str, str]]:
-    """(name, value) pairs: reviews whose id or title contains what was typed."""
-    typed = current.strip().casefold()
-    found = [
-        (_shorten(review.title), review.id)
-        for review in pack.reviews
-        if not typed or typed in review.id.casefold() or typed in review.title.casefold()
-    ]
-    return found[:AUTOCOMPLETE_LIMIT]
+def review_choices(pack: ContentPack, current: str, lang: str) -> list[tuple[str, str]]:
+    """(name, value) pairs for the autocomplete: each review's title and language in the member's language,
+    best match first; the value (the review's id) is never shown to the member."""
+    typed = current.strip()
+    scored = [(review_match_score(review, typed) if typed else 1.0, i, review) for i, review in enumerate(pack.reviews)]
+    fitting = sorted((s for s in scored if s[0] >= AUTOCOMPLETE_CUTOFF), key=lambda s: (-s[0], s[1]))
+    choices = []
+    for _, _, review in fitting[:AUTOCOMPLETE_LIMIT]:
+        suffix = " · " + tr(lang, f"reviews.language.{review.language}")
+        choices.append((_shorten(review.title, CHOICE_NAME_LIMIT - len(suffix)) + suffix, review.id))
+    return choices
 
 
-def theme_choices(pack: ContentPack, current: str, review_id: str | None) -> list[tuple[str, str]]:
-    """(name, value) pairs: themes of the chosen review (or of every review) that start with, then contain,
-    what was typed."""
+def theme_choices(pack: ContentPack, current: str, review_id: str | None, lang: str) -> list[tuple[str, str]]:
+    """(name, value) pairs: themes of the chosen review (or of every review) by their name in the member's
+    language, those whose name starts with what was typed first, then those that contain it."""
     typed = current.strip().casefold()
     known_review = review_id if review_id and pack.excerpts_for(review_id) else None
-    themes = excerpt_themes(pack, known_review)
-    starts = [theme for theme in themes if theme.startswith(typed)]
-    contains = [theme for theme in themes if typed in theme and theme not in starts]
-    return [(_shorten(theme), theme) for theme in (starts + contains)[:AUTOCOMPLETE_LIMIT]]
+    named = sorted((theme_name(theme, lang), theme) for theme in excerpt_themes(pack, known_review))
+    starts = [(name, theme) for name, theme in named if name.casefold().startswith(typed) or theme.startswith(typed)]
+    contains = [(n, t) for n, t in named if (typed in n.casefold() or typed in t) and (n, t) not in starts]
+    return [(_shorten(name), theme) for name, theme in (starts + contains)[:AUTOCOMPLETE_LIMIT]]
 
 
 # -- full-text search ----------------------------------------------------------------------------------
@@ -258,12 +327,15 @@ class SearchPage:
 async def search_excerpts(storage: ContentStateQueries, query: str, page: int, lang: str) -> SearchPage:
     """One page of search results: passages with every word first; if none has all, passages with any.
 
+    Stop words ("and", "oder") are left out: they would match nearly every passage and be marked in all of them.
+
     BadInput (a sentence, never an FTS error) for a query without words or without any match.
     """
-    tokens = tokenize_query(query)
+    typed = tokenize_query(query)
+    tokens = [token for token in typed if not is_stop_word(token)]
     match = build_match_query(tokens)
     if match is None:
-        raise BadInput(tr(lang, "reviews.search_no_words"))
+        raise BadInput(tr(lang, "reviews.search_only_stop_words" if typed else "reviews.search_no_words"))
     any_word = False
     total = await storage.count_excerpt_matches(match)
     if total == 0 and len(tokens) > 1:
@@ -304,5 +376,6 @@ def search_embed(pack: ContentPack, result: SearchPage, lang: str) -> discord.Em
         lines.append(line)
         used += len(line) + 1
     embed.description = "\n".join(lines)
-    embed.set_footer(text=tr(lang, "reviews.search_footer", page=result.page, pages=result.pages, total=result.total))
+    found = tr_count(lang, "reviews.search_found", result.total)
+    embed.set_footer(text=tr(lang, "reviews.search_footer", page=result.page, pages=result.pages, found=found))
     return embed

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot, send_ephemeral
 from bot.content import Excerpt
-from bot.errors import UserFacingError
+from bot.errors import BadInput, UserFacingError
 from bot.i18n import language, tr
 from bot.reviews import (
     EXCERPT_NAV_PREFIX,
@@ -201,7 +201,8 @@ class Reviews(
     async def review_autocomplete(
         self, interaction: discord.Interaction[WhiplashBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=n, value=v) for n, v in review_choices(self.bot.content, current)]
+        pairs = review_choices(self.bot.content, current, language(interaction.locale))
+        return [app_commands.Choice(name=n, value=v) for n, v in pairs]
 
     @excerpt.autocomplete("theme")
     async def theme_autocomplete(
@@ -210,9 +211,12 @@ class Reviews(
         review = getattr(interaction.namespace, "review", None)
         review_id = None
         if isinstance(review, str):
-            match = [r.id for r in self.bot.content.reviews if review.strip().casefold() in (r.id, r.title.casefold())]
-            review_id = match[0] if match else None
-        pairs = theme_choices(self.bot.content, current, review_id)
+            try:
+                chosen = resolve_review(self.bot.content, review, language(interaction.locale))
+            except BadInput:
+                chosen = None  # still typing: offer every theme
+            review_id = chosen.id if chosen else None
+        pairs = theme_choices(self.bot.content, current, review_id, language(interaction.locale))
         return [app_commands.Choice(name=n, value=v) for n, v in pairs]
 
     @app_commands.command(name="search", description=_("Full-text search over every passage, best matches first"))

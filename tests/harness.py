@@ -42,6 +42,20 @@ class FakeClock:
         return self.now
 
 
+@dataclass
+class SkewedClock:
+    """The emulator's clock plus `offset`: a machine clock that disagrees with Discord's (see `run_bot`).
+
+    Only the clock-sanity tests use it; setting `offset` to zero makes the clocks agree again.
+    """
+
+    base: Clock
+    offset: timedelta
+
+    def __call__(self) -> datetime:
+        return self.base() + self.offset
+
+
 class TestBot(WhiplashBot):
     """The real bot; only the 5-second pause before a re-IDENTIFY is skipped."""
 
@@ -54,6 +68,7 @@ class Running:
     bot: TestBot
     storage: Storage
     task: asyncio.Task[None]
+    skewed: SkewedClock | None = None  # the bot's clock when started with `clock_offset`
 
 
 def make_settings(emu: DiscordEmulator, db_path: Path, **overrides: Any) -> Settings:
@@ -79,28 +94,32 @@ async def run_bot(
     wait_ready: bool = True,
     token: str = TOKEN,
     bot_options: dict[str, Any] | None = None,
+    clock_offset: timedelta | None = None,
     **settings: Any,
 ) -> AsyncIterator[Running]:
     """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after.
 
     The bot runs on the emulator's clock, as a real bot and Discord agree on the time: snowflake times and the
     bot's `now` are never from two different clocks. `clock`, if given, must be that same clock.
+    The one exception is explicit: `clock_offset` runs the bot on the emulator's clock plus that offset (a
+    machine clock that is wrong), as `Running.skewed`, whose offset the test can set back to zero.
     """
     if clock is not None and clock is not emu.clock:
         raise AssertionError("the bot must run on the emulator's clock: create the emulator with clock=...")
+    skewed = None if clock_offset is None else SkewedClock(emu.clock, clock_offset)
     config = make_settings(emu, db_path, **settings)
     point_at(config.discord_api_base, config.discord_gateway_url)
     storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
-    bot = TestBot(settings=config, storage=storage, content=content, clock=emu.clock, **options)
+    bot = TestBot(settings=config, storage=storage, content=content, clock=skewed or emu.clock, **options)
     task = asyncio.create_task(bot.start(token), name="bot")
     try:
         if wait_ready:
             await _wait_ready(bot, task)
             if sync:
                 await bot.tree.sync()
-        yield Running(bot, storage, task)
+        yield Running(bot, storage, task, skewed)
     finally:
         await bot.close()
         try:

@@ -537,10 +537,35 @@ async def test_today_and_stats(
         stats = await (
             await emu.invoke(world.guild, world.channel, world.member, "discussion stats", {"days": 7})
         ).message()
+        german = await (
+            await emu.invoke(world.guild, world.channel, world.member, "discussion stats", {"days": 7}, locale="de")
+        ).message()
+        one_day = await (
+            await emu.invoke(world.guild, world.channel, world.member, "discussion stats", {"days": 1}, locale="de")
+        ).message()
+        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+    assert post is not None
+    prompt = content.prompt(post.prompt_id)
     embed = stats.embeds[0]
-    assert "1 daily posts, 3 replies from 2 members" in embed["description"]
-    assert stats["_files"][0].data.startswith(b"\x89PNG")
-    assert "andrew: 2" in json.dumps(embed)
+    assert embed["title"] == "The discussion over the last 7 days"
+    assert embed["description"] == "1 daily question, 3 replies from 2 members."
+    assert embed["fields"][0] == {
+        "name": f"November 21 · {prompt.text}",
+        "value": "3 replies · 2 members",
+        "inline": False,
+    }
+    assert embed["fields"][1]["value"] == "1. andrew: 2 replies\n2. fletcher: 1 reply"
+    assert stats["_files"][0].data.startswith(b"\x89PNG") and embed["image"]["url"] == "attachment://replies.png"
+    assert prompt.id not in json.dumps(embed), "the question by its text, never its id"
+    de = german.embeds[0]
+    assert (de["title"], de["description"]) == (
+        "Die Diskussion der letzten 7 Tage",
+        "1 Tagesfrage, 3 Antworten von 2 Mitgliedern.",
+    )
+    assert de["fields"][0]["name"] == f"21. November · {prompt.text_for('de')}"
+    assert de["fields"][1]["name"] == "Am aktivsten" and "1. andrew: 2 Antworten" in de["fields"][1]["value"]
+    assert one_day.embeds[0]["title"] == "Die Diskussion heute"
+    assert not one_day["_files"] and "image" not in one_day.embeds[0], "one day: the text says it all, no chart"
 
 
 # ---- the /schedule commands -----------------------------------------------------------------------

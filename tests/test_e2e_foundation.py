@@ -42,10 +42,13 @@ async def test_film_info_answers_with_a_valid_sourced_embed(
         assert "106 minutes" in fields["Runtime"]
         assert "Hank Levy" in fields["Music"] and "Justin Hurwitz" in fields["Music"]
         assert "Miles Teller" in fields["Main cast"] and "J. K. Simmons" in fields["Main cast"]
-        assert "wikipedia.org" in fields["Sources"]
-        # "(2014_film)" would end the Markdown link early: parentheses in link targets are escaped.
-        assert "Whiplash_%282014_film%29" in fields["Sources"] and "_(2014_film)" not in fields["Sources"]
         assert not message.ephemeral
+        # The sources sit behind the card's Sources button (the card itself carries no citation marks).
+        sources = await (await emu.click(message, "film:sources:1", world.member)).message()
+        listed = sources.embeds[0]["description"]
+        assert sources.ephemeral and "wikipedia.org" in listed
+        # "(2014_film)" would end the Markdown link early: parentheses in link targets are escaped.
+        assert "Whiplash_%282014_film%29" in listed and "_(2014_film)" not in listed
 
 
 async def test_film_info_in_german(emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from bot.cards import distinct_sources
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator, StoredMessage
 from bot.facts import link_target
@@ -36,11 +38,52 @@ async def test_film_info_in_english_and_german(
         german = await (await emu.invoke(world.guild, world.channel, world.member, "film info", locale="de")).message()
     film = content.film
     assert english.embeds[0]["title"] == f"{film.title.value} ({film.year.value})"
+    assert english.embeds[0]["description"].startswith(film.synopsis.en)
+    assert german.embeds[0]["description"].startswith(film.synopsis.de)
+    assert german.embeds[0]["description"].endswith("*Psychodrama · Musikdrama · USA*")
     en_fields = {field["name"]: field["value"] for field in english.embeds[0]["fields"]}
     de_fields = {field["name"]: field["value"] for field in german.embeds[0]["fields"]}
-    assert en_fields["Director"].startswith(film.director.value)
-    assert de_fields["Regie"].startswith(film.director.value)
-    assert f"{film.runtime_minutes.value} Minuten" in de_fields["Laufzeit"]
+    assert en_fields["Director"] == film.director.value
+    assert de_fields["Regie"] == film.director.value
+    assert de_fields["Laufzeit"] == f"{film.runtime_minutes.value} Minuten"
+    assert "**Paul Reiser** als Jim Neiman, Andrews Vater" in de_fields["Hauptbesetzung"]
+    for message, sources_label in ((english, "Sources"), (german, "Quellen")):
+        assert not re.search(r"\[\d+\]", str(message.embeds[0])), "no citation marks on the card"
+        row = message.components[0]["components"]
+        links = [(button["label"], button["url"]) for button in row if button["style"] == 5]
+        assert links == [
+            ("Wikipedia", "https://en.wikipedia.org/wiki/Whiplash_(2014_film)"),
+            ("IMDb", "https://www.imdb.com/title/tt2582802/"),
+            ("Letterboxd", "https://letterboxd.com/film/whiplash-2014/"),
+        ]
+        assert (row[-1]["label"], row[-1]["custom_id"]) == (sources_label, "film:sources:1")
+
+
+def listed_links(message: StoredMessage) -> set[str]:
+    return set(re.findall(r"\]\(([^)\s]+)\)", message.embeds[0]["description"]))
+
+
+async def test_sources_button_lists_every_source_in_pages_that_turn_after_a_restart(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    web = {link_target(source) for source in distinct_sources(content.film) if source.startswith("http")}
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        card = await (await emu.invoke(world.guild, world.channel, world.member, "film info", locale="de")).message()
+        first = await (await emu.click(card, "film:sources:1", world.member, locale="de")).message()
+        assert first.ephemeral and first.embeds[0]["title"] == "Woher die Angaben zu Whiplash stammen"
+        assert first.embeds[0]["footer"]["text"] == f"Seite 1 von 2 · {len(distinct_sources(content.film))} Quellen"
+        assert "Kritik „Whiplash – Filmkritik“" in first.embeds[0]["description"]
+        buttons = {b["label"]: b for b in first.components[0]["components"]}
+        assert buttons["Zurück"]["disabled"] and buttons["Weiter"]["custom_id"] == "film:sources:2:turn"
+        on_first_page = listed_links(first)  # (the emulator edits the stored message in place)
+    async with run_bot(emu, tmp_path / "bot.db", content):  # a new process: the page buttons still work
+        second = await (await emu.click(first, "film:sources:2:turn", world.member, locale="de")).message()
+    assert second.id == first.id and second.ephemeral  # the same message, turned to its next page
+    assert second.embeds[0]["footer"]["text"].startswith("Seite 2 von 2")
+    reviews = {link_target(review.attribution.url) for review in content.reviews if review.attribution.url}
+    listed = on_first_page | listed_links(second)
+    assert web <= listed, "every web source is one click away"
+    assert listed <= web | reviews
 
 
 async def test_fact_category_button_no_repeats_and_restart(

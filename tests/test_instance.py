@@ -23,14 +23,25 @@ import pytest
 from bot.__main__ import _serve
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
+from bot.emulator.snowflake import utc_now
 from bot.storage import Storage, load_migrations
 from bot.storage.guard import FileWatch, InstanceLock
+from bot.timeutil import Clock
 from tests.conftest import World
 from tests.discussion_helpers import bot_posts, schedule
 from tests.harness import TOKEN, make_settings
 from tests.test_cli import CLI, _seed, clean_env, run_cli
 
 HELD = "another whiplash-bot instance holds the database"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """`_serve` and `whiplash-bot run` run the bot on the machine's clock, so the emulator does too.
+
+    On the default FakeClock the bot's clock check would rightly see the two disagree and post nothing.
+    """
+    return utc_now
 
 
 def reply_count(db: Path) -> int:

@@ -35,12 +35,15 @@ from bot.reviews import (
     resolve_theme,
     review_choices,
     review_list_embed,
+    review_match_score,
     search_embed,
     search_excerpts,
     search_page_id,
     theme_choices,
+    theme_name,
     tokenize_query,
 )
+from bot.stopwords import is_stop_word
 from bot.storage import Storage, load_migrations
 
 FTS_SYNTAX = ['"', "*", "^", ":", "(", ")", "-", "+", "NEAR", "AND", "OR", "NOT", "{", "}", "'", "NEAR(", "\x00"]
@@ -56,8 +59,43 @@ def test_resolve_review_by_id_or_title_and_a_clear_sentence_otherwise(content: C
     assert resolve_review(content, f"  {review.title.lower()} ", "en") == review
     with pytest.raises(BadInput) as caught:
         resolve_review(content, "the-godfather", "en")
-    assert "the-godfather" in caught.value.message
-    assert all(r.id in caught.value.message for r in content.reviews)
+    assert caught.value.message.startswith("No review is called “the-godfather”.")
+    assert all(r.title in caught.value.message for r in content.reviews)
+    assert not any(r.id in caught.value.message for r in content.reviews), "ids are not for members"
+    with pytest.raises(BadInput) as german:
+        resolve_review(content, "der pate", "de")
+    assert german.value.message.startswith("Eine Kritik namens „der pate“ gibt es nicht.")
+
+
+@pytest.mark.parametrize(
+    ("typed", "review_id"),
+    [
+        ("Brutal Symphony", "brutal-symphony"),  # part of the title (issue 12)
+        ("brutal symphony", "brutal-symphony"),
+        ("symphony of perfection", "brutal-symphony"),
+        ("brutl symphny", "brutal-symphony"),  # typos
+        ("Whiplash – Filmkritik", "hbg-flash-kritik"),
+        ("filmkritik", "hbg-flash-kritik"),
+        ("kritk", "hbg-flash-kritik"),
+        ("self driven ambition", "self-driven-ambition"),
+        ("Self-Driven", "self-driven-ambition"),
+    ],
+)
+def test_resolve_review_by_part_of_its_title_or_a_near_miss(content: ContentPack, typed: str, review_id: str) -> None:
+    chosen = resolve_review(content, typed, "en")
+    assert chosen is not None and chosen.id == review_id
+    assert review_match_score(chosen, typed) >= max(
+        review_match_score(other, typed) for other in content.reviews if other.id != review_id
+    )
+
+
+def test_a_word_every_title_shares_asks_which_review_and_nonsense_matches_none(content: ContentPack) -> None:
+    with pytest.raises(BadInput) as caught:
+        resolve_review(content, "Whiplash", "en")
+    assert caught.value.message.startswith("“Whiplash” fits several reviews:")
+    assert all(review.title in caught.value.message for review in content.reviews)
+    for nonsense in ("zzzz", "the godfather", "drums"):
+        assert max(review_match_score(review, nonsense) for review in content.reviews) < 0.75
 
 
 def test_resolve_theme_and_combinations_without_a_passage(content: ContentPack) -> None:
@@ -68,7 +106,8 @@ def test_resolve_theme_and_combinations_without_a_passage(content: ContentPack) 
     assert "leadership" not in excerpt_themes(content, german.id)
     with pytest.raises(BadInput) as caught:
         matching_excerpts(content, german, "leadership", "de")
-    assert "leadership" in caught.value.message and "obsession" in caught.value.message
+    assert caught.value.message.startswith("Kein Abschnitt von „Whiplash – Filmkritik“ hat das Thema „Führung“.")
+    assert "Besessenheit" in caught.value.message and "obsession" not in caught.value.message
     chosen = matching_excerpts(content, german, "obsession", "en")
     assert chosen and all(e.review_id == german.id and "obsession" in e.themes for e in chosen)
     assert matching_excerpts(content, None, None, "en") == content.excerpts
@@ -124,18 +163,40 @@ def test_review_list_embed(content: ContentPack) -> None:
 
 
 def test_autocomplete_choices_fit_discord(content: ContentPack) -> None:
-    assert {value for _, value in review_choices(content, "")} == {r.id for r in content.reviews}
-    assert [value for _, value in review_choices(content, "kritik")] == ["hbg-flash-kritik"]
-    everything = theme_choices(content, "", None)
+    assert {value for _, value in review_choices(content, "", "en")} == {r.id for r in content.reviews}
+    assert [value for _, value in review_choices(content, "kritik", "en")] == ["hbg-flash-kritik"]
+    for lang, language_name in (("en", "English"), ("de", "Englisch")):
+        names = [name for name, _ in review_choices(content, "", lang)]
+        assert all(len(name) <= 100 for name in names)
+        assert names[0].startswith("Whiplash: A Brutal Symphony") and names[0].endswith(f" · {language_name}")
+        assert not any(review.id in name for name in names for review in content.reviews)
+    assert [value for _, value in review_choices(content, "brutl", "en")] == ["brutal-symphony"]  # a near miss
+    assert [value for _, value in review_choices(content, "symphony", "de")] == ["brutal-symphony"]
+    assert review_choices(content, "godfather", "en") == []
+    everything = theme_choices(content, "", None, "en")
     assert len(everything) == 25 < len(excerpt_themes(content))
     for current in ("", "e", "le", "self"):
-        for name, value in theme_choices(content, current, None):
+        for name, value in theme_choices(content, current, None, "en"):
             assert 1 <= len(name) <= 100 and current in value
-    first = theme_choices(content, "pe", None)
+    first = theme_choices(content, "pe", None, "en")
     assert first[0][1].startswith("pe")  # prefix matches first
-    german = {value for _, value in theme_choices(content, "", "hbg-flash-kritik")}
+    german = {value for _, value in theme_choices(content, "", "hbg-flash-kritik", "de")}
     assert german == set(excerpt_themes(content, "hbg-flash-kritik"))
-    assert theme_choices(content, "", "unknown-review") == theme_choices(content, "", None)
+    assert theme_choices(content, "", "unknown-review", "en") == theme_choices(content, "", None, "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_theme_has_a_name_in_both_languages_and_no_slug_shows(content: ContentPack, lang: str) -> None:
+    for theme in excerpt_themes(content):
+        name = theme_name(theme, lang)
+        assert name[0].isupper() and "-" not in name.replace("Self-", "").replace("Burn-out", ""), name
+        assert resolve_theme(content, name, "en") == theme  # a member may type the name in either language
+    assert theme_choices(content, "führ", None, "de") == [("Führung", "leadership")]
+    assert theme_choices(content, "self", None, "en")[0] == ("Self-destruction", "self-destruction")
+    with pytest.raises(BadInput) as caught:
+        resolve_theme(content, "tempo", lang)
+    assert ("Selbstwert" if lang == "de" else "Self-worth") in caught.value.message
+    assert "self-worth" not in caught.value.message
 
 
 def words_of(text: str) -> set[str]:
@@ -293,3 +354,67 @@ def test_pick_is_from_the_candidates(content: ContentPack) -> None:
     candidates = content.excerpts_with_theme("leadership")
     rng = random.Random(5)
     assert all(pick_excerpt(candidates, rng) in candidates for _ in range(20))
+
+
+# -- stop words ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["and", "AND", "or", "the", "of", "und", "oder", "für", "FUR", "über", "der", "das"])
+def test_common_english_and_german_words_are_stop_words(word: str) -> None:
+    assert is_stop_word(word)
+
+
+@pytest.mark.parametrize("word", ["tempo", "fletcher", "drummer", "die", "war", "will", "man", "not-a-word", "jazz"])
+def test_words_with_meaning_in_either_language_are_kept(word: str) -> None:
+    assert not is_stop_word(word)  # "die" and "war" mean something in English, "will" and "man" in German
+
+
+async def test_search_ignores_stop_words_for_matching_and_marking(content: ContentPack, tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await ensure_search_index(storage, content)
+        plain = await search_excerpts(storage, "leadership growth", 1, "en")
+        with_and = await search_excerpts(storage, "leadership and growth", 1, "en")
+        assert with_and.tokens == ("leadership", "growth") and with_and.total == plain.total
+        assert [h.excerpt_id for h in with_and.hits] == [h.excerpt_id for h in plain.hits]
+        german = await search_excerpts(storage, "Fletcher oder und der Schlagzeuger", 1, "de")
+        assert german.tokens == ("fletcher", "schlagzeuger")
+        for result in (with_and, german):
+            text = search_embed(content, result, "en").description or ""
+            marked = {word.casefold() for word in re.findall(r"\*\*([^*\n]+?)\*\*", text) if " " not in word}
+            assert marked and not any(is_stop_word(word) for word in marked), marked
+        with pytest.raises(BadInput) as only_stop_words:
+            await search_excerpts(storage, "and or the", 1, "en")
+        assert only_stop_words.value.message.startswith("Type at least one word that says more")
+        with pytest.raises(BadInput, match="mehr sagt als"):
+            await search_excerpts(storage, "und oder", 1, "de")
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "many"),
+    [("en", "1 passage found", "passages found"), ("de", "1 Abschnitt gefunden", "Abschnitte gefunden")],
+)
+async def test_search_footer_counts_passages_in_words(
+    content: ContentPack, tmp_path: Path, lang: str, one: str, many: str
+) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await ensure_search_index(storage, content)
+        counts = {}
+        for word in (
+            "tempo",
+            "fletcher",
+            "perfection",
+            "schlagzeug",
+            "nacht",
+            "blut",
+            "caravan",
+            "rushing",
+            "dragging",
+        ):
+            try:
+                result = await search_excerpts(storage, word, 1, lang)
+            except BadInput:
+                continue
+            counts[result.total] = search_embed(content, result, lang).footer.text or ""
+        assert 1 in counts, f"no single-hit word among the samples: {sorted(counts)}"
+        assert counts[1].endswith(one)
+        assert any(total > 1 and footer.endswith(f"{total} {many}") for total, footer in counts.items())

@@ -32,7 +32,7 @@ def buttons(message: StoredMessage) -> dict[str, dict[str, Any]]:
 
 def shown_excerpt(content: ContentPack, message: StoredMessage) -> str:
     """The id of the excerpt a message shows, read from its 'Next' button (the restart-proof custom_id)."""
-    custom_id = buttons(message)["Next"]["custom_id"]
+    custom_id = message.components[0]["components"][1]["custom_id"]
     return str(custom_id.rsplit(":", 1)[1])
 
 
@@ -69,7 +69,7 @@ async def test_excerpt_is_exact_attributed_and_its_buttons_survive_a_restart(
         assert shown_excerpt(content, message) == third.id
         message = await click(emu, world, message, buttons(message)["Previous"]["custom_id"])
         assert message.embeds[0]["description"] == second.text
-        assert message.embeds[0]["footer"]["text"].endswith(f"passage {second.position} of 7")
+        assert message.embeds[0]["footer"]["text"] == f"Passage {second.position} of 7"
 
 
 async def test_spoiler_passages_are_tagged_and_headings_shown(
@@ -112,10 +112,51 @@ async def test_excerpt_autocomplete_and_bad_options(
             await run(emu, world, "review excerpt", locale="de", review="hbg-flash-kritik", theme="leadership"),
         ]
     assert all(answer.ephemeral and not answer.embeds for answer in answers)
-    assert "the-godfather" in answers[0].content and "brutal-symphony" in answers[0].content
+    assert "the-godfather" in answers[0].content and content.review("brutal-symphony").title in answers[0].content
+    assert "brutal-symphony" not in answers[0].content  # titles, never ids
     assert "tempo" in answers[1].content
-    assert "leadership" in answers[2].content and "obsession" in answers[2].content
+    assert "Leadership" in answers[2].content and "Obsession" in answers[2].content
+    assert "“Whiplash – Filmkritik”" in answers[2].content
     assert "Kein Abschnitt" in answers[3].content
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "answer"), [("en-US", "Brutal Symphony", "Passage"), ("de", "brutl symphny", "Abschnitt")]
+)
+async def test_excerpt_by_part_of_the_title_or_a_near_miss_with_titles_in_autocomplete(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, locale: str, typed: str, answer: str
+) -> None:
+    review = content.review("brutal-symphony")
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        message = await run(emu, world, "review excerpt", locale=locale, review=typed)
+        choices = await emu.autocomplete(
+            world.guild, world.channel, world.member, "review excerpt", "review", typed[:6], locale=locale
+        )
+        nothing = await run(emu, world, "review excerpt", locale=locale, review="The Godfather")
+    assert not message.ephemeral and message.embeds[0]["title"] == review.title
+    assert content.excerpt(shown_excerpt(content, message)).review_id == review.id
+    assert message.embeds[0]["footer"]["text"].startswith(answer)
+    assert [choice["value"] for choice in choices] == [review.id]
+    language_name = "English" if locale == "en-US" else "Englisch"
+    assert choices[0]["name"] == f"{review.title} · {language_name}"
+    assert nothing.ephemeral and review.title in nothing.content and review.id not in nothing.content
+    assert nothing.content.startswith("No review is called" if locale == "en-US" else "Eine Kritik namens")
+
+
+async def test_search_ignores_and_or_and_counts_in_words(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    async with run_bot(emu, tmp_path / "bot.db", content):
+        english = await run(emu, world, "review search", query="leadership and growth or tempo")
+        german = await run(emu, world, "review search", locale="de", query="Fletcher und der Schlagzeuger")
+    for message in (english, german):
+        description = message.embeds[0]["description"]
+        assert "**" in description
+        for stop in ("and", "or", "und", "der"):
+            assert f"**{stop}**" not in description.lower()
+    assert english.embeds[0]["title"] == "Search: leadership growth tempo"
+    assert re.search(r"\d passages? found$", english.embeds[0]["footer"]["text"])
+    assert re.search(r"\d Abschnitte? gefunden$", german.embeds[0]["footer"]["text"])
 
 
 async def test_search_an_english_word_marks_hits_and_pages_after_a_restart(
@@ -137,21 +178,23 @@ async def test_search_an_english_word_marks_hits_and_pages_after_a_restart(
         assert re.findall(r"^\*\*(\d+)\. ", second.embeds[0]["description"], re.MULTILINE) == ["6"]
 
 
-async def test_fur_finds_fuer_after_the_pack_changed(
+async def test_traumer_finds_traeumer_after_the_pack_changed(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
 ) -> None:
+    # ("für" itself is a stop word now, so the folding is shown on a word worth searching for)
     async with run_bot(emu, tmp_path / "bot.db", content):
-        nothing = await run(emu, world, "review search", query="fur")
-        assert nothing.ephemeral and "fur" in nothing.content
+        nothing = await run(emu, world, "review search", query="traumer")
+        assert nothing.ephemeral and "traumer" in nothing.content
     target = content.excerpts_for("hbg-flash-kritik")[0]
-    changed_text = target.text + " Ein Film für alle, die Musik lieben."
+    changed_text = target.text + " Ein Film für Träumer, die Musik lieben."
     excerpts = tuple(e.model_copy(update={"text": changed_text}) if e.id == target.id else e for e in content.excerpts)
     changed = dataclasses.replace(content, excerpts=excerpts)
     async with run_bot(emu, tmp_path / "bot.db", changed):  # the index is rebuilt because the pack changed
-        found = await run(emu, world, "review search", query="fur")
-        german = await run(emu, world, "review search", query="FUR", locale="de")
-    assert "**für**" in found.embeds[0]["description"]
-    assert "Seite 1 von 1" in german.embeds[0]["footer"]["text"]
+        found = await run(emu, world, "review search", query="traumer")
+        german = await run(emu, world, "review search", query="TRAUMER", locale="de")
+    assert "**Träumer**" in found.embeds[0]["description"]
+    assert "**für**" not in found.embeds[0]["description"]
+    assert german.embeds[0]["footer"]["text"] == "Seite 1 von 1 · 1 Abschnitt gefunden"
 
 
 _RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyzäöüß\"*^:()-+{}[]|\\/.,;!?'`~<>@#&%$ \n\t\u200b漢字😀"

@@ -84,7 +84,7 @@ async def test_a_clock_jump_posts_the_daily_discussion_and_a_thread_reply_counts
     # so the reply sent above is counted.
     await api.post("/api/commands", {"as": str(moderator), "channel": str(general), "command": "discussion stats"})
     cards = await _embeds_after(api, general, moderator, 1)
-    assert "1 replies from 1 members" in cards[-1]["embeds"][0]["description"]
+    assert cards[-1]["embeds"][0]["description"] == "1 daily question, 1 reply from 1 member."
     chart = cards[-1]["embeds"][0]["image"]["url"]
     async with api.session.get(api.box.url.rstrip("/") + chart) as response:
         assert response.status == 200 and response.content_type == "image/png"

@@ -1,7 +1,7 @@
 """Schedules that neither skip nor double a day (SPEC §6), end to end against the emulator.
 
-Schedule changes, zone moves, a tick racing `/schedule set`, a machine clock that disagrees with Discord's,
-and failures reported once. The clock is injected and the poster ticked by hand.
+Schedule changes, zone moves, a tick racing `/schedule set`, and failures reported once (a machine clock that
+disagrees with Discord's: tests/test_clock_sanity.py). The clock is injected and the poster ticked by hand.
 """
 
 from __future__ import annotations
@@ -154,6 +154,59 @@ async def test_moving_the_zone_east_after_todays_post_and_back_posts_once_a_day(
             clock.set(datetime(2026, 11, day, hour, 0, 30, tzinfo=UTC))
             await tick(running)
     assert _berlin_days(emu, world.channel) == [date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 23)]
+
+
+def _local_days(emu: DiscordEmulator, channel: object, zone: str) -> list[date]:
+    """The local date in `zone` each daily post in `channel` went out on."""
+    from zoneinfo import ZoneInfo
+
+    from bot.emulator.snowflake import snowflake_time
+
+    return [snowflake_time(m.id).astimezone(ZoneInfo(zone)).date() for m in bot_posts(emu, channel)]
+
+
+async def test_moving_the_zone_west_after_a_late_post_skips_no_day(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, time="09:00")
+        clock.set(datetime(2026, 11, 21, 22, 30, tzinfo=UTC))  # 23:30 in Berlin: the bot was down at 09:00
+        await tick(running)
+        clock.set(datetime(2026, 11, 21, 22, 35, tzinfo=UTC))  # 17:35 on the 21st in New York
+        await schedule(emu, world, time="09:00", timezone="America/New_York")
+        for day, hour in ((21, 23), (22, 5), (22, 14), (22, 20), (23, 14)):
+            clock.set(datetime(2026, 11, day, hour, 0, 30, tzinfo=UTC))
+            await tick(running)
+    ny = _local_days(emu, world.channel, "America/New_York")
+    assert ny == [date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 23)]
+
+
+async def test_moving_the_zone_west_past_the_date_of_the_last_post_skips_that_date_in_the_new_zone(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The documented limit (README, "Zone changes"): days are keyed by local date, one post per key.
+
+    Auckland's post of the 23rd goes out at 15:00 on the 22nd in New York. Moved to New York, the server's 23rd
+    finds the 23rd taken: New York's 23rd gets no post, its 22nd and 24th do. Never two posts in one day.
+    """
+    clock.set(datetime(2026, 11, 22, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, time="09:00", timezone="Pacific/Auckland")
+        clock.set(datetime(2026, 11, 22, 20, 0, 30, tzinfo=UTC))  # 09:00 on the 23rd in Auckland
+        await tick(running)
+        clock.set(datetime(2026, 11, 22, 20, 5, tzinfo=UTC))  # 15:05 on the 22nd in New York
+        await schedule(emu, world, time="09:00", timezone="America/New_York")
+        for day, hour in ((22, 21), (23, 11), (23, 14), (23, 20), (24, 14), (25, 14)):
+            clock.set(datetime(2026, 11, day, hour, 0, 30, tzinfo=UTC))
+            await tick(running)
+        keys = [post.post_date for post in await running.storage.recent_posts(world.guild.id, 10)]
+    assert _local_days(emu, world.channel, "America/New_York") == [
+        date(2026, 11, 22),
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+    ]
+    assert sorted(keys) == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)]
 
 
 # ---- a tick racing /schedule set -----------------------------------------------------------------------

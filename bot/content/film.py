@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, Literal, TypeVar
+import re
+from typing import Annotated, Generic, Literal, Self, TypeVar
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from bot.content.types import ContentModel, NonEmptyStr, Slug, SourceRef
 
@@ -18,10 +19,12 @@ __all__ = [
     "Credit",
     "Distributor",
     "Film",
+    "FilmLinks",
     "MusicCredit",
     "MusicInfo",
     "ReleaseEvent",
     "Sourced",
+    "Synopsis",
     "VoiceCredit",
 ]
 
@@ -127,6 +130,63 @@ class AgeRating(ContentModel):
     note: NonEmptyStr | None = None
 
 
+SYNOPSIS_LIMIT = 600
+"""Longest synopsis (either language): a few sentences that sit above the card's facts."""
+
+ENDING_WORDS = ("finale", "finally", "ending", "in the end", "caravan", "carnegie", "jvc", "ende", "schluss")
+"""Words that point at the film's last act; the synopsis sets the story up and never tells how it ends."""
+
+IMDB_ID = r"^tt\d{7,9}$"
+
+
+class Synopsis(ContentModel):
+    """A short synopsis in the project's own words, built from sourced facts, without the ending."""
+
+    en: NonEmptyStr
+    de: NonEmptyStr
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+
+    @field_validator("en", "de")
+    @classmethod
+    def _reads_as_a_synopsis(cls, text: str) -> str:
+        if len(text) > SYNOPSIS_LIMIT:
+            raise ValueError(f"is {len(text)} characters long; at most {SYNOPSIS_LIMIT} fit above the card's facts")
+        if not text[0].isupper() or text[-1] not in ".!?…":
+            raise ValueError("must be whole sentences: a capital first letter and a full stop at the end")
+        lowered = text.casefold()
+        told = [word for word in ENDING_WORDS if re.search(rf"\b{re.escape(word)}\b", lowered)]
+        if told:
+            raise ValueError(f"must not tell the ending (mentions {told[0]!r})")
+        return text
+
+    def text(self, lang: str) -> str:
+        """The synopsis in the member's language."""
+        return self.de if lang == "de" else self.en
+
+
+class FilmLinks(ContentModel):
+    """The film's pages elsewhere: identifiers that the card turns into link buttons."""
+
+    wikipedia_en: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][^\s/?#]*$")]
+    """The English Wikipedia article's title as in its address (``Whiplash_(2014_film)``)."""
+    imdb: Annotated[str, StringConstraints(pattern=IMDB_ID)]
+    letterboxd: Slug
+    """The film's slug on Letterboxd (``letterboxd.com/film/<slug>/``)."""
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+
+    @property
+    def wikipedia_url(self) -> str:
+        return f"https://en.wikipedia.org/wiki/{self.wikipedia_en}"
+
+    @property
+    def imdb_url(self) -> str:
+        return f"https://www.imdb.com/title/{self.imdb}/"
+
+    @property
+    def letterboxd_url(self) -> str:
+        return f"https://letterboxd.com/film/{self.letterboxd}/"
+
+
 class Film(ContentModel):
     """Everything the film card (``/film info``) and the fact pool need to know about the film."""
 
@@ -135,8 +195,11 @@ class Film(ContentModel):
     release_titles: Sourced[dict[str, NonEmptyStr]]
     year: Sourced[int]
     country: Sourced[NonEmptyStr]
+    country_de: NonEmptyStr
     language: Sourced[NonEmptyStr]
     genre: Sourced[tuple[NonEmptyStr, ...]]
+    genre_de: tuple[NonEmptyStr, ...]
+    """The genres in German, in the same order."""
     runtime_minutes: Sourced[int]
     director: Sourced[NonEmptyStr]
     writer: Sourced[NonEmptyStr]
@@ -160,7 +223,26 @@ class Film(ContentModel):
     awards: Awards
     age_ratings: tuple[AgeRating, ...] = ()
     setting: Sourced[NonEmptyStr]
-    imdb_id: Sourced[Annotated[str, StringConstraints(pattern=r"^tt\d{7,9}$")]]
+    imdb_id: Sourced[Annotated[str, StringConstraints(pattern=IMDB_ID)]]
+    synopsis: Synopsis
+    links: FilmLinks
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if len(self.genre_de) != len(self.genre.value):
+            raise ValueError("genre_de must name the same genres as genre, in German and in the same order")
+        if self.links.imdb != self.imdb_id.value:
+            raise ValueError(f"links.imdb {self.links.imdb} is not the film's imdb_id {self.imdb_id.value}")
+        if self.links.wikipedia_url not in self.title.sources:
+            raise ValueError(f"links.wikipedia_en: {self.links.wikipedia_url} is not among the title's sources")
+        return self
+
+    def genres(self, lang: str) -> tuple[str, ...]:
+        """The genres in the member's language."""
+        return self.genre_de if lang == "de" else self.genre.value
+
+    def country_name(self, lang: str) -> str:
+        return self.country_de if lang == "de" else self.country.value
 
     def main_cast(self, count: int = 3) -> tuple[CastMember, ...]:
         """The first ``count`` billed cast members."""

@@ -11,7 +11,9 @@ The order of operations is what makes it exactly once:
    still the version the tick read (a `/schedule set` meanwhile keeps its own next run);
 5. the schedule is read again under the server's lock before anything is claimed or sent, so a tick that
    raced a change never posts to the old channel;
-6. after a zone change, a day is not claimed before the previous post's day has ended in that post's zone.
+6. after a zone change, a day is not claimed before the previous post's day has ended in that post's zone;
+7. no day is claimed while the machine clock disagrees with Discord's (bot/clockcheck.py), and the schedule is
+   left untouched then, so the day still due goes out once the clocks agree.
 Each server runs in its own task, so a failure or a slow 429 in one never delays another.
 """
 
@@ -58,6 +60,7 @@ from bot.tasks import TaskGroup
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
+    from bot.clockcheck import ClockCheck
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +100,10 @@ class DailyPoster:
         tick_seconds: float = 20.0,
         concurrency: int = 50,
         requests_per_second: float = DEFAULT_RATE,
+        clock_check: ClockCheck | None = None,
     ) -> None:
         self.bot = bot
+        self.clock_check = clock_check  # None: the machine clock is trusted (benchmarks, unit tests)
         self.storage = bot.storage
         self.pool = pool
         self.on_posted = on_posted
@@ -137,6 +142,8 @@ class DailyPoster:
         """
         now = self.bot.clock()
         due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH)
+        if due and not await self._clock_agrees():
+            return []  # nothing claimed, no next run moved: computed from a wrong clock, they would skip days
         tasks = []
         for schedule in due:
             task = self._inflight.get(schedule.guild_id)
@@ -192,10 +199,15 @@ class DailyPoster:
         schedule = await self.storage.get_schedule(guild_id)
         if schedule is None:
             return PostOutcome("no_schedule", guild_id)
+        if not await self._clock_agrees():
+            return PostOutcome("failed", guild_id, reason=TRANSLATED_REASON + "post.clock_wrong")
         async with self._guild_locks[guild_id]:  # waits for a scheduled post being sent right now
             now = self.bot.clock()
             today = local_date(now, ZoneInfo(schedule.timezone))
             return await self._post_day(schedule, today, now, force=True)
+
+    async def _clock_agrees(self) -> bool:
+        return self.clock_check is None or await self.clock_check.confirm()
 
     # ---- one server, one day -------------------------------------------------------------------
 

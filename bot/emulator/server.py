@@ -19,6 +19,8 @@ import json
 import logging
 import time
 import traceback
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -40,6 +42,11 @@ GATEWAY_MESSAGE_CONTENT = 1 << 18
 APPLICATION_COMMAND_BADGE = 1 << 23
 GATEWAY_GUILD_MEMBERS = 1 << 14
 GATEWAY_PRESENCE = 1 << 12
+
+
+def http_date(moment: datetime) -> str:
+    """An aware datetime as an HTTP date (RFC 7231 IMF-fixdate), e.g. ``Sat, 21 Nov 2026 07:00:00 GMT``."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 class DiscordEmulator(InjectionMixin):
@@ -99,6 +106,7 @@ class DiscordEmulator(InjectionMixin):
     async def start(self) -> None:
         """Bind 127.0.0.1 on a free port and start serving."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.on_response_prepare.append(self._stamp_date)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway-resume", self.gateway.handle)
         app.router.add_route("*", "/api/{tail:.*}", self._api)
@@ -294,6 +302,10 @@ class DiscordEmulator(InjectionMixin):
         }
 
     # -- HTTP plumbing ---------------------------------------------------------------------------------
+
+    async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every response's ``Date`` is the emulator's clock (RFC 7231), as Discord's is its own: the bot reads it."""
+        response.headers["Date"] = http_date(self.clock())
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile], int, str | None]:
         """(json, files, size, problem)."""

@@ -22,6 +22,7 @@ async def setup(bot: WhiplashBot) -> None:
         pool,
         on_posted=logger.register_post,
         tick_seconds=bot.scheduler_tick_seconds,
+        clock_check=bot.clock_check,
     )
     await bot.add_cog(DiscussionEvents(bot, logger, poster))
     await bot.add_cog(DiscussionCommands(bot, pool, logger))

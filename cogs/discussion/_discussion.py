@@ -19,7 +19,7 @@ from bot.discussion.export import export_bytes, export_filename, export_id_list
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.post import POST_COLOUR, thread_url
-from bot.discussion.stats import MAX_DAYS, chart_png, summarize
+from bot.discussion.stats import MAX_DAYS, chart_png, recent_posts, shows_chart, stats_embed, summarize
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
 from bot.permissions import moderator_only
@@ -100,33 +100,18 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         per_day = await storage.day_figures(interaction.guild_id, since)
         top = await storage.top_participants(interaction.guild_id, since)
         summary = summarize(since, days, per_day, top, await storage.participant_count(interaction.guild_id, since))
-        embed = discord.Embed(
-            title=tr(lang, "stats.title", days=days),
-            description=tr(
-                lang, "stats.summary", posts=summary.posts, replies=summary.replies, people=summary.participants
-            ),
-            colour=STATS_COLOUR,
-        )
-        if summary.per_day:
-            lines = [
-                f"`{d.post_date.isoformat()}` {d.prompt_id}: "
-                + tr(lang, "stats.day", replies=d.replies, people=d.participants)
-                for d in summary.per_day[-10:]
-            ]
-            embed.add_field(name=tr(lang, "stats.per_prompt"), value="\n".join(lines)[:1024], inline=False)
-        if summary.top:
-            lines = [
-                f"{i}. {discord.utils.escape_markdown(p.author_name or str(p.author_id))}: {p.replies}"
-                for i, p in enumerate(summary.top, 1)
-            ]
-            embed.add_field(name=tr(lang, "stats.top"), value="\n".join(lines)[:1024], inline=False)
-        png = await asyncio.to_thread(chart_png, summary.per_day, since, days, tr(lang, "stats.chart_title"))
-        embed.set_image(url="attachment://replies.png")
-        await interaction.followup.send(
-            embed=embed,
-            file=discord.File(io.BytesIO(png), filename="replies.png"),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        questions: dict[str, str] = {}
+        for figures in recent_posts(summary):
+            prompt = await self.pool.get(interaction.guild_id, figures.prompt_id)
+            if prompt is not None:
+                questions[figures.prompt_id] = prompt.text_for(lang)
+        chart = shows_chart(summary)
+        embed = stats_embed(summary, questions, lang, chart=chart)
+        files = []
+        if chart:
+            png = await asyncio.to_thread(chart_png, summary.per_day, since, days, lang)
+            files.append(discord.File(io.BytesIO(png), filename="replies.png"))
+        await interaction.followup.send(embed=embed, files=files, allowed_mentions=discord.AllowedMentions.none())
 
     @app_commands.command(name="export", description=_("A CSV or JSONL file of the logged replies (moderators)"))
     @app_commands.describe(format=_("csv (default) or jsonl"))

@@ -250,7 +250,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             return tr(lang, "schedule.already", link=link)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
-        return tr(lang, "schedule.post_failed", reason=outcome.reason or "?")
+        return tr(lang, "schedule.post_failed", reason=failure_text(lang, outcome.reason))
 
     @app_commands.command(name="check", description=_("List the permissions the bot lacks in the discussion channel"))
     async def check(self, interaction: discord.Interaction[WhiplashBot]) -> None:

@@ -1,0 +1,138 @@
+"""/film info and /discussion stats as a member sees them, in English and German, in a real browser.
+
+Screenshots: film-info-en/-de, film-sources-en, stats-en/-de (artifacts/screenshots/; the README's with
+WHIPLASH_DOCS_SCREENSHOTS=1).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import aiohttp
+from PIL import Image
+
+from bot.discussion import stats
+from bot.sandbox.app import Sandbox
+from tests.browser_helpers import ARTIFACTS, act_as, chromium, open_channel, page, run_command, sandbox, shot
+from tests.harness import eventually
+
+__all__ = ["chromium", "page", "sandbox"]  # the fixtures
+
+REPLIES = [
+    ("Andrew Neiman", "Fletcher pushes too hard, but the solo proves him right?"),
+    ("Nicole", "Ich finde, der Film zeigt beides."),
+    ("Andrew Neiman", "Not quite my tempo."),
+]
+
+
+async def _top_of(page: Any, embed: Any) -> None:
+    await embed.evaluate("e => e.closest('.message').scrollIntoView({block: 'start'})")
+
+
+async def test_film_info_card_with_links_and_sources_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
+    await page.set_viewport_size({"width": 1280, "height": 1000})  # the whole card and its buttons in one shot
+    await act_as(page, "Andrew Neiman")
+    await run_command(page, "film info")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-field-name", has_text="Main cast").wait_for()
+    text = await card.inner_text()
+    assert "Andrew Neiman, 19," in text and "Psychological drama · Music drama" in text
+    assert not re.search(r"\[\d+\]", text), "no citation marks"
+    message = page.locator(".message:has(.embed)").last
+    labels = [label.strip("↗ ").strip() for label in await message.locator(".btn").all_inner_texts()]
+    assert labels == ["Wikipedia", "IMDb", "Letterboxd", "Sources"], labels
+    hrefs = [await link.get_attribute("href") for link in await message.locator("a.btn").all()]
+    assert hrefs[1] == "https://www.imdb.com/title/tt2582802/"
+    await _top_of(page, card)
+    await shot(page, "film-info-en", docs=True)
+
+    await message.locator(".btn", has_text="Sources").click()
+    sources = page.locator(".message.ephemeral .embed").last
+    await sources.locator(".e-title", has_text="Where the facts about Whiplash come from").wait_for()
+    assert "Review “Whiplash – Filmkritik”" in await sources.inner_text()
+    await _top_of(page, sources)
+    await shot(page, "film-sources-en")
+
+    await act_as(page, "Nicole")
+    await run_command(page, "film info")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-field-name", has_text="Hauptbesetzung").wait_for()
+    text = await card.inner_text()
+    assert "Psychodrama · Musikdrama · USA" in text and "106 Minuten" in text
+    await _top_of(page, card)
+    await shot(page, "film-info-de", docs=True)
+
+
+async def _days_of_replies(sandbox: Sandbox, days: int) -> None:
+    """Clock jumps to the next daily posts, each answered in its thread through the page's API."""
+    world = sandbox.world
+    assert world is not None
+    fletcher, andrew, nicole = (persona.id for persona in world.personas)
+    people = {"Terence Fletcher": fletcher, "Andrew Neiman": andrew, "Nicole": nicole}
+    base = sandbox.url.rstrip("/")
+    async with aiohttp.ClientSession() as session:
+        for day in range(days):
+            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
+                assert response.status == 200, await response.text()
+
+            async def thread_of_post(day: int = day) -> str | None:
+                query = {"channel": str(world.daily.id), "as": str(people["Andrew Neiman"])}
+                async with session.get(f"{base}/api/messages", params=query) as response:
+                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
+                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
+
+            thread = await eventually(thread_of_post, timeout=10)
+            for who, text in REPLIES[: 1 + day % len(REPLIES)]:
+                body = {"as": str(people[who]), "channel": thread, "content": text}
+                async with session.post(f"{base}/api/messages", json=body) as response:
+                    assert response.status == 200, await response.text()
+
+
+async def _chart_on_both_themes(sandbox: Sandbox, src: str) -> None:
+    """The chart PNG itself on Discord's dark and light page colours, saved next to the screenshots to look at."""
+    async with aiohttp.ClientSession() as session, session.get(sandbox.url.rstrip("/") + src) as response:
+        assert response.status == 200
+        png = await response.read()
+    chart = Image.open(io.BytesIO(png)).convert("RGBA")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for theme, colour in (("dark", stats.DISCORD_DARK), ("light", stats.DISCORD_LIGHT)):
+        page = Image.new("RGBA", (chart.width + 80, chart.height + 80), colour)
+        page.alpha_composite(chart, (40, 40))
+        page.save(ARTIFACTS / f"stats-chart-on-{theme}.png")
+
+
+async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await _days_of_replies(sandbox, 3)
+    await act_as(page, "Terence Fletcher")
+    await open_channel(page, "general")
+    await run_command(page, "discussion stats", days="7")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-desc", has_text="3 daily questions, 6 replies from 2 members.").wait_for()
+    chart = card.locator("img.e-image")
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
+    assert await chart.evaluate("img => img.naturalWidth") == 1200
+    text = await card.inner_text()
+    assert "?" in text and not re.search(r"\bq\d{3}-", text), "questions by their text, never their ids"
+    assert "1 reply" in text and "1 replies" not in text
+    await _top_of(page, card)
+    await shot(page, "stats-en", docs=True)
+    await _chart_on_both_themes(sandbox, await chart.get_attribute("src") or "")
+
+    await act_as(page, "Nicole")
+    await run_command(page, "discussion stats", days="7")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-desc", has_text="3 Tagesfragen, 6 Antworten von 2 Mitgliedern.").wait_for()
+    chart = card.locator("img.e-image")
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
+    assert "Am aktivsten" in await card.inner_text()
+    await _top_of(page, card)
+    await shot(page, "stats-de", docs=True)
+
+    await run_command(page, "discussion stats", days="1")
+    today = page.locator(".message .embed").last
+    await today.locator(".e-title", has_text="Die Diskussion heute").wait_for()
+    assert await today.locator("img.e-image").count() == 0
+    await shot(page, "stats-today-de")
