@@ -9,7 +9,8 @@ emulator answers requests beyond N per second (sliding one-second window, bot ro
 N defaults to Discord's documented global limit of 50 a second; the poster paces itself at 45 a second
 (bot/pacing.py), so the best it can do is 50/45 = 1.11 times the floor.
 
-floor_seconds = requests needed / N, with 2 requests needed per server (the post and its thread): the
+floor_seconds = requests needed / N, with 3 requests needed per server (the post, its thread, and the edit
+that adds the button to the thread, whose address exists only once the thread does): the
 time the limit alone imposes if the bot spent it perfectly. ratio_vs_floor = seconds / floor_seconds.
 """
 
@@ -27,7 +28,8 @@ from typing import Any
 
 from bench.common import bench_clock, emulator, insert_schedules, progress, real_bot, rounded, schedule_row
 
-REQUESTS_PER_SERVER = 2  # POST /channels/{id}/messages, then POST /channels/{id}/messages/{id}/threads
+# POST /channels/{id}/messages, POST /channels/{id}/messages/{id}/threads, PATCH /channels/{id}/messages/{id}
+REQUESTS_PER_SERVER = 3
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.discussion.logger import ReplyLogger
+from bot.discussion.post import daily_post_number
 from bot.discussion.poster import DailyPoster
 from bot.emulator import DiscordEmulator, StoredMessage, permissions
 from tests.conftest import World
@@ -20,11 +21,13 @@ def services(running: Running) -> tuple[DailyPoster, ReplyLogger]:
 
 
 def bot_posts(emu: DiscordEmulator, channel: Any) -> list[StoredMessage]:
-    """The bot's daily posts in a channel (messages with the daily-post footer)."""
+    """The bot's daily posts in a channel (messages with the daily-post footer, in either language)."""
     return [
         m
         for m in emu.messages_in(channel)
-        if int(m["author"]["id"]) == emu.bot.id and m.embeds and "#" in m.embeds[0].get("footer", {}).get("text", "")
+        if int(m["author"]["id"]) == emu.bot.id
+        and m.embeds
+        and daily_post_number(m.embeds[0].get("footer", {}).get("text")) is not None
     ]
 
 
@@ -73,3 +76,9 @@ async def logged(running: Running, guild_id: int, until: Any = None) -> list[Any
 
 def has(message: Any) -> Any:
     return lambda rows: any(row.message_id == message.id for row in rows)
+
+
+async def days_of(running: Running, guild_id: int, messages: list[StoredMessage]) -> list[str]:
+    """The local days (ISO) the bot stored for these posted messages: the footer shows no date to members."""
+    by_message = {post.message_id: post.post_date for post in await running.storage.recent_posts(guild_id, 50)}
+    return [by_message[m.id].isoformat() for m in messages]

@@ -31,7 +31,7 @@ async def test_fanout_posts_once_per_server(tmp_path: Path) -> None:
     expected = {"servers", "rate_limit_per_s", "seconds", "floor_seconds", "ratio_vs_floor", "posted_once"}
     assert expected <= result.keys()
     assert result["posted_once"] is True
-    assert result["requests_ok"] == 2 * 6
+    assert result["requests_ok"] == 3 * 6  # post, thread, and the button to the thread
 
 
 async def test_command_latency_measures_each_command(tmp_path: Path) -> None:

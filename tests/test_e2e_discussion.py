@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack
+from bot.discussion.poster import failure_text
 from bot.emulator import DiscordEmulator, permissions
 from cogs.discussion._events import BACKFILL_DAYS
 from tests.conftest import World
-from tests.discussion_helpers import QUIET, bot_posts, has, logged, posted, schedule, services, tick
+from tests.discussion_helpers import QUIET, bot_posts, days_of, has, logged, posted, schedule, services, tick
 from tests.harness import FakeClock, eventually, run_bot
 
 # ---- posting ------------------------------------------------------------------------------------
@@ -51,17 +52,16 @@ async def test_posts_at_local_time_in_two_zones(
 
         post = bot_posts(emu, world.channel)[0]
         embed = post.embeds[0]
-        assert embed["title"] == "Daily discussion #1"
-        assert "#1 · 2026-11-21" in embed["footer"]["text"]
         prompt_id = (await running.storage.get_post(world.guild.id, date(2026, 11, 21))).prompt_id  # type: ignore[union-attr]
         prompt = content.prompt(prompt_id)
-        assert prompt.text in embed["description"]
+        assert embed["title"] == prompt.text  # the question first
+        assert embed["footer"]["text"] == "Question of the day no. 1"
         review = content.review(prompt.review)
         assert any(review.title in field["value"] for field in embed["fields"])
         if prompt.spoiler:
             assert "||" in embed["description"]
         thread = emu.get_channel(post.id)  # the thread id equals the post's id
-        assert thread.is_thread and thread.name.startswith("Day 1 · ") and len(thread.name) <= 100
+        assert thread.is_thread and thread.name == prompt.text and len(thread.name) <= 100
         assert post["_pings"] == {"everyone": False, "roles": [], "users": []}
 
 
@@ -78,7 +78,7 @@ async def test_dst_gap_posts_at_the_first_valid_minute(
         clock.set(datetime(2027, 3, 28, 1, 0, tzinfo=UTC))
         await tick(running)
         posts = bot_posts(emu, world.channel)
-        assert len(posts) == 1 and "2027-03-28" in posts[0].embeds[0]["footer"]["text"]
+        assert await days_of(running, world.guild.id, posts) == ["2027-03-28"]
 
 
 async def test_ambiguous_time_posts_once_at_the_first_occurrence(
@@ -286,13 +286,15 @@ async def test_403_is_recorded_reported_and_other_servers_still_post(
         assert outcomes[other.id].status == "posted"
         await tick(running)  # no retry storm: the failed day is not sent again
         post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
-        assert post is not None and post.status == "failed" and "missing permission" in (post.error or "")
+        assert post is not None and post.status == "failed"
+        assert "missing permission" in failure_text("en", post.error)
         reports = emu.messages_in(log_channel)
         assert len(reports) == 1 and "missing permission" in reports[0].content
         handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule show")
         shown = await handle.message()
         shown_text = json.dumps(shown.embeds, ensure_ascii=False)
-        assert "was not posted: the bot may not post in the channel: it needs View Channel, Send Messages" in shown_text
+        assert "was not posted: the bot is missing permission to post in <#" in shown_text
+        assert "View Channel, Send Messages and Embed Links" in shown_text
         assert "⚠️" not in shown.content  # already reported in the log channel, not again
     sends = emu.requests_matching("POST", rf"/channels/{world.channel.id}/messages$")
     assert len(sends) == 1

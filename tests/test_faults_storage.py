@@ -103,7 +103,7 @@ async def test_unwritable_database_logs_a_clear_error_and_read_only_commands_kee
         await eventually(clear_error, timeout=5)
         # Commands that need no writes keep answering, within Discord's deadline:
         assert "Whiplash" in await answered(emu, world, world.member, "film info")
-        assert "Daily discussion" in await answered(emu, world, world.member, "discussion today")
+        assert "Answer in the thread" in await answered(emu, world, world.member, "discussion today")
         assert "Your logged replies to the daily discussion: 5." in await answered(
             emu, world, world.member, "privacy status"
         )

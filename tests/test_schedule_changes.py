@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
 from tests.conftest import World
-from tests.discussion_helpers import QUIET, bot_posts, schedule, tick
+from tests.discussion_helpers import QUIET, bot_posts, days_of, schedule, tick
 from tests.harness import FakeClock, run_bot
 
 THREAD = r"/channels/\d+/messages/\d+/threads$"
@@ -51,7 +51,7 @@ async def test_moving_the_time_earlier_than_now_posts_today_at_once(
         clock.advance(seconds=30)
         await tick(running)
         posts = bot_posts(emu, world.channel)
-        assert len(posts) == 1 and "2026-11-21" in posts[0].embeds[0]["footer"]["text"]
+        assert await days_of(running, world.guild.id, posts) == ["2026-11-21"]
         clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))  # the old time: nothing more today
         await tick(running)
         assert len(bot_posts(emu, world.channel)) == 1
@@ -69,7 +69,7 @@ async def test_a_zone_change_that_puts_todays_time_in_the_past_posts_today(
         await schedule(emu, world, time="18:00", timezone="Asia/Tokyo")  # Tokyo's 18:00 today has passed
         await tick(running)
         posts = bot_posts(emu, world.channel)
-        assert len(posts) == 1 and "2026-11-21" in posts[0].embeds[0]["footer"]["text"]
+        assert await days_of(running, world.guild.id, posts) == ["2026-11-21"]
 
 
 async def test_moving_the_time_later_today_posts_at_the_new_time(
@@ -98,7 +98,7 @@ async def test_a_new_schedule_starts_at_its_next_occurrence(
         clock.set(datetime(2026, 11, 22, 8, 0, 30, tzinfo=UTC))
         await tick(running)
         posts = bot_posts(emu, world.channel)
-        assert len(posts) == 1 and "2026-11-22" in posts[0].embeds[0]["footer"]["text"]
+        assert await days_of(running, world.guild.id, posts) == ["2026-11-22"]
 
 
 async def test_a_change_after_todays_post_does_not_post_today_again(

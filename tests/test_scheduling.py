@@ -533,40 +533,40 @@ def test_choose_prompt_is_deterministic_and_varies_by_seed() -> None:
 # ---------------------------------------------------------------------------------------------- thread name
 
 
-def test_thread_name_short() -> None:
-    assert thread_name(12, "Is he satisfied with me?") == "Day 12 · Is he satisfied with me?"
-    assert thread_name(1, "  Two\nlines\t here ") == "Day 1 · Two lines here"
-    assert thread_name(3, "") == "Day 3"
-    assert thread_name(3, " \n\t") == "Day 3"
-    assert thread_name(4, "Wie weit würdest du gehen?", label="Tag") == "Tag 4 · Wie weit würdest du gehen?"
+FALLBACK = "Question of the day no. 12"
+
+
+def test_thread_name_is_the_question_itself() -> None:
+    assert thread_name("Is Fletcher satisfied with Andrew?", fallback=FALLBACK) == "Is Fletcher satisfied with Andrew?"
+    assert thread_name("  Two\nlines\t here? ", fallback=FALLBACK) == "Two lines here?"
+    assert thread_name("Wie weit würdest du gehen?", fallback="Frage des Tages Nr. 4") == "Wie weit würdest du gehen?"
+
+
+def test_thread_name_of_an_empty_question_is_the_fallback() -> None:
+    assert thread_name("", fallback=FALLBACK) == FALLBACK
+    assert thread_name(" \n\t", fallback=FALLBACK) == FALLBACK
 
 
 def test_thread_name_truncates_on_a_word_boundary() -> None:
     text = "Fletcher says there are no two words more harmful than good job; " * 3
-    name = thread_name(12, text)
+    name = thread_name(text, fallback=FALLBACK)
     assert len(name) <= 100
     assert name.endswith("…")
-    body = name.removeprefix("Day 12 · ").removesuffix("…")
+    body = name.removesuffix("…")
     assert text.startswith(body)
     assert text[len(body)] in " ;"  # cut at the end of a word
     assert not body.endswith((" ", ";"))
 
 
 def test_thread_name_hard_cuts_one_long_word() -> None:
-    name = thread_name(7, "a" * 300)
-    assert len(name) == 100
-    assert name == "Day 7 · " + "a" * 91 + "…"
+    name = thread_name("a" * 300, fallback=FALLBACK)
+    assert name == "a" * 99 + "…"
 
 
 def test_thread_name_counts_astral_characters_twice() -> None:
-    name = thread_name(7, "🥁" * 200)
+    name = thread_name("🥁" * 200, fallback=FALLBACK)
     assert len(name.encode("utf-16-le")) // 2 <= 100
     assert name.endswith("🥁…")
-
-
-def test_thread_name_huge_number() -> None:
-    name = thread_name(10**150, "prompt")
-    assert 0 < len(name) <= 100
 
 
 def test_a_skipped_local_date_has_no_run() -> None:

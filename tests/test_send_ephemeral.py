@@ -59,7 +59,7 @@ async def test_a_transport_error_while_reporting_a_failed_post_is_logged_once(
     bot.get_channel.return_value = channel
     bot.storage.mark_error_reported = AsyncMock()
     poster = DailyPoster(bot, MagicMock())
-    schedule = SimpleNamespace(guild_id=7, log_channel_id=99)
+    schedule = SimpleNamespace(guild_id=7, log_channel_id=99, language="en")
     post = SimpleNamespace(guild_id=7, post_date=date(2027, 3, 28), error="the channel is gone", error_reported=False)
     with caplog.at_level(logging.WARNING, logger="bot.discussion.poster"):
         await poster._report(schedule, post)  # type: ignore[arg-type]

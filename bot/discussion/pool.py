@@ -6,7 +6,8 @@ A prompt is enabled unless a moderator disabled it (`/prompts disable`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.content import ContentPack, Prompt
@@ -28,9 +29,19 @@ class PoolPrompt:
     spoiler: bool
     themes: tuple[str, ...]
     source: Source
+    passage_translation: Mapping[str, str] = field(default_factory=dict)
+    """The project's translation of ``passage`` by language (shipped prompts only)."""
 
     def text_for(self, lang: str) -> str:
         return self.text_de if lang == "de" and self.text_de else self.text
+
+    def passage_for(self, lang: str, passage_language: str) -> tuple[str, str | None]:
+        """The exact passage, and its translation for a server in `lang` (None when the passage is already in
+        that language or there is no translation)."""
+        original = self.passage or ""
+        if lang == passage_language:
+            return original, None
+        return original, self.passage_translation.get(lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,7 @@ def from_pack(prompt: Prompt) -> PoolPrompt:
         spoiler=prompt.spoiler,
         themes=tuple(prompt.themes),
         source="pack",
+        passage_translation={str(lang): text for lang, text in prompt.passage_translation.items()},
     )
 
 

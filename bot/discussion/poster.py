@@ -5,7 +5,8 @@ The order of operations is what makes it exactly once:
 2. the send carries a nonce derived from server and date with enforce_nonce, so Discord itself
    drops a retried duplicate;
 3. a claim left unconfirmed by a crash is first looked for in the channel (its footer marker)
-   and only then sent again, with the same nonce;
+   and only then sent again, with the same nonce (the footer carries the post's running number, which is
+   unique in the server, so the marker is something members read anyway: "Question of the day no. 12");
 4. the schedule's next run is advanced only after the day's outcome is stored, and only if the schedule is
    still the version the tick read (a `/schedule set` meanwhile keeps its own next run);
 5. the schedule is read again under the server's lock before anything is claimed or sent, so a tick that
@@ -25,14 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import discord
 
 from bot.discussion.pool import PoolPrompt, PromptPool
-from bot.discussion.post import build_post_embed, ping_for, post_marker
-from bot.i18n import language, tr
+from bot.discussion.post import (
+    build_post_embed,
+    daily_post_number,
+    ping_for,
+    post_footer,
+    post_source,
+    server_language,
+    thread_button,
+)
+from bot.i18n import format_date, tr
 from bot.pacing import DEFAULT_RATE, Pacer
 from bot.scheduling import (
     choose_prompt,
@@ -277,34 +287,28 @@ class DailyPoster:
     async def _send_message(self, schedule: Schedule, channel: discord.TextChannel, post: DailyPost) -> discord.Message:
         prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
         if prompt is None:
-            raise PermanentFailure(f"prompt {post.prompt_id} is no longer in this server's pool")
-        lang = language(channel.guild.preferred_locale)
-        review = self.bot.content.review(prompt.review_id) if prompt.review_id else None
-        embed = build_post_embed(
-            prompt,
-            number=post.number,
-            day=post.post_date,
-            lang=lang,
-            review_title=review.title if review else None,
-            credit=review.attribution.credit if review else None,
-        )
+            raise PermanentFailure(reason("post.reason.prompt_gone"))
+        lang = self.server_language(schedule)
+        embed = build_post_embed(prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt))
         content, mentions = ping_for(schedule.ping_role_id)
         await self._pacer.wait()
         try:
             return await channel.send(content=content, embed=embed, nonce=post.nonce, allowed_mentions=mentions)
         except discord.Forbidden:
-            raise PermanentFailure(
-                f"missing permission to post in #{channel.name} (needs View Channel, Send Messages, Embed Links)"
-            ) from None
+            raise PermanentFailure(reason("post.reason.forbidden", channel=f"<#{channel.id}>")) from None
         except discord.NotFound:
-            raise PermanentFailure(f"the channel {post.channel_id} no longer exists") from None
+            raise PermanentFailure(reason("post.reason.channel_gone", channel=f"<#{post.channel_id}>")) from None
         except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientFailure(f"Discord did not accept the post ({_describe(exc)})") from None
+            raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
         except discord.HTTPException as exc:
             if exc.status == 429:  # still rate limited after discord.py's own retries: later today
-                raise TransientFailure(f"Discord kept rate-limiting the post ({_describe(exc)})") from None
+                raise TransientFailure(reason("post.reason.rate_limited", detail=_describe(exc))) from None
             log.error("Discord refused the daily post in guild %s: %s", schedule.guild_id, exc)
-            raise PermanentFailure(f"Discord refused the post ({_describe(exc)})") from None
+            raise PermanentFailure(reason("post.reason.refused", detail=_describe(exc))) from None
+
+    def server_language(self, schedule: Schedule) -> str:
+        """The language of everything the bot posts unprompted in this server (see post.server_language)."""
+        return server_language(schedule, self.bot.get_guild(schedule.guild_id))
 
     async def _text_channel(self, channel_id: int) -> discord.TextChannel:
         channel = self.bot.get_channel(channel_id)
@@ -312,13 +316,13 @@ class DailyPoster:
             try:
                 channel = await self.bot.fetch_channel(channel_id)
             except discord.NotFound:
-                raise PermanentFailure(f"the channel {channel_id} no longer exists") from None
+                raise PermanentFailure(reason("post.reason.channel_gone", channel=f"<#{channel_id}>")) from None
             except discord.Forbidden:
-                raise PermanentFailure(f"missing permission to see the channel {channel_id}") from None
+                raise PermanentFailure(reason("post.reason.cannot_see", channel=f"<#{channel_id}>")) from None
             except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
-                raise TransientFailure(f"could not look up the channel ({_describe(exc)})") from None
+                raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
         if not isinstance(channel, discord.TextChannel):
-            raise PermanentFailure(f"the channel {channel_id} is not a text channel")
+            raise PermanentFailure(reason("post.reason.not_text", channel=f"<#{channel_id}>"))
         return channel
 
     async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
@@ -326,17 +330,17 @@ class DailyPoster:
         me = self.bot.user
         if me is None:
             return None
-        marker = post_marker(post.number, post.post_date)
         after = discord.Object(id=discord.utils.time_snowflake(post.claimed_at - timedelta(minutes=1)))
         try:
             async for message in channel.history(after=after, limit=100):
-                if message.author.id == me.id and any(marker in (e.footer.text or "") for e in message.embeds):
+                mine = message.author.id == me.id
+                if mine and any(daily_post_number(e.footer.text) == post.number for e in message.embeds):
                     log.info("Found the unconfirmed daily post of guild %s: %s", post.guild_id, message.id)
                     return message
         except discord.Forbidden:
             return None  # without Read Message History, the nonce is what prevents a duplicate
         except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientFailure(f"could not check the channel for an earlier post ({_describe(exc)})") from None
+            raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
         return None
 
     async def _ensure_thread(
@@ -349,7 +353,8 @@ class DailyPoster:
         if post.thread_id is not None or post.message_id is None:
             return True
         prompt = await self.pool.get(post.guild_id, post.prompt_id)
-        name = thread_name(post.number, prompt.text if prompt else post.prompt_id)
+        lang = self.server_language(schedule)
+        name = thread_name(prompt.text_for(lang) if prompt else "", fallback=post_footer(lang, post.number))
         try:
             if channel is None:
                 channel = await self._text_channel(post.channel_id)
@@ -359,11 +364,11 @@ class DailyPoster:
             )
         except discord.HTTPException as exc:
             if exc.code != 160004:  # "A thread has already been created for this message"
-                reason = f"the post is up, but its thread could not be opened ({_describe(exc)})"
-                log.warning("Guild %s: %s", post.guild_id, reason)
+                log.warning("Guild %s: the post is up, but its thread could not be opened (%s)", post.guild_id, exc)
+                why = reason("post.reason.thread_failed", detail=_describe(exc))
                 if exc.status == 403 and exc.code == 50013:  # "Missing Permissions": name it, in the reader's language
-                    reason = TRANSLATED_REASON + "post.thread_forbidden"
-                await self.storage.record_post_error(post.guild_id, post.post_date, reason, failed=False)
+                    why = reason("post.thread_forbidden")
+                await self.storage.record_post_error(post.guild_id, post.post_date, why, failed=False)
                 await self._report(schedule, await self._reload(post.guild_id, post.post_date))
                 return not (isinstance(exc, discord.DiscordServerError) or exc.status == 429)
         except PermanentFailure as exc:
@@ -373,16 +378,35 @@ class DailyPoster:
             log.warning("Guild %s: could not open the thread, trying again later: %s", post.guild_id, exc)
             return False
         await self.storage.set_thread(post.guild_id, post.post_date, post.message_id)
+        if channel is not None:
+            await self._add_thread_button(post, channel, lang)
         return True
 
+    async def _add_thread_button(self, post: DailyPost, channel: discord.TextChannel, lang: str) -> None:
+        """Put a button under the post that opens its thread (the thread's id is the post's).
+
+        Only the components are sent, so the post's text is untouched. A failure costs the button, not the
+        post or the thread (Discord still shows the thread under the post), so it is logged, not retried.
+        """
+        assert post.message_id is not None
+        try:
+            await self._pacer.wait()
+            await channel.get_partial_message(post.message_id).edit(
+                view=thread_button(lang, post.guild_id, post.message_id)
+            )
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: the post's thread button could not be added: %s", post.guild_id, _describe(exc))
+
     async def _choose(self, guild_id: int) -> PoolPrompt | None:
-        prompts = await self.pool.enabled(guild_id)
+        every = await self.pool.all(guild_id)
+        prompts = [prompt for prompt, enabled in every if enabled]
         by_id = {prompt.id: prompt for prompt in prompts}
         chosen = choose_prompt(
             [prompt.id for prompt in prompts],
             await self.storage.queued_prompts(guild_id),
             await self.storage.prompt_last_used(guild_id),
             seed=guild_id,
+            passages={prompt.id: prompt.passage for prompt, _ in every},  # disabled too: it may be the last post's
         )
         return by_id.get(chosen) if chosen else None
 
@@ -398,8 +422,10 @@ class DailyPoster:
         channel = self.bot.get_channel(schedule.log_channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
-        lang = language(getattr(getattr(channel, "guild", None), "preferred_locale", None))
-        text = tr(lang, "post.failure_report", day=post.post_date.isoformat(), reason=failure_text(lang, post.error))
+        lang = self.server_language(schedule)  # the log channel is the server's: its language, not a reader's
+        text = tr(
+            lang, "post.failure_report", day=format_date(lang, post.post_date), reason=failure_text(lang, post.error)
+        )
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:  # OSError: resets and timeouts
@@ -413,12 +439,21 @@ class DailyPoster:
 TRANSLATED_REASON = "i18n:"
 
 
+def reason(key: str, **values: str) -> str:
+    """A failure reason stored as an interface key with its values, so each reader gets it in their language."""
+    return TRANSLATED_REASON + key + (f"?{urlencode(values)}" if values else "")
+
+
 def failure_text(lang: str, error: str | None) -> str:
     """A post's stored failure reason as a moderator reads it, in `lang` where it was stored as a key."""
     if error is None:
         return "?"
     if error.startswith(TRANSLATED_REASON):
-        return tr(lang, error.removeprefix(TRANSLATED_REASON))
+        key, _, query = error.removeprefix(TRANSLATED_REASON).partition("?")
+        try:
+            return tr(lang, key, **dict(parse_qsl(query)))
+        except (KeyError, IndexError):  # a key from another version of the bot: show what is stored
+            return error
     return error
 
 

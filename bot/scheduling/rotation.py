@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -26,6 +27,7 @@ def choose_prompt(
     last_used: Mapping[str, datetime | int],
     *,
     seed: int = 0,
+    passages: Mapping[str, str | None] | None = None,
 ) -> str | None:
     """The id of the prompt to post next in a server, or None if the pool is empty.
 
@@ -40,6 +42,12 @@ def choose_prompt(
     Without a queued prompt, never-posted prompts come first, then the least recently posted, so no prompt
     repeats in a server until every enabled prompt has been posted there. Ties are broken by a stable hash
     of ``seed`` and the id.
+
+    * ``passages``: the passage each prompt quotes (None or missing: none). Several prompts can grow from one
+      passage; among the prompts the rule above allows, one quoting another passage than the last post
+      (the most recent in ``last_used``) is preferred, and among the never-posted ones, a passage many of
+      them still share goes first, so the round ends without two posts of one passage in a row whenever
+      the pool allows it.
     """
     enabled = set(pool)
     if not enabled:
@@ -48,12 +56,42 @@ def choose_prompt(
         if prompt_id in enabled:
             return prompt_id
     recency = _recency(last_used, enabled)
+    passage_of = _passage_keys(passages or {})
+    previous = _previous_passage(last_used, passage_of)
+    waiting = Counter(passage_of.get(p) for p in enabled if p not in recency)  # never-posted, per passage
+    # Once every prompt is posted the round repeats in the same order, so the least recently posted prompt
+    # comes right after this round's last: using its passage up early keeps it from ending the round.
+    upcoming = passage_of.get(min(recency, key=lambda p: recency[p])) if recency else None
 
-    def order(prompt_id: str) -> tuple[bool, float, bytes, str]:
+    def order(prompt_id: str) -> tuple[bool, float, bool, int, bool, bytes, str]:
         used = recency.get(prompt_id)
-        return (used is not None, used or 0.0, _stable_rank(seed, prompt_id), prompt_id)
+        passage = passage_of.get(prompt_id)
+        repeats = passage is not None and passage == previous
+        # Never-posted prompts first (the no-repeat rule), then the least recently posted: only among
+        # equals does the passage decide (not the previous one's, then the passage most still wait for).
+        shared = waiting[passage] if passage is not None and used is None else 0
+        later = passage is None or passage != upcoming
+        return (used is not None, used or 0.0, repeats, -shared, later, _stable_rank(seed, prompt_id), prompt_id)
 
     return min(enabled, key=order)
+
+
+def _passage_keys(passages: Mapping[str, str | None]) -> dict[str, str]:
+    """Each prompt's passage, compared as readers see it (whitespace collapsed), without the prompts that
+    quote none."""
+    return {prompt_id: " ".join(text.split()) for prompt_id, text in passages.items() if text and text.strip()}
+
+
+def _previous_passage(last_used: Mapping[str, datetime | int], passage_of: Mapping[str, str]) -> str | None:
+    """The passage of the server's most recent post (None if none, or it quoted none)."""
+    if not last_used:
+        return None
+    latest = max(last_used, key=lambda p: _as_number(last_used[p]))
+    return passage_of.get(latest)
+
+
+def _as_number(value: datetime | int) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
 def _recency(last_used: Mapping[str, datetime | int], enabled: set[str]) -> dict[str, float]:
@@ -97,23 +135,20 @@ def _cut(text: str, budget: int) -> str:
     return "".join(out)
 
 
-def thread_name(number: int, prompt_text: str, *, label: str = "Day") -> str:
-    """The name of the thread opened from a daily post, e.g. ``"Day 12 · Is he satisfied with me?"``.
+def thread_name(prompt_text: str, *, fallback: str) -> str:
+    """The name of the thread opened from a daily post: the question itself, as members read it in the post.
 
     Whitespace (including newlines) is collapsed to single spaces and control characters dropped. If the
-    name would exceed Discord's 100 characters (counted in UTF-16 units, the stricter reading) the prompt is
-    cut at a word boundary and ends with "…"; a single overlong word is cut mid-word. Never empty: an empty
-    prompt gives ``"Day 12"``. ``label`` allows a translated word (``"Tag"``).
+    question would exceed Discord's 100 characters (counted in UTF-16 units, the stricter reading) it is cut
+    at a word boundary and ends with "…"; a single overlong word is cut mid-word. Never empty: an empty
+    question gives ``fallback`` (e.g. "Question of the day no. 12", in the server's language).
     """
-    label_text = " ".join("".join(c for c in label if c.isprintable()).split()) or "Day"
-    prefix = f"{label_text} {number}"
     text = " ".join("".join(c if c.isprintable() else " " for c in prompt_text).split())
-    if _units(prefix) >= _THREAD_NAME_LIMIT - 4 or not text:
-        return _cut(prefix, _THREAD_NAME_LIMIT)
-    prefix += " · "
-    budget = _THREAD_NAME_LIMIT - _units(prefix)
-    if _units(text) <= budget:
-        return prefix + text
+    if not text:
+        text = " ".join("".join(c if c.isprintable() else " " for c in fallback).split()) or "?"
+    if _units(text) <= _THREAD_NAME_LIMIT:
+        return text
+    budget = _THREAD_NAME_LIMIT
     head = _cut(text, budget - 1)  # room for the ellipsis
     next_char = text[len(head)]
     if next_char != " " and " " in head:
@@ -121,4 +156,4 @@ def thread_name(number: int, prompt_text: str, *, label: str = "Day") -> str:
         if _units(at_word) >= budget // 2:  # don't throw away most of the room for one long word
             head = at_word
     head = head.rstrip(_TRAILING) or head
-    return prefix + head + "…"
+    return head + "…"

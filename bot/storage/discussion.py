@@ -28,6 +28,7 @@ class Schedule:
     next_run_at: int
     updated_at: datetime
     version: int = 0  # bumped by every change; the poster's compare-and-set on next_run_at checks it
+    language: str | None = None  # 'en'/'de' for the server's posts; None follows the server's preferred locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ def _schedule(r: sqlite3.Row) -> Schedule:
         next_run_at=r["next_run_at"],
         updated_at=from_iso(r["updated_at"]),
         version=r["version"],
+        language=r["language"],
     )
 
 
@@ -95,13 +97,13 @@ class DiscussionQueries(Database):
         async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
-                "moderator_role_id, log_channel_id, paused, next_run_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "moderator_role_id, log_channel_id, paused, next_run_at, updated_at, language) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
                 "channel_id = excluded.channel_id, local_time = excluded.local_time, timezone = excluded.timezone, "
                 "days = excluded.days, ping_role_id = excluded.ping_role_id, "
                 "moderator_role_id = excluded.moderator_role_id, log_channel_id = excluded.log_channel_id, "
                 "paused = excluded.paused, next_run_at = excluded.next_run_at, updated_at = excluded.updated_at, "
-                "version = schedules.version + 1",
+                "language = excluded.language, version = schedules.version + 1",
                 (
                     schedule.guild_id,
                     schedule.channel_id,
@@ -114,6 +116,7 @@ class DiscussionQueries(Database):
                     int(schedule.paused),
                     schedule.next_run_at,
                     to_iso(schedule.updated_at),
+                    schedule.language,
                 ),
             )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -16,14 +16,28 @@ from discord.ext import commands
 from bot.client import WhiplashBot
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
+from bot.discussion.post import POST_COLOUR, thread_url
 from bot.discussion.stats import MAX_DAYS, chart_png, recent_posts, shows_chart, stats_embed, summarize
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
 from bot.scheduling import local_date
+from bot.storage import Schedule
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
 
 log = logging.getLogger(__name__)
+
+
+def when_text(lang: str, schedule: Schedule, day: date, now_ts: int) -> str:
+    """When today's (or the next) question comes, as Discord timestamps every member reads in their own zone."""
+    if schedule.paused:
+        return tr(lang, "discussion.paused")
+    at = schedule.next_run_at
+    if at <= now_ts:
+        return tr(lang, "discussion.coming_now")
+    if local_date(datetime.fromtimestamp(at, UTC), ZoneInfo(schedule.timezone)) == day:
+        return tr(lang, "discussion.comes_today", relative=f"<t:{at}:R>", time=f"<t:{at}:t>")
+    return tr(lang, "discussion.comes_later", relative=f"<t:{at}:R>", when=f"<t:{at}:F>")
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
@@ -47,19 +61,25 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         schedule = await storage.get_schedule(interaction.guild_id)
         if schedule is None:
             raise UserFacingError(tr(lang, "discussion.no_schedule"))
-        day = local_date(self.bot.clock(), ZoneInfo(schedule.timezone))
+        now = self.bot.clock()
+        day = local_date(now, ZoneInfo(schedule.timezone))
         post = await storage.get_post(interaction.guild_id, day)
         if post is None or post.status != "sent" or post.message_id is None:
-            raise UserFacingError(tr(lang, "discussion.nothing_today", day=day.isoformat()))
+            await interaction.response.send_message(when_text(lang, schedule, day, int(now.timestamp())))
+            return
         prompt = await self.pool.get(interaction.guild_id, post.prompt_id)
+        if post.thread_id:  # the thread as Discord shows a channel mention: its name, one click away
+            link, where = thread_url(interaction.guild_id, post.thread_id), f"<#{post.thread_id}>"
+        else:
+            link = where = jump_url(interaction.guild_id, post.channel_id, post.message_id)
         embed = discord.Embed(
-            title=tr(lang, "post.title", number=post.number),
-            description=f"**{prompt.text_for(lang) if prompt else post.prompt_id}**",
-            colour=STATS_COLOUR,
+            title=prompt.text_for(lang) if prompt else None,
+            description=tr(lang, "discussion.today_link", link=where),
+            colour=POST_COLOUR,
         )
-        target = post.thread_id or post.message_id
-        embed.add_field(name=tr(lang, "discussion.thread"), value=jump_url(interaction.guild_id, target), inline=False)
-        await interaction.response.send_message(embed=embed)
+        view = discord.ui.View(timeout=None)
+        view.add_item(discord.ui.Button(label=tr(lang, "discussion.thread"), url=link))
+        await interaction.response.send_message(embed=embed, view=view)
 
     @app_commands.command(name="stats", description=_("Replies and participants per day, top participants, a chart"))
     @app_commands.describe(days=_("How many days back to count (1 to 365, default 30)"))

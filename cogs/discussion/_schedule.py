@@ -16,6 +16,7 @@ from bot.client import WhiplashBot
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import format_date, language, tr
+from bot.i18n import language as member_language
 from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.moderation.failures import plain_failure
 from bot.permissions import missing_permissions, require_moderator
@@ -40,6 +41,24 @@ def stamp(moment: datetime) -> str:
     """A Discord timestamp that every member sees in their own time zone."""
     ts = int(moment.timestamp())
     return f"<t:{ts}:F> (<t:{ts}:R>)"
+
+
+# Each language by its own name, as Discord's language picker shows them.
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
+
+
+def server_language_choice(
+    choice: app_commands.Choice[str] | None, before: Schedule | None, guild: discord.Guild, lang: str
+) -> str:
+    """The server's language for its posts: the one chosen now, else the one chosen before (so changing the
+    time keeps it), else the server's preferred locale (Server Settings → Community → Server Primary Language)."""
+    if choice is not None:
+        if choice.value not in LANGUAGE_NAMES:  # Discord only sends a registered choice; never store another
+            raise BadInput(tr(lang, "schedule.bad_language", choices=", ".join(LANGUAGE_NAMES.values())))
+        return choice.value
+    if before is not None and before.language in LANGUAGE_NAMES:
+        return before.language
+    return member_language(guild.preferred_locale)
 
 
 @app_commands.guild_only()
@@ -83,6 +102,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         ping_role=_("A role to ping with each post (optional)"),
         moderator_role=_("A role that may run the moderator commands (optional)"),
         log_channel=_("A channel where the bot reports failed posts (optional)"),
+        language=_("The language of the daily post and the bot's reports (default: the server's language)"),
+    )
+    @app_commands.choices(
+        language=[app_commands.Choice(name="English", value="en"), app_commands.Choice(name="Deutsch", value="de")]
     )
     async def set_(
         self,
@@ -94,9 +117,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         ping_role: discord.Role | None = None,
         moderator_role: discord.Role | None = None,
         log_channel: discord.TextChannel | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild is not None
-        lang = language(interaction.locale)
+        lang = member_language(interaction.locale)
         try:
             at = parse_time(time)
             zone = resolve_timezone(timezone)
@@ -107,6 +131,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
         before = await self.bot.storage.get_schedule(interaction.guild.id)
+        post_language = server_language_choice(language, before, interaction.guild, lang)
         upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
         saved = Schedule(
             guild_id=interaction.guild.id,
@@ -120,6 +145,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             paused=False,
             next_run_at=int(upcoming.timestamp()),
             updated_at=now,
+            language=post_language,
         )
         await self.bot.storage.save_schedule(saved)
         await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
@@ -132,6 +158,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             days=describe_days(weekdays, lang),
             next=stamp(upcoming),
         )
+        text += "\n" + tr(lang, "schedule.post_language", language=LANGUAGE_NAMES[post_language])
         missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
         if missing:
             text += "\n" + tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))

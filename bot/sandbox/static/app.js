@@ -426,6 +426,7 @@ async function autocomplete(spec, el) {
   const command = S.command;  // the command may be sent while this waits: then there is nothing to complete
   if (!command) return;
   try {
+    if (!S.command) return; // the form was sent or closed before the timer fired
     const options = await collectOptions(true);
     if (S.command !== command) return;
     const data = await api("/api/autocomplete", { as: S.as, channel: S.channel, command: command.path, focused: spec.name,
