@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row, is_unique_violation
 from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
+CLAIM_ATTEMPTS = 5  # a claim that lost a race for the running number tries again (see claim_post)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class DailyPost:
     timezone: str | None = None  # the schedule's zone when the day was claimed (None: claimed before it was kept)
 
 
-def _schedule(r: sqlite3.Row) -> Schedule:
+def _schedule(r: Row) -> Schedule:
     return Schedule(
         guild_id=r["guild_id"],
         channel_id=r["channel_id"],
@@ -66,7 +66,7 @@ def _schedule(r: sqlite3.Row) -> Schedule:
     )
 
 
-def _post(row: sqlite3.Row) -> DailyPost:
+def _post(row: Row) -> DailyPost:
     posted = row["posted_at"]
     return DailyPost(
         guild_id=row["guild_id"],
@@ -174,7 +174,29 @@ class DiscussionQueries(Database):
 
         Returns the day's row and whether this call created it; an existing claim is returned as is,
         which is what makes a double tick or a restart unable to post the day twice.
+
+        Several processes may race for the same server (PostgreSQL): the day's key makes one claim win and the
+        others return it. The running number is MAX+1, so two claims of *different* days racing can both pick
+        the same number; the loser's UNIQUE (guild_id, number) violation rolls it back and it claims again.
         """
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            try:
+                return await self._claim_post_once(guild_id, post_date, prompt_id, channel_id, nonce, now, timezone)
+            except Exception as exc:
+                if not is_unique_violation(exc) or attempt == CLAIM_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _claim_post_once(
+        self,
+        guild_id: int,
+        post_date: date,
+        prompt_id: str,
+        channel_id: int,
+        nonce: str,
+        now: datetime,
+        timezone: str | None,
+    ) -> tuple[DailyPost, bool]:
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, "
@@ -238,9 +260,10 @@ class DiscussionQueries(Database):
         """
         async with self.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = MAX(error_reported, ?), "
-                "status = CASE WHEN ? THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
-                (error, int(reported), int(failed), guild_id, post_date.isoformat()),
+                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, "
+                "error_reported = CASE WHEN error_reported > ? THEN error_reported ELSE ? END, "
+                "status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
+                (error, int(reported), int(reported), int(failed), guild_id, post_date.isoformat()),
             )
 
     async def mark_error_reported(self, guild_id: int, post_date: date) -> None:
