@@ -266,6 +266,12 @@ class Database:
         """A value for a BLOB column: SQLite keeps text as text (PostgreSQL's BYTEA needs bytes)."""
         return value
 
+    async def serialize(self, conn: Connection, scope: int, key: int) -> None:
+        """Inside a transaction: wait until no other transaction holds (scope, key), and hold it to the end.
+
+        Nothing to do on SQLite, where BEGIN IMMEDIATE already lets one writer in at a time, across processes.
+        """
+
     async def search_index(self) -> Database:
         """The SQLite database holding the review search index (FTS5): this one; see PostgresDatabase."""
         return self

@@ -12,6 +12,7 @@ from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
 CLAIM_ATTEMPTS = 5  # a claim that lost a race for the running number tries again (see claim_post)
+CLAIM_LOCK = 0x5750  # the `serialize` scope of a server's daily-post claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +176,10 @@ class DiscussionQueries(Database):
         Returns the day's row and whether this call created it; an existing claim is returned as is,
         which is what makes a double tick or a restart unable to post the day twice.
 
-        Several processes may race for the same server (PostgreSQL): the day's key makes one claim win and the
-        others return it. The running number is MAX+1, so two claims of *different* days racing can both pick
-        the same number; the loser's UNIQUE (guild_id, number) violation rolls it back and it claims again.
+        Several processes may race for the same server (PostgreSQL): claims of one server take turns
+        (`serialize`), so the running number, MAX+1, is read by one claim at a time and the day's key makes
+        the first claim win and the others return it. Should a number still be taken (a row written some
+        other way), the UNIQUE (guild_id, number) violation rolls the claim back and it is made again.
         """
         for attempt in range(1, CLAIM_ATTEMPTS + 1):
             try:
@@ -198,6 +200,7 @@ class DiscussionQueries(Database):
         timezone: str | None,
     ) -> tuple[DailyPost, bool]:
         async with self.transaction() as conn:
+            await self.serialize(conn, CLAIM_LOCK, guild_id)
             cursor = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, "
                 "claimed_at, timezone) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, 'claimed', ?, ? "

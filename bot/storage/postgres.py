@@ -18,13 +18,16 @@ import logging
 import re
 from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 import asyncpg
 
 from bot.crypto import ContentCipher
 from bot.storage.database import Database, Row, StorageError, load_migrations
+
+if TYPE_CHECKING:
+    from bot.storage.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +270,10 @@ class PostgresDatabase(Database):
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
             async for row in conn.cursor(to_dollar(sql), *params, prefetch=500):
                 yield row
+
+    async def serialize(self, conn: Connection, scope: int, key: int) -> None:
+        """A transaction-scoped advisory lock: processes doing the same (scope, key) take turns."""
+        await conn.execute("SELECT pg_advisory_xact_lock(?, ?)", (scope, key % 2**31))
 
     def blob(self, value: str | bytes | None) -> str | bytes | None:
         """BYTEA takes bytes: plain text goes in UTF-8 encoded (the cipher reads both back as text)."""
