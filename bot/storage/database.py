@@ -62,13 +62,6 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def is_unique_violation(exc: BaseException) -> bool:
-    """A UNIQUE or PRIMARY KEY constraint refused the row (another transaction wrote it first)."""
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return True
-    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)
-
-
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from bot.storage.database import Database, Row, is_unique_violation
+from bot.storage.database import Database, Row
 from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
-CLAIM_ATTEMPTS = 5  # a claim that lost a race for the running number tries again (see claim_post)
 CLAIM_LOCK = 0x5750  # the `serialize` scope of a server's daily-post claims
 
 
@@ -177,28 +176,10 @@ class DiscussionQueries(Database):
         which is what makes a double tick or a restart unable to post the day twice.
 
         Several processes may race for the same server (PostgreSQL): claims of one server take turns
-        (`serialize`), so the running number, MAX+1, is read by one claim at a time and the day's key makes
-        the first claim win and the others return it. Should a number still be taken (a row written some
-        other way), the UNIQUE (guild_id, number) violation rolls the claim back and it is made again.
+        (`serialize`), so the running number, MAX+1, is read by one claim at a time (else two claims of
+        different days could both take it, and one would fail on UNIQUE (guild_id, number)), and the day's
+        key makes the first claim win and the others return it.
         """
-        for attempt in range(1, CLAIM_ATTEMPTS + 1):
-            try:
-                return await self._claim_post_once(guild_id, post_date, prompt_id, channel_id, nonce, now, timezone)
-            except Exception as exc:
-                if not is_unique_violation(exc) or attempt == CLAIM_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _claim_post_once(
-        self,
-        guild_id: int,
-        post_date: date,
-        prompt_id: str,
-        channel_id: int,
-        nonce: str,
-        now: datetime,
-        timezone: str | None,
-    ) -> tuple[DailyPost, bool]:
         async with self.transaction() as conn:
             await self.serialize(conn, CLAIM_LOCK, guild_id)
             cursor = await conn.execute(
