@@ -219,7 +219,7 @@ class PostgresDatabase(Database):
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as conn:
-            return await _version(conn)
+            return await read_version(conn)
 
     async def migrate(self) -> int:
         """Apply every pending migration in one transaction, one process at a time; returns the new version."""
@@ -228,7 +228,7 @@ class PostgresDatabase(Database):
         async with self._write_lock, self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = await _version(conn)
+            current = await read_version(conn)
             if current > latest:
                 raise StorageError(
                     f"the database is at schema version {current}, newer than this program's {latest}: upgrade the bot"
@@ -295,7 +295,8 @@ class PostgresDatabase(Database):
         )
 
 
-async def _version(conn: Any) -> int:
+async def read_version(conn: Any) -> int:
+    """The schema version recorded in a PostgreSQL database (0: none yet)."""
     exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", VERSION_TABLE)
     if not exists:
         return 0
