@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from bot.emulator import DiscordEmulator
 from bot.storage import ReplyDelete, ReplyRecord, Schedule, Storage, open_storage
 from bot.storage.moderation import PromptFields
 from tests.backends import create_database
+from tests.harness import TOKEN, eventually
 from tests.postgres import PostgresServer
-from tests.test_cli import run_cli
+from tests.test_cli import CLI, clean_env, run_cli
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -165,3 +168,35 @@ async def test_a_copy_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_ser
             await copy_into(db, target)
         assert await target.count_replies(1, include_deleted=True) == 0
         assert await target.get_guild(1) is None  # tables copied before it are rolled back too
+
+
+async def test_run_on_postgresql_against_the_emulator_and_stop_with_sigterm(
+    emu: DiscordEmulator, tmp_path: Path, pg_server: PostgresServer
+) -> None:
+    guild = emu.add_guild("Shaffer Conservatory")
+    url = await create_database(pg_server)
+    env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_URL=url,
+        DATABASE_PATH=str(tmp_path / "unused.db"),
+        DISCORD_API_BASE=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        LOG_LEVEL="INFO",
+    )
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "run", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await emu.wait_until_ready(timeout=30)
+        async with await open_storage(url) as storage:
+            await eventually(lambda: storage.get_guild(guild.id), timeout=10)  # READY recorded the server
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stdout.decode() + stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log and "Stopped; database closed" in log
+    assert not (tmp_path / "unused.db").exists()  # the SQLite path is not touched
