@@ -273,3 +273,15 @@ async def test_a_cancelled_transaction_leaves_nothing_behind(pg_server: Postgres
         await storage.set_optout(1, 8, True, NOW)
         assert not await storage.is_opted_out(1, 7)
         assert await storage.is_opted_out(1, 8)
+
+
+async def test_scrub_after_a_deletion_vacuums_the_replies(
+    pg_server: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with await open_storage(await create_database(pg_server)) as storage:
+        await storage.apply_reply_ops([_reply(1), _reply(2)])
+        await storage.forget_member(1, 50, before_id=10)
+        await storage.scrub()
+        assert "Could not VACUUM" not in caplog.text
+        row = await storage.read_one("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'replies'")
+        assert row is not None and row[0] is not None  # a VACUUM of its own, not autovacuum's

@@ -287,7 +287,15 @@ class PostgresDatabase(Database):
             return self._search
 
     async def scrub(self) -> None:
-        """Nothing to do here: PostgreSQL has no write-ahead file of ours to empty (VACUUM reclaims the rows)."""
+        """After a deletion for privacy: VACUUM the replies at once instead of waiting for autovacuum.
+
+        It removes the deleted row versions from the table's pages for reuse; unlike SQLite's secure_delete
+        it does not promise the bytes are overwritten at once (PRIVACY.md says so).
+        """
+        try:
+            await self._pool.execute("VACUUM replies")
+        except asyncpg.PostgresError as exc:
+            log.warning("Could not VACUUM the replies after a deletion: %s", exc)
 
     async def backup_to(self, target: Any) -> None:
         raise StorageError(
