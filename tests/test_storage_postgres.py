@@ -285,3 +285,26 @@ async def test_scrub_after_a_deletion_vacuums_the_replies(
         assert "Could not VACUUM" not in caplog.text
         row = await storage.read_one("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'replies'")
         assert row is not None and row[0] is not None  # a VACUUM of its own, not autovacuum's
+
+
+# ---- one process per shard ------------------------------------------------------------------------------
+
+
+async def test_a_shard_is_run_by_one_process_at_a_time(pg_server: PostgresServer) -> None:
+    from bot.storage.guard import InstanceError
+    from bot.storage.postgres import ShardLease
+
+    url = await create_database(pg_server)
+    first = await ShardLease.acquire(url, 4, [0, 1])
+    try:
+        with pytest.raises(InstanceError, match="shard 1 is already run by another process") as caught:
+            await ShardLease.acquire(url, 4, [1, 2])
+        assert "\n" not in str(caught.value)
+        other = await ShardLease.acquire(url, 4, [2, 3])  # the rest of the shards: fine
+        with pytest.raises(InstanceError, match="SHARD_COUNT=4, not 8"):
+            await ShardLease.acquire(url, 8, [5])
+        await other.release()
+    finally:
+        await first.release()
+    again = await ShardLease.acquire(url, 4, [1, 2])  # released (a killed process's session ends the same way)
+    await again.release()

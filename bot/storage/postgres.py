@@ -312,6 +312,62 @@ async def read_version(conn: Any) -> int:
     return int(value or 0)
 
 
+SHARD_LOCK = 0x5753  # advisory lock scope: one lock per shard id
+SHARD_COUNT_LOCK = 0x5743  # advisory lock scope: the SHARD_COUNT every process must share
+
+
+class ShardLease:
+    """The shards this process runs on a PostgreSQL database, held with session advisory locks.
+
+    PostgreSQL's side of "one instance per shard" (SQLite's is guard.InstanceLock): the locks live on a
+    connection of their own, kept open while the bot runs, and go when it closes, also when the process is
+    killed (the server ends the session). A second process asking for a shard already held, or running with
+    a different SHARD_COUNT, is refused with one line.
+    """
+
+    def __init__(self, conn: Any, shard_ids: tuple[int, ...]) -> None:
+        self._conn = conn
+        self.shard_ids = shard_ids
+
+    @classmethod
+    async def acquire(cls, url: str, shard_count: int, shard_ids: Iterable[int]) -> ShardLease:
+        """Take every shard of `shard_ids` (of `shard_count`), or raise InstanceError (or StorageError)."""
+        from bot.storage.guard import InstanceError
+
+        try:
+            conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StorageError(_connect_problem(url, exc)) from None
+        wanted = tuple(sorted(set(shard_ids)))
+        try:
+            await conn.execute("SELECT pg_advisory_lock_shared($1, $2)", SHARD_COUNT_LOCK, shard_count)
+            others = await conn.fetch(
+                "SELECT DISTINCT objid::bigint AS count FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 "
+                "AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                SHARD_COUNT_LOCK,
+            )
+            counts = sorted({int(r["count"]) for r in others} - {shard_count})
+            if counts:
+                raise InstanceError(
+                    f"another process runs this database with SHARD_COUNT={counts[0]}, not {shard_count}: "
+                    "every process must use the same SHARD_COUNT"
+                )
+            for shard in wanted:  # in order, so two processes asking for overlapping ranges cannot deadlock
+                if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", SHARD_LOCK, shard):
+                    raise InstanceError(
+                        f"shard {shard} is already run by another process on this database: "
+                        "give each process its own SHARD_IDS"
+                    )
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, wanted)
+
+    async def release(self) -> None:
+        """Give the shards up (closing the connection drops its locks)."""
+        await self._conn.close()
+
+
 def is_postgres_url(value: str) -> bool:
     """Whether a DATABASE_URL names PostgreSQL (postgresql:// or postgres://)."""
     return value.startswith(("postgresql://", "postgres://"))
