@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _storage_target(settings: Settings) -> str | Path:
     """The database this run uses: a PostgreSQL URL from DATABASE_URL, else the SQLite file (DATABASE_PATH).
 
-    The one place the CLI reads DATABASE_URL; `bot.storage.open_storage` takes what this returns.
+    The one place the CLI reads DATABASE_URL; `bot.storage.open_storage` takes what this returns. (A
+    `sqlite:///PATH` URL is the config's to turn into DATABASE_PATH; until then it is the SQLite path.)
     """
     from bot.storage.postgres import is_postgres_url
 
@@ -410,14 +411,14 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: int | None) -> int:
     from bot.client import WhiplashBot
     from bot.hooks import point_at
-    from bot.storage import Storage, StorageError
+    from bot.storage import StorageError, open_storage
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
-        storage = await Storage.open(settings.database_path, data_key=settings.data_key_bytes())
+        storage = await open_storage(_storage_target(settings), data_key=settings.data_key_bytes())
     except StorageError as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
     async with storage:
         bot = WhiplashBot(settings=settings, storage=storage, content=content)
         async with bot:
