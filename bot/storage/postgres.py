@@ -170,6 +170,10 @@ class PgConnection:
 
 def _connect_problem(url: str, exc: BaseException) -> str:
     """One line for the operator: which server, and what went wrong, never the password."""
+    return _without_password(_describe_problem(url, exc), url)
+
+
+def _describe_problem(url: str, exc: BaseException) -> str:
     where = describe_url(url)
     if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
         return f"DATABASE_URL: PostgreSQL at {where} refused the user name or password: {exc}"
@@ -178,11 +182,21 @@ def _connect_problem(url: str, exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"DATABASE_URL: PostgreSQL at {where} did not answer within {CONNECT_TIMEOUT:.0f} s"
     if isinstance(exc, OSError):
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        return f"DATABASE_URL: cannot reach PostgreSQL at {where}: {reason}"
+        refused = isinstance(exc, ConnectionRefusedError) or "Connect call failed" in str(exc)
+        reason = "connection refused (is PostgreSQL running and listening there?)" if refused else exc.strerror
+        return f"DATABASE_URL: cannot reach PostgreSQL at {where}: {reason or exc}"
     if isinstance(exc, ValueError | asyncpg.ClientConfigurationError):
-        return f"DATABASE_URL is not a valid PostgreSQL URL ({where}): {exc}"
+        return (
+            f"DATABASE_URL is not a valid PostgreSQL URL ({exc}); "
+            "the form is postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
     return f"DATABASE_URL: cannot use PostgreSQL at {where}: {exc}"
+
+
+def _without_password(message: str, url: str) -> str:
+    """The message with the URL's password blanked, should a library have quoted it."""
+    match = re.match(r"^[a-z]+://[^:/@]*:([^@]+)@", url)
+    return message.replace(match.group(1), "***") if match else message
 
 
 async def create_pool(url: str, *, size: int = POOL_SIZE) -> Any:
