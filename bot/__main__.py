@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.discussion.export import ExportFormat
     from bot.storage import Storage
     from bot.storage.guard import FileWatch
+    from bot.storage.postgres import ShardLease
 
 log = logging.getLogger("bot")
 
@@ -211,18 +212,38 @@ async def _serve_locked(settings: Settings, content: ContentPack, token: str, wa
     return code
 
 
+async def _lease_shards(settings: Settings, url: str) -> ShardLease:
+    """PostgreSQL's one-instance rule: hold this process's shards (SHARD_COUNT/SHARD_IDS; unset: all of them)."""
+    from bot.storage.postgres import ALL_SHARDS, ShardLease
+
+    count = getattr(settings, "shard_count", None)
+    ids = getattr(settings, "shard_ids", None)
+    if not count:
+        return await ShardLease.acquire(url, ALL_SHARDS, [0])
+    return await ShardLease.acquire(url, int(count), ids if ids is not None else range(int(count)))
+
+
 async def _serve_postgres(settings: Settings, content: ContentPack, token: str, url: str) -> int:
     from bot.hooks import point_at
     from bot.storage import StorageError, open_storage
+    from bot.storage.guard import InstanceError
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
-        storage = await open_storage(url, data_key=settings.data_key_bytes())
-    except StorageError as exc:
+        lease = await _lease_shards(settings, url)
+    except (InstanceError, StorageError) as exc:
         log.error("Cannot start: %s", exc)
         return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
-    async with storage:
-        code = await _run_bot(settings, storage, content, token, None, 0.0)
+    try:
+        try:
+            storage = await open_storage(url, data_key=settings.data_key_bytes())
+        except StorageError as exc:
+            log.error("Cannot start: %s", exc)
+            return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
+        async with storage:
+            code = await _run_bot(settings, storage, content, token, None, 0.0)
+    finally:
+        await lease.release()
     if code == EXIT_OK:
         log.info("Stopped; database closed")
     return code

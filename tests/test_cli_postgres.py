@@ -170,7 +170,7 @@ async def test_a_copy_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_ser
         assert await target.get_guild(1) is None  # tables copied before it are rolled back too
 
 
-async def test_run_on_postgresql_against_the_emulator_and_stop_with_sigterm(
+async def test_run_on_postgresql_refuses_a_second_process_and_stops_with_sigterm(
     emu: DiscordEmulator, tmp_path: Path, pg_server: PostgresServer
 ) -> None:
     guild = emu.add_guild("Shaffer Conservatory")
@@ -190,6 +190,18 @@ async def test_run_on_postgresql_against_the_emulator_and_stop_with_sigterm(
         await emu.wait_until_ready(timeout=30)
         async with await open_storage(url) as storage:
             await eventually(lambda: storage.get_guild(guild.id), timeout=10)  # READY recorded the server
+        second = await asyncio.create_subprocess_exec(
+            *CLI, "run", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            out, err = await asyncio.wait_for(second.communicate(), timeout=30)
+        finally:
+            if second.returncode is None:  # it did not refuse: stop it, the test fails below
+                second.kill()
+                await second.wait()
+        refused = out.decode() + err.decode()
+        assert second.returncode == 1, refused
+        assert "shard 0 is already run by another process" in refused and "Traceback" not in refused
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:

@@ -373,8 +373,8 @@ class ShardLease:
             counts = sorted({int(r["count"]) for r in others} - {shard_count})
             if counts:
                 raise InstanceError(
-                    f"another process runs this database with SHARD_COUNT={counts[0]}, not {shard_count}: "
-                    "every process must use the same SHARD_COUNT"
+                    f"another process runs this database with SHARD_COUNT={_count_name(counts[0])}, not "
+                    f"{_count_name(shard_count)}: every process must use the same SHARD_COUNT"
                 )
             for shard in wanted:  # in order, so two processes asking for overlapping ranges cannot deadlock
                 if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", SHARD_LOCK, shard):
@@ -390,6 +390,13 @@ class ShardLease:
     async def release(self) -> None:
         """Give the shards up (closing the connection drops its locks)."""
         await self._conn.close()
+
+
+def _count_name(count: int) -> str:
+    return "unset" if count == ALL_SHARDS else str(count)
+
+
+ALL_SHARDS = 0  # the lease's shard count of a process that runs every shard (SHARD_COUNT unset)
 
 
 def is_postgres_url(value: str) -> bool:
