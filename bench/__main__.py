@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
-from bench.common import machine, progress
+from bench.common import machine, postgres_backend, progress
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
 
@@ -50,11 +50,25 @@ def _startup(quick: bool) -> Awaitable[dict[str, Any]]:
 
 BENCHMARKS: dict[str, Runner] = {
     "reply_logging": _reply_logging,
+    "reply_logging_postgresql": _reply_logging,
     "scheduler_tick": _scheduler_tick,
+    "scheduler_tick_postgresql": _scheduler_tick,
     "fanout": _fanout,
     "command_latency": _command_latency,
     "startup": _startup,
 }
+
+
+def _run_one(name: str, quick: bool) -> dict[str, Any]:
+    """One benchmark in its own event loop; a *_postgresql one with the bot's databases on PostgreSQL."""
+    if not name.endswith("_postgresql"):
+        return asyncio.run(BENCHMARKS[name](quick))
+    try:
+        with postgres_backend():
+            return asyncio.run(BENCHMARKS[name](quick))
+    except FileNotFoundError as exc:
+        progress(f"{name}: skipped: {exc}")
+        return {"skipped": str(exc)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         progress(f"{name}: starting{' (quick)' if args.quick else ''}")
         began = time.perf_counter()
-        result[name] = asyncio.run(BENCHMARKS[name](args.quick))
+        result[name] = _run_one(name, args.quick)
         progress(f"{name}: done in {time.perf_counter() - began:.1f} s")
     result["machine"] = machine().as_dict()
     result["total_seconds"] = round(time.perf_counter() - started, 1)

@@ -8,7 +8,7 @@ import gc
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -19,7 +19,9 @@ from bot.content import ContentPack, default_content_dir, load_content
 from bot.emulator import DiscordEmulator
 from bot.storage import Schedule, Storage
 from bot.timeutil import Clock, to_iso
+from tests import backends
 from tests.harness import TOKEN, FakeClock, Running, run_bot
+from tests.postgres import running_server
 
 QUIET_BOT = {"scheduler_tick_seconds": 3600.0}  # the poster's own loop ticks once at READY, then sleeps
 EVERY_DAY = 127  # the days bitmask with all seven days set
@@ -50,9 +52,25 @@ async def emulator(clock: Clock) -> AsyncIterator[DiscordEmulator]:
 async def real_bot(
     emu: DiscordEmulator, db_path: Path, clock: FakeClock, *, sync: bool = False
 ) -> AsyncIterator[Running]:
-    """The real WhiplashBot (every cog) on a real SQLite file, connected to `emu` and READY."""
+    """The real WhiplashBot (every cog) on a real database (SQLite file, or see `postgres_backend`), READY."""
     async with run_bot(emu, db_path, content_pack(), clock=clock, sync=sync, bot_options=dict(QUIET_BOT)) as running:
         yield running
+
+
+@contextlib.contextmanager
+def postgres_backend() -> Iterator[None]:
+    """Inside: the bot's databases (`real_bot`, `open_db`) are in a throwaway PostgreSQL on loopback.
+
+    The same server the tests start (tests/postgres.py), for the length of one benchmark. Raises
+    FileNotFoundError when PostgreSQL is not installed.
+    """
+    with running_server() as server:
+        backends.prepare_template(server)
+        backends.use(backends.Backend("postgresql", server))
+        try:
+            yield
+        finally:
+            backends.use(None)
 
 
 def bench_clock(moment: datetime | None = None) -> FakeClock:
@@ -67,7 +85,7 @@ def schedule_row(
 
 
 INSERT_SCHEDULE = (
-    "INSERT OR REPLACE INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
+    "INSERT INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
     "moderator_role_id, log_channel_id, paused, next_run_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 

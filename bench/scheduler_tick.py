@@ -35,6 +35,7 @@ from bench.common import (
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DUE_BATCH, DailyPoster
 from bot.storage import Storage
+from tests.backends import open_db
 
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo")
 FAR = 60 * 86400  # filler schedules are next due two months after the benchmark's clock
@@ -78,7 +79,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
             try:
                 for n in config.sizes:
                     started = time.perf_counter()
-                    storage = await Storage.open(tmp / f"schedules-{n}.db")
+                    storage = await open_db(tmp / f"schedules-{n}.db")
                     now = clock()
                     base = int(now.timestamp())
                     rows = [schedule_row(g, c, base + FAR, now) for g, c in due_guilds[n]]
@@ -136,8 +137,10 @@ async def _measure(config: Config, sizes: list[Size], clock: Any) -> dict[str, A
                 f"scheduler_tick rep {rep + 1}/{config.repetitions}: "
                 + ", ".join(f"{n:,}: {ms:.1f} ms" for n, ms in this.items())
             )
-    plan = await sizes[-1].storage.read(
-        "EXPLAIN QUERY PLAN SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
+    last = sizes[-1].storage
+    explain = "EXPLAIN QUERY PLAN " if last.dialect == "sqlite" else "EXPLAIN "
+    plan = await last.read(
+        explain + "SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
         (0, DUE_BATCH),
     )
     result: dict[str, Any] = {
@@ -146,7 +149,8 @@ async def _measure(config: Config, sizes: list[Size], clock: Any) -> dict[str, A
         "ms": {str(n): rounded(median(v), 2) for n, v in tick_ms.items()},
         "query_ms": {str(n): rounded(median(v), 3) for n, v in query_ms.items()},
         "posts_confirmed": posted,
-        "query_plan": "; ".join(str(row["detail"]) for row in plan),
+        "backend": last.dialect,
+        "query_plan": "; ".join(str(row["detail"] if last.dialect == "sqlite" else row[0]) for row in plan),
     }
     if ratios:
         result["ratio_100000_vs_100"] = rounded(median(ratios), 3)

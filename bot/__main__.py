@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.discussion.export import ExportFormat
     from bot.storage import Storage
     from bot.storage.guard import FileWatch
+    from bot.storage.postgres import ShardLease
 
 log = logging.getLogger("bot")
 
@@ -57,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the database with a backup (only while the bot is stopped)")
     restore.add_argument("file", type=Path, metavar="FILE")
     sub.add_parser("genkey", help="print a new random DATA_KEY for encrypting replies at rest")
+    move = sub.add_parser("migrate-to-postgres", help="copy the SQLite database into an empty PostgreSQL database")
+    move.add_argument("url", metavar="URL", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE (empty)")
     sandbox = sub.add_parser("sandbox", help="try the bot in a browser: built-in Discord, no token, no network")
     sandbox.add_argument("--port", type=_port, default=8765, metavar="N", help="page port on 127.0.0.1")
     sandbox.add_argument("--data", type=Path, metavar="DIR", help="keep the sandbox database here (default: temp)")
@@ -106,8 +109,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         "backup": _cmd_backup,
         "restore": _cmd_restore,
         "export": _cmd_export,
+        "migrate-to-postgres": _cmd_migrate_to_postgres,
     }
     sys.exit(handlers[args.command](settings, args))
+
+
+def _storage_target(settings: Settings) -> str | Path:
+    """The database this run uses: a PostgreSQL URL from DATABASE_URL, else the SQLite file (DATABASE_PATH).
+
+    The one place the CLI reads DATABASE_URL; `bot.storage.open_storage` takes what this returns. (A
+    `sqlite:///PATH` URL is the config's to turn into DATABASE_PATH; until then it is the SQLite path.)
+    """
+    from bot.storage.postgres import is_postgres_url
+
+    value = getattr(settings, "database_url", None) or os.environ.get("DATABASE_URL")
+    if value is not None and hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
+    if isinstance(value, str) and is_postgres_url(value.strip()):
+        return value.strip()
+    return settings.database_path
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -160,6 +180,9 @@ async def _serve(
     """Run the bot until SIGTERM/SIGINT, holding the database's instance lock the whole time."""
     from bot.storage.guard import InstanceError, InstanceLock, free_space_problem
 
+    target = _storage_target(settings)
+    if isinstance(target, str):  # PostgreSQL: no file to lock or watch
+        return await _serve_postgres(settings, content, token, target)
     try:
         lock = InstanceLock(settings.database_path).acquire()
     except InstanceError as exc:
@@ -199,8 +222,50 @@ async def _serve_locked(settings: Settings, content: ContentPack, token: str, wa
     return code
 
 
+async def _lease_shards(settings: Settings, url: str) -> ShardLease:
+    """PostgreSQL's one-instance rule: hold this process's shards (SHARD_COUNT/SHARD_IDS; unset: all of them)."""
+    from bot.storage.postgres import ALL_SHARDS, ShardLease
+
+    count = getattr(settings, "shard_count", None)
+    ids = getattr(settings, "shard_ids", None)
+    if not count:
+        return await ShardLease.acquire(url, ALL_SHARDS, [0])
+    return await ShardLease.acquire(url, int(count), ids if ids is not None else range(int(count)))
+
+
+async def _serve_postgres(settings: Settings, content: ContentPack, token: str, url: str) -> int:
+    from bot.hooks import point_at
+    from bot.storage import StorageError, open_storage
+    from bot.storage.guard import InstanceError
+
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    try:
+        lease = await _lease_shards(settings, url)
+    except (InstanceError, StorageError) as exc:
+        log.error("Cannot start: %s", exc)
+        return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
+    try:
+        try:
+            storage = await open_storage(url, data_key=settings.data_key_bytes())
+        except StorageError as exc:
+            log.error("Cannot start: %s", exc)
+            return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
+        async with storage:
+            code = await _run_bot(settings, storage, content, token, None, 0.0)
+    finally:
+        await lease.release()
+    if code == EXIT_OK:
+        log.info("Stopped; database closed")
+    return code
+
+
 async def _run_bot(
-    settings: Settings, storage: Storage, content: ContentPack, token: str, watch: FileWatch, watch_seconds: float
+    settings: Settings,
+    storage: Storage,
+    content: ContentPack,
+    token: str,
+    watch: FileWatch | None,
+    watch_seconds: float,
 ) -> int:
     """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
     import aiohttp
@@ -221,7 +286,8 @@ async def _run_bot(
         if not len(closer):
             closer.spawn(bot.close(), name="close-bot")
 
-    watcher.spawn(watch.watch(watch_seconds, _database_lost), name="database-watch")
+    if watch is not None:
+        watcher.spawn(watch.watch(watch_seconds, _database_lost), name="database-watch")
 
     def _stop() -> None:
         if not len(closer):
@@ -272,10 +338,15 @@ def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     problems: list[str] = []
     folder = settings.content_dir or default_content_dir()
     problems.extend(str(problem) for problem in check_content(folder))
-    _check_database_path(settings.database_path, problems)
+    target = _storage_target(settings)
+    migrations = []
     try:
         migrations = load_migrations()
-        _check_migrations(settings.database_path, len(migrations), problems)
+        if isinstance(target, str):
+            problems.extend(asyncio.run(_check_postgres(target, len(load_migrations("postgresql")))))
+        else:
+            _check_database_path(settings.database_path, problems)
+            _check_migrations(settings.database_path, len(migrations), problems)
     except StorageError as exc:
         problems.append(f"migrations: {exc}")
     for line in problems:
@@ -287,6 +358,27 @@ def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     print(f"ok: settings, content pack ({folder}) and {len(migrations)} migrations are valid")
     return EXIT_OK
+
+
+async def _check_postgres(url: str, latest: int) -> list[str]:
+    """The PostgreSQL side of `check`: the server answers, and its schema is not newer than this program's."""
+    from bot.storage import StorageError, load_migrations
+    from bot.storage.postgres import create_pool, describe_url, read_version
+
+    if [m.name for m in load_migrations("postgresql")] != [m.name for m in load_migrations()]:
+        return ["migrations: bot/storage/migrations/postgresql/ does not match the SQLite migrations one for one"]
+    try:
+        pool = await create_pool(url, size=1)
+    except StorageError as exc:
+        return [str(exc)]
+    try:
+        async with pool.acquire() as conn:
+            version = await read_version(conn)
+    finally:
+        await pool.close()
+    if version > latest:
+        return [f"{describe_url(url)}: schema version {version} is newer than this program's {latest}"]
+    return []
 
 
 def _check_database_path(database: Path, problems: list[str]) -> None:
@@ -350,14 +442,14 @@ def _cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 async def _sync(settings: Settings, content: ContentPack, token: str, guild_id: int | None) -> int:
     from bot.client import WhiplashBot
     from bot.hooks import point_at
-    from bot.storage import Storage, StorageError
+    from bot.storage import StorageError, open_storage
 
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     try:
-        storage = await Storage.open(settings.database_path, data_key=settings.data_key_bytes())
+        storage = await open_storage(_storage_target(settings), data_key=settings.data_key_bytes())
     except StorageError as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
     async with storage:
         bot = WhiplashBot(settings=settings, storage=storage, content=content)
         async with bot:
@@ -382,6 +474,13 @@ def _cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 async def _backup(settings: Settings, target: Path) -> int:
     from bot.storage import Storage, StorageError
 
+    if isinstance(_storage_target(settings), str):
+        print(
+            "whiplash-bot: backup copies an SQLite database; on PostgreSQL use pg_dump: "
+            f'pg_dump --format=custom --file={target} "$DATABASE_URL"',
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     if not settings.database_path.exists():
         print(f"whiplash-bot: there is no database at {settings.database_path} to back up", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -405,6 +504,13 @@ def _cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.guard import InstanceError, InstanceLock, RestoreError, check_backup, replace_database
 
     source: Path = args.file
+    if isinstance(_storage_target(settings), str):
+        print(
+            "whiplash-bot: restore replaces an SQLite database; on PostgreSQL stop the bot and use pg_restore: "
+            f'pg_restore --clean --if-exists --dbname="$DATABASE_URL" {source}',
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     target = settings.database_path
     try:
         with InstanceLock(target):
@@ -429,18 +535,19 @@ def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Path | None) -> int:
     from bot.crypto import DecryptionError
     from bot.discussion.export import export_bytes
-    from bot.storage import Storage, StorageError
+    from bot.storage import StorageError, open_storage
 
-    if not settings.database_path.exists():
+    target = _storage_target(settings)
+    if isinstance(target, Path) and not target.exists():
         print(f"whiplash-bot: there is no database at {settings.database_path}", file=sys.stderr)
         return EXIT_PROBLEMS
     unreadable: list[int] = []
     try:
-        async with await Storage.open(settings.database_path, data_key=settings.data_key_bytes()) as storage:
+        async with await open_storage(target, data_key=settings.data_key_bytes()) as storage:
             data, count = await export_bytes(storage.export_rows(guild_id, unreadable=unreadable), fmt)
     except (StorageError, DecryptionError) as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -451,6 +558,54 @@ async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Pat
         ids = ", ".join(map(str, unreadable))
         print(f"whiplash-bot: {len(unreadable)} replies cannot be decrypted and were left out: {ids}", file=sys.stderr)
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _cmd_migrate_to_postgres(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_migrate_to_postgres(settings, args.url))
+
+
+async def _migrate_to_postgres(settings: Settings, url: str) -> int:
+    """Copy DATABASE_PATH into the empty PostgreSQL database at `url`, in one transaction, verified."""
+    from bot.storage import PostgresStorage, Storage, StorageError
+    from bot.storage.guard import InstanceError, InstanceLock
+    from bot.storage.postgres import describe_url, is_postgres_url
+    from bot.storage.transfer import copy_into, target_problem
+
+    url = url.strip()
+    if not is_postgres_url(url):
+        print(
+            "whiplash-bot: URL must be a postgresql:// URL, e.g. postgresql://bot:PASSWORD@db.host/whiplash",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    source = settings.database_path
+    if not source.exists():
+        print(f"whiplash-bot: there is no SQLite database at {source} (DATABASE_PATH) to copy", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        with InstanceLock(source):  # the bot must be stopped: a reply logged during the copy would be lost
+            problem = await target_problem(url)
+            if problem is not None:
+                print(f"whiplash-bot: {problem}", file=sys.stderr)
+                return EXIT_PROBLEMS
+            async with await Storage.open(source, check_data_key=False):
+                pass  # brings an older file to the current schema first, as `run` would
+            async with await PostgresStorage.open(url, check_data_key=False) as target:
+                report = await copy_into(source, target)
+    except InstanceError as exc:
+        print(f"whiplash-bot: cannot copy while the bot runs: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except StorageError as exc:
+        print(f"whiplash-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
+    print(
+        f"copied {report.rows} rows of {len(report.tables)} tables from {source} to {describe_url(url)}; "
+        f"verified: every table's row count and {report.sampled} sampled rows"
+    )
+    busiest = sorted(report.tables.items(), key=lambda item: -item[1])[:4]
+    print("  " + ", ".join(f"{table}: {count}" for table, count in busiest if count) or "  (no rows)")
+    print("next: set DATABASE_URL to this URL (keep DATA_KEY as it is) and start the bot")
     return EXIT_OK
 
 

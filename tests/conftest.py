@@ -11,7 +11,9 @@ import pytest
 from bot.content import ContentPack, default_content_dir, load_content
 from bot.emulator import DiscordEmulator, netguard
 from bot.timeutil import Clock
+from tests import backends
 from tests.harness import TOKEN, FakeClock
+from tests.postgres import PostgresServer, running_server, services_required
 
 MANAGE_GUILD = 1 << 5
 
@@ -65,3 +67,47 @@ def world(emu: DiscordEmulator) -> World:
 def clock() -> FakeClock:
     """The test's clock (a module whose bot runs in a subprocess overrides it with the real one)."""
     return FakeClock()
+
+
+# ---- storage backends ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL for the whole session (tests/postgres.py), with a migrated template database.
+
+    Not installed: the PostgreSQL tests skip with one line, except under WHIPLASH_REQUIRE_SERVICES=1 (CI).
+    """
+    try:
+        with running_server() as server:
+            backends.prepare_template(server)
+            yield server
+    except (FileNotFoundError, RuntimeError) as exc:
+        if services_required():
+            pytest.fail(f"PostgreSQL is required here (WHIPLASH_REQUIRE_SERVICES=1): {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> Iterator[backends.Backend]:
+    """Runs the test once per storage backend; `tests.backends.open_db` and `run_bot` follow it."""
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    chosen = backends.Backend(request.param, server)
+    backends.use(chosen)
+    try:
+        yield chosen
+    finally:
+        backends.use(None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked sqlite_only in a module that runs on both backends keeps only its SQLite run."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite_only") is not None
+        and getattr(getattr(item, "callspec", None), "params", {}).get("backend") == "postgresql"
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

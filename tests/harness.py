@@ -15,8 +15,9 @@ from bot.config import Settings
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
 from bot.hooks import point_at
-from bot.storage import Storage
+from bot.storage import Storage, open_storage
 from bot.timeutil import Clock
+from tests import backends
 
 TOKEN = "MTEx.test-token.whiplash"
 
@@ -109,7 +110,9 @@ async def run_bot(
     skewed = None if clock_offset is None else SkewedClock(emu.clock, clock_offset)
     config = make_settings(emu, db_path, **settings)
     point_at(config.discord_api_base, config.discord_gateway_url)
-    storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
+    # The test's backend (tests/backends.py): the SQLite file itself, or that path's PostgreSQL database.
+    target = await backends.current().target(config.database_path)
+    storage = await open_storage(target, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
     bot = TestBot(settings=config, storage=storage, content=content, clock=skewed or emu.clock, **options)

@@ -21,9 +21,13 @@ from bot.content import ContentPack
 from bot.discussion.poster import failure_text
 from bot.emulator import DiscordEmulator, permissions
 from cogs.discussion._events import BACKFILL_DAYS
+from tests.backends import open_db
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, days_of, has, logged, posted, schedule, services, tick
 from tests.harness import FakeClock, eventually, run_bot
+
+# Every test here runs on SQLite and on PostgreSQL (tests/backends.py): run_bot follows the backend.
+pytestmark = pytest.mark.usefixtures("backend")
 
 # ---- posting ------------------------------------------------------------------------------------
 
@@ -669,9 +673,7 @@ async def test_replies_queued_at_shutdown_are_written(
         logger.flush_seconds = 60.0  # nothing is flushed by time: only the shutdown can write it
         message = await emu.send_user_message(thread, world.member, "said just before the restart")
         await eventually(lambda: logger.pending == 1)
-    from bot.storage import Storage
-
-    async with await Storage.open(db) as storage:
+    async with await open_db(db) as storage:
         assert await storage.get_reply_content(world.guild.id, message.id) == "said just before the restart"
 
 

@@ -1,4 +1,4 @@
-"""The storage core against real SQLite files: pragmas, migrations, transactions, backup."""
+"""The storage core against real databases (SQLite files, PostgreSQL): pragmas, migrations, transactions, backup."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Storage, StorageError, load_migrations
+from bot.storage import StorageError, load_migrations
+from tests.backends import open_db
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
+@pytest.mark.sqlite_only
 async def test_open_creates_folder_and_migrates(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "bot.db"
-    async with await Storage.open(path) as storage:
+    async with await open_db(path) as storage:
         assert await storage.schema_version() == len(load_migrations())
         row = await storage.read_one("PRAGMA journal_mode")
         assert row is not None and row[0] == "wal"
@@ -32,24 +36,25 @@ async def test_migrations_are_numbered_without_gaps() -> None:
 
 async def test_reopen_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    async with await Storage.open(path) as storage:
+    async with await open_db(path) as storage:
         await storage.guilds_seen([1, 2], NOW)
-    async with await Storage.open(path) as storage:
+    async with await open_db(path) as storage:
         assert (await storage.get_guild(1)) is not None
         assert await storage.schema_version() == len(load_migrations())
 
 
+@pytest.mark.sqlite_only
 async def test_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 999")
     conn.close()
     with pytest.raises(StorageError, match="newer than this program"):
-        await Storage.open(path)
+        await open_db(path)
 
 
 async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         with pytest.raises(RuntimeError):
             async with storage.transaction() as conn:
                 await conn.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (7, "x"))
@@ -58,7 +63,7 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
 
 
 async def test_guild_removal_and_return(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([5], NOW)
         await storage.guild_removed(5, NOW)
         record = await storage.get_guild(5)
@@ -68,8 +73,9 @@ async def test_guild_removal_and_return(tmp_path: Path) -> None:
         assert record is not None and record.removed_at is None and record.retention_days == 365
 
 
+@pytest.mark.sqlite_only
 async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([11, 12], NOW)
         await storage.backup_to(tmp_path / "copy.db")
         with pytest.raises(StorageError, match="already exists"):
@@ -81,10 +87,14 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
 
 
 def test_no_statement_reads_the_database_clock() -> None:
-    """Every time comes from the bot's clock: SQLite's own `now` would ignore a test clock and a skew check."""
+    """Every time comes from the bot's clock: the database's own `now` would ignore a test clock and a skew check."""
     root = Path(__file__).resolve().parent.parent
     sources = [*root.glob("bot/**/*.py"), *root.glob("bot/**/*.sql"), *root.glob("cogs/**/*.py")]
-    pattern = re.compile(r"'now'|CURRENT_(TIMESTAMP|DATE|TIME)\b|\b(julianday|unixepoch)\s*\(", re.IGNORECASE)
+    pattern = re.compile(
+        r"'now'|CURRENT_(TIMESTAMP|DATE|TIME)\b|\b(julianday|unixepoch)\s*\(|(?<![.\w])now\s*\(\s*\)"
+        r"|\b(clock|statement|transaction)_timestamp\s*\(",
+        re.IGNORECASE,
+    )
     found = [
         f"{p.relative_to(root)}:{n}"
         for p in sources

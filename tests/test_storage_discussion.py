@@ -1,4 +1,4 @@
-"""Discussion storage against real SQLite files: claims, the queue, reply ops, encryption."""
+"""Discussion storage against real databases (SQLite files and PostgreSQL): claims, the queue, reply ops, encryption."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 
 from bot.crypto import DecryptionError
 from bot.storage import ReplyDelete, ReplyRecord, Schedule, Storage, StorageError
+from tests.backends import Backend, open_db
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 21)
@@ -33,8 +36,9 @@ def reply(mid: int, *, guild: int = 1, author: int = 50, content: str = "hello",
 
 
 @pytest.fixture
-async def storage(tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with await Storage.open(tmp_path / "bot.db") as db:
+async def storage(tmp_path: Path, backend: Backend):  # type: ignore[no-untyped-def]
+    async with await open_db(tmp_path / "bot.db") as db:
+        assert db.dialect == backend.name
         yield db
 
 
@@ -128,13 +132,13 @@ async def test_encrypted_content_is_not_in_the_file(tmp_path: Path) -> None:
     key = os.urandom(32)
     path = tmp_path / "enc.db"
     secret = "my very private reply about Fletcher"
-    async with await Storage.open(path, data_key=key) as db:
+    async with await open_db(path, data_key=key) as db:
         await db.apply_reply_ops([reply(1, content=secret)])
         assert await db.get_reply_content(1, 1) == secret
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert secret.encode() not in raw
     with pytest.raises(StorageError, match="DATA_KEY"):  # another key is refused at start, before any read
-        await Storage.open(path, data_key=os.urandom(32))
-    async with await Storage.open(path, data_key=os.urandom(32), check_data_key=False) as db:
+        await open_db(path, data_key=os.urandom(32))
+    async with await open_db(path, data_key=os.urandom(32), check_data_key=False) as db:
         with pytest.raises(DecryptionError):
             await db.get_reply_content(1, 1)

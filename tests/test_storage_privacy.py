@@ -1,4 +1,5 @@
-"""Privacy storage against real SQLite files: forget, opt-out, retention and departed servers."""
+"""Privacy storage against real databases (SQLite files and PostgreSQL): forget, opt-out, retention and
+departed servers."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.config import Settings
-from bot.storage import ReplyRecord, Storage
+from bot.storage import ReplyRecord
 from bot.storage.moderation import PromptFields
 from bot.timeutil import to_iso
+from tests.backends import open_db
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -24,7 +29,7 @@ def reply(mid: int, guild: int, author: int, created: datetime) -> ReplyRecord:
 
 
 async def test_forget_deletes_only_that_member_in_that_server(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.apply_reply_ops([reply(1, 1, 50, NOW), reply(2, 1, 51, NOW), reply(3, 2, 50, NOW)])
         await storage.set_optout(1, 50, True, NOW)
         assert await storage.forget_member(1, 50, before_id=100) == 1
@@ -36,14 +41,14 @@ async def test_forget_deletes_only_that_member_in_that_server(tmp_path: Path) ->
 async def test_tombstones_of_queued_replies_carry_the_bots_clock_not_the_databases(tmp_path: Path) -> None:
     """A moment far from the real date: only the clock passed in can have written it."""
     forgotten_at = datetime(2003, 2, 1, 14, 0, 0, 250000, tzinfo=UTC)
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.tombstone_replies([reply(1, 1, 50, forgotten_at - timedelta(days=1))], forgotten_at)
         rows = await storage.read("SELECT deleted_at FROM replies WHERE message_id = 1")
     assert [row["deleted_at"] for row in rows] == [to_iso(forgotten_at)]
 
 
 async def test_optout_round_trip(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         assert await storage.set_optout(1, 7, True, NOW)
         assert not await storage.set_optout(1, 7, True, NOW)
         assert await storage.set_optout(1, 7, False, NOW)
@@ -51,7 +56,7 @@ async def test_optout_round_trip(tmp_path: Path) -> None:
 
 
 async def test_retention_purges_per_server(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([1, 2], NOW)
         async with storage.transaction() as conn:
             await conn.execute("UPDATE guilds SET retention_days = 30 WHERE guild_id = 2")
@@ -65,7 +70,7 @@ async def test_retention_purges_per_server(tmp_path: Path) -> None:
 
 
 async def test_departed_server_data_goes_after_the_grace_period(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([1, 2], NOW - timedelta(days=60))
         await storage.apply_reply_ops([reply(1, 1, 5, NOW), reply(2, 2, 5, NOW)])
         await storage.guild_removed(1, NOW - timedelta(days=31))
@@ -77,7 +82,7 @@ async def test_departed_server_data_goes_after_the_grace_period(tmp_path: Path) 
 
 
 async def test_forgotten_messages_are_never_written_again(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([1, 2], NOW)
         before = [reply(10, 1, 50, NOW), reply(11, 1, 50, NOW), reply(12, 1, 51, NOW)]
         await storage.apply_reply_ops(before)
@@ -95,7 +100,7 @@ async def test_forgotten_messages_are_never_written_again(tmp_path: Path) -> Non
 
 async def test_forget_keeps_the_marker_at_the_newest_stored_message(tmp_path: Path) -> None:
     """A request id older than a stored message (a skewed clock) still covers every stored message."""
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.apply_reply_ops([reply(40, 1, 50, NOW)])
         await storage.forget_member(1, 50, before_id=30)
         await storage.forget_member(1, 50, before_id=20)  # a second forget never lowers the mark
@@ -109,7 +114,7 @@ async def test_forget_keeps_the_marker_at_the_newest_stored_message(tmp_path: Pa
 
 async def test_a_moderators_forget_leaves_their_changes_under_a_former_moderator(tmp_path: Path) -> None:
     mod, other = 70, 71
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         for guild in (1, 2):
             await storage.add_server_prompt(guild, PromptFields(text="own"), mod, NOW)
             await storage.record_audit(guild, mod, "privacy.retention", "retention", {"days": 365}, {"days": 30}, NOW)
@@ -130,7 +135,7 @@ async def test_a_moderators_forget_leaves_their_changes_under_a_former_moderator
 
 async def test_ready_marks_removed_only_the_missing_servers_of_its_own_shards(tmp_path: Path) -> None:
     shard = [n << 22 for n in (4, 6, 5, 7)]  # with 2 shards: shard 0, 0, 1, 1
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen(shard, NOW - timedelta(days=3))
         assert await storage.guilds_ready([shard[0]], NOW, shard_count=2, shard_ids=[0]) == [shard[1]]
         removed = {g: (await storage.get_guild(g)).removed_at for g in shard}  # type: ignore[union-attr]
@@ -159,7 +164,7 @@ def test_each_process_judges_only_its_own_shards() -> None:
 
 async def test_a_retention_purge_is_for_good(tmp_path: Path) -> None:
     """The backfill may read replies older than a short retention again: they are not stored again."""
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds_seen([1, 2], NOW)
         await storage.set_retention(1, 1, NOW)
         old, recent = NOW - timedelta(days=3), NOW - timedelta(hours=1)

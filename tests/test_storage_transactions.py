@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Storage
+from tests.backends import open_db
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 GUILD = 1
@@ -34,6 +37,7 @@ def committed_optouts(db: Path) -> set[int]:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("statement", ["BEGIN", "INSERT", "COMMIT"])
 async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable(
     tmp_path: Path, statement: str
@@ -65,7 +69,7 @@ async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable
 
 
 async def test_a_read_during_a_write_never_sees_rows_that_are_rolled_back(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         written = asyncio.Event()
         release = asyncio.Event()
 

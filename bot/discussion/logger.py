@@ -20,6 +20,7 @@ from typing import Any
 import discord
 
 from bot.storage import DailyPost, ReplyDelete, ReplyOp, ReplyRecord, Storage
+from bot.storage.database import INTEGRITY_ERRORS
 from bot.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ MAX_BATCH = 1000
 MAX_CHUNK = 500  # changes per transaction: a backlog drains in steps, also onto a nearly full disk
 # Refusals of one row rather than of the database: the chunk is split to find and drop that row.
 # Not ProgrammingError or ValueError: a closed connection raises those for every row alike.
-ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, OverflowError)
+ROW_ERRORS: tuple[type[Exception], ...] = (*INTEGRITY_ERRORS, OverflowError)  # either backend's
 SHUTDOWN_ATTEMPTS = 5
 BACKFILL_CHANNEL_LIMIT = 500  # channel messages scanned for Discord replies to a post
 RECENT_DELETES = 10_000  # message ids remembered so a late create cannot resurrect a deleted reply

@@ -1,6 +1,8 @@
 """The storage layer: one interface of named async methods returning dataclasses.
 
 Cogs never hold SQL; every query lives in a mixin here and is scoped to the server it serves.
+Two backends run the same mixins: SQLite (`Storage`, the embedded default) and PostgreSQL
+(`PostgresStorage`); `open_storage` picks one from DATABASE_URL / DATABASE_PATH, once, at start-up.
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 """
 
@@ -12,6 +14,7 @@ from bot.storage.database import Database, Migration, StorageError, load_migrati
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
 from bot.storage.moderation import ModerationQueries
+from bot.storage.postgres import PostgresDatabase, is_postgres_url
 from bot.storage.privacy import PrivacyQueries
 from bot.storage.replies import (
     EXPORT_COLUMNS,
@@ -34,7 +37,7 @@ class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries
 
         `check_data_key=False` is for openers that never read reply content (backup, restore).
         """
-        storage = await super().open(path, data_key=data_key)
+        storage = await cls._open(str(path), data_key)
         if check_data_key:
             try:
                 await storage.prepare_data_key()
@@ -42,6 +45,31 @@ class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries
                 await storage.close()
                 raise
         return storage
+
+
+class PostgresStorage(PostgresDatabase, Storage):
+    """The same interface on PostgreSQL: PostgresDatabase's connection calls under the shared stores."""
+
+
+SQLITE_URL_PREFIX = "sqlite:///"
+
+
+async def open_storage(target: str | Path, *, data_key: bytes | None = None, check_data_key: bool = True) -> Storage:
+    """Open the configured database: a `postgresql://` URL, a `sqlite:///PATH` URL, or a plain SQLite path.
+
+    The one place the backend is chosen. Raises StorageError (one line, no password) when it cannot be used.
+    """
+    if isinstance(target, str):
+        if is_postgres_url(target):
+            return await PostgresStorage.open(target, data_key=data_key, check_data_key=check_data_key)
+        if target.startswith(SQLITE_URL_PREFIX):
+            target = target[len(SQLITE_URL_PREFIX) :]
+            if not target:
+                raise StorageError("DATABASE_URL: sqlite:/// needs a file path after it, e.g. sqlite:///data/bot.db")
+        elif "://" in target:
+            scheme = target.split("://", 1)[0]
+            raise StorageError(f"DATABASE_URL: unknown scheme {scheme}://; use postgresql:// or sqlite:///PATH")
+    return await Storage.open(target, data_key=data_key, check_data_key=check_data_key)
 
 
 __all__ = [
@@ -53,6 +81,7 @@ __all__ = [
     "GuildRecord",
     "Migration",
     "Participant",
+    "PostgresStorage",
     "ReplyDelete",
     "ReplyOp",
     "ReplyRecord",
@@ -62,4 +91,5 @@ __all__ = [
     "days_to_mask",
     "load_migrations",
     "mask_to_days",
+    "open_storage",
 ]

@@ -1,7 +1,8 @@
 """Queries about the content pack's per-channel state: fact rotation and the excerpt search index.
 
 The full-text search uses SQLite's FTS5 (`excerpt_search`); callers hand in a MATCH expression that
-`bot.reviews.build_match_query` made safe, never raw user text.
+`bot.reviews.build_match_query` made safe, never raw user text. It indexes the shipped content pack only,
+so on PostgreSQL it stays an SQLite index in memory (`search_index()`), rebuilt at each start.
 """
 
 from __future__ import annotations
@@ -36,14 +37,23 @@ class SearchHit:
     rank: float
 
 
+# Insertion order breaks ties of shown_at: SQLite's rowid; PostgreSQL has none, and a round's facts are few,
+# so its tie-break is the row's physical place (ctid), which follows insertion in this append-only table.
+_SHOWN_FACTS = {
+    "sqlite": "SELECT fact_id FROM fact_history WHERE guild_id = ? AND channel_id = ? AND category = ? "
+    "ORDER BY shown_at, rowid",
+    "postgresql": "SELECT fact_id FROM fact_history WHERE guild_id = ? AND channel_id = ? AND category = ? "
+    "ORDER BY shown_at, ctid",
+}
+
+
 class ContentStateQueries(Database):
     # -- fact rotation -----------------------------------------------------------------------------------
 
     async def shown_facts(self, guild_id: int, channel_id: int, category: str) -> list[str]:
         """Ids of the facts shown in this channel's current round for `category` ('' = any), oldest first."""
         rows = await self.read(
-            "SELECT fact_id FROM fact_history WHERE guild_id = ? AND channel_id = ? AND category = ? "
-            "ORDER BY shown_at, rowid",
+            _SHOWN_FACTS[self.dialect],
             (guild_id, channel_id, category),
         )
         return [row["fact_id"] for row in rows]
@@ -63,8 +73,8 @@ class ContentStateQueries(Database):
                     (guild_id, channel_id, category),
                 )
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO fact_history (guild_id, channel_id, category, fact_id, shown_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO fact_history (guild_id, channel_id, category, fact_id, shown_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (guild_id, channel_id, category, fact_id, to_iso(now)),
             )
             return bool(cursor.rowcount == 1)
@@ -72,13 +82,15 @@ class ContentStateQueries(Database):
     # -- excerpt search ----------------------------------------------------------------------------------
 
     async def excerpt_index_hash(self) -> str | None:
-        row = await self.read_one("SELECT value FROM meta WHERE key = ?", (INDEX_HASH_KEY,))
+        index = await self.search_index()
+        row = await index.read_one("SELECT value FROM meta WHERE key = ?", (INDEX_HASH_KEY,))
         return str(row["value"]) if row else None
 
     async def rebuild_excerpt_index(self, excerpts: Iterable[IndexedExcerpt], digest: str) -> None:
         """Replace the whole search index with `excerpts` and remember the pack's `digest`, atomically."""
         rows = [(e.excerpt_id, e.review_id, e.heading, e.body) for e in excerpts]
-        async with self.transaction() as conn:
+        index = await self.search_index()
+        async with index.transaction() as conn:
             await conn.execute("DELETE FROM excerpt_search")
             await conn.executemany(
                 "INSERT INTO excerpt_search (excerpt_id, review_id, heading, body) VALUES (?, ?, ?, ?)", rows
@@ -96,12 +108,14 @@ class ContentStateQueries(Database):
         return True
 
     async def count_excerpt_matches(self, match: str) -> int:
-        row = await self.read_one("SELECT count(*) FROM excerpt_search WHERE excerpt_search MATCH ?", (match,))
+        index = await self.search_index()
+        row = await index.read_one("SELECT count(*) FROM excerpt_search WHERE excerpt_search MATCH ?", (match,))
         return int(row[0]) if row else 0
 
     async def search_excerpts(self, match: str, *, limit: int, offset: int = 0) -> list[SearchHit]:
         """Best matches first (bm25; a hit in the heading weighs double); matched words between ** markers."""
-        rows = await self.read(
+        index = await self.search_index()
+        rows = await index.read(
             "SELECT excerpt_id, highlight(excerpt_search, 2, '**', '**') AS heading, "
             "snippet(excerpt_search, 3, '**', '**', '…', 32) AS snippet, "
             "bm25(excerpt_search, 0.0, 0.0, 2.0, 1.0) AS rank "

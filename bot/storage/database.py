@@ -1,4 +1,7 @@
-"""The SQLite connection: pragmas, numbered migrations and transactions.
+"""The SQLite connection: pragmas, numbered migrations and transactions (the embedded default backend).
+
+`bot.storage.postgres.PostgresDatabase` is the second backend: it overrides the few methods below that
+talk to the connection (open, transaction, read, migrate …), and the feature stores run on either one.
 
 One aiosqlite connection writes. Writes go through `transaction()`, which holds an asyncio lock so
 that statements of concurrent coroutines never interleave inside a transaction, and which leaves the
@@ -17,21 +20,46 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 import aiosqlite
+import asyncpg
 
 from bot.crypto import ContentCipher
 from bot.storage.guard import describe_os_error
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from bot.storage.postgres import PgConnection
+
+    # What a transaction hands its body: aiosqlite's connection, or the PostgreSQL adapter with the same calls.
+    Connection: TypeAlias = aiosqlite.Connection | PgConnection
+
 log = logging.getLogger(__name__)
 
+Dialect = Literal["sqlite", "postgresql"]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
 
 
 class StorageError(Exception):
     """The database cannot be used (unreadable, newer than this program, failed migration)."""
+
+
+class Row(Protocol):
+    """A result row of either backend (sqlite3.Row, asyncpg.Record): by column name or position."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
+# A statement refused for its row (a constraint, a value out of range), on either backend.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +69,15 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The numbered `.sql` files shipped in bot/storage/migrations, in order, checked for gaps."""
+def load_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """The numbered `.sql` files of a dialect, in order, checked for gaps.
+
+    SQLite's live in bot/storage/migrations (where they always were: existing databases count them by
+    PRAGMA user_version), PostgreSQL's twins of the same numbers in bot/storage/migrations/postgresql.
+    """
     folder = resources.files("bot.storage").joinpath("migrations")
+    if dialect == "postgresql":
+        folder = folder.joinpath("postgresql")
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -59,6 +93,8 @@ def load_migrations() -> list[Migration]:
 class Database:
     """Owns the aiosqlite connection. Feature query mixins build on `read`, `read_one` and `transaction`."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: str, cipher: ContentCipher) -> None:
         self._conn = conn
         self._reader = conn  # until open() adds the read-only connection (an in-memory database keeps one)
@@ -69,7 +105,11 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None) -> Self:
         """Open (creating the parent folder), set the pragmas and apply pending migrations."""
-        target = str(path)
+        return await cls._open(str(path), data_key)
+
+    @classmethod
+    async def _open(cls, target: str, data_key: bytes | None) -> Self:
+        """The backend's own opening; `Storage.open` calls this, so a backend subclass overrides it."""
         if target != ":memory:":
             try:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +197,7 @@ class Database:
         return latest
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; one writer at a time.
 
         Safe under cancellation at every await: a statement keeps running in aiosqlite's thread after its
@@ -200,14 +240,34 @@ class Database:
         if row is not None and row[0]:
             log.warning("The database's write-ahead log could not be emptied now (a reader was busy)")
 
-    async def read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def read(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         rows = await self._reader.execute_fetchall(sql, tuple(params))
         return list(rows)
 
-    async def read_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def read_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         async with self._reader.execute(sql, tuple(params)) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
+            row: Row | None = await cursor.fetchone()
             return row
+
+    async def stream(self, sql: str, params: Iterable[Any] = ()) -> AsyncIterator[Row]:
+        """The rows of a long read one by one, without holding them all in memory (e.g. an export)."""
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            async for row in cursor:
+                yield row
+
+    def blob(self, value: str | bytes | None) -> str | bytes | None:
+        """A value for a BLOB column: SQLite keeps text as text (PostgreSQL's BYTEA needs bytes)."""
+        return value
+
+    async def serialize(self, conn: Connection, scope: int, key: int) -> None:
+        """Inside a transaction: wait until no other transaction holds (scope, key), and hold it to the end.
+
+        Nothing to do on SQLite, where BEGIN IMMEDIATE already lets one writer in at a time, across processes.
+        """
+
+    async def search_index(self) -> Database:
+        """The SQLite database holding the review search index (FTS5): this one; see PostgresDatabase."""
+        return self
 
     async def backup_to(self, target: Path) -> None:
         """A consistent online copy of the whole database (SQLite's backup API)."""

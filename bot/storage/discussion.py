@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
+CLAIM_LOCK = 0x5750  # the `serialize` scope of a server's daily-post claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class DailyPost:
     timezone: str | None = None  # the schedule's zone when the day was claimed (None: claimed before it was kept)
 
 
-def _schedule(r: sqlite3.Row) -> Schedule:
+def _schedule(r: Row) -> Schedule:
     return Schedule(
         guild_id=r["guild_id"],
         channel_id=r["channel_id"],
@@ -68,7 +68,7 @@ def _schedule(r: sqlite3.Row) -> Schedule:
     )
 
 
-def _post(row: sqlite3.Row) -> DailyPost:
+def _post(row: Row) -> DailyPost:
     posted = row["posted_at"]
     return DailyPost(
         guild_id=row["guild_id"],
@@ -177,8 +177,14 @@ class DiscussionQueries(Database):
 
         Returns the day's row and whether this call created it; an existing claim is returned as is,
         which is what makes a double tick or a restart unable to post the day twice.
+
+        Several processes may race for the same server (PostgreSQL): claims of one server take turns
+        (`serialize`), so the running number, MAX+1, is read by one claim at a time (else two claims of
+        different days could both take it, and one would fail on UNIQUE (guild_id, number)), and the day's
+        key makes the first claim win and the others return it.
         """
         async with self.transaction() as conn:
+            await self.serialize(conn, CLAIM_LOCK, guild_id)
             cursor = await conn.execute(
                 "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, "
                 "claimed_at, timezone) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, 'claimed', ?, ? "
@@ -241,9 +247,10 @@ class DiscussionQueries(Database):
         """
         async with self.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, error_reported = MAX(error_reported, ?), "
-                "status = CASE WHEN ? THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
-                (error, int(reported), int(failed), guild_id, post_date.isoformat()),
+                "UPDATE daily_posts SET error = ?, attempts = attempts + 1, "
+                "error_reported = CASE WHEN error_reported > ? THEN error_reported ELSE ? END, "
+                "status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE guild_id = ? AND post_date = ?",
+                (error, int(reported), int(reported), int(failed), guild_id, post_date.isoformat()),
             )
 
     async def mark_error_reported(self, guild_id: int, post_date: date) -> None:

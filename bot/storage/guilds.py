@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,7 @@ class GuildQueries(Database):
         async with self.transaction() as conn:
             await conn.executemany(
                 _SEEN,
-                [(guild_id, stamp) for guild_id in guild_ids],
+                [(guild_id, stamp) for guild_id in sorted(guild_ids)],  # key order: no deadlock between processes
             )
 
     async def guilds_ready(
@@ -46,15 +45,16 @@ class GuildQueries(Database):
         async with self.transaction() as conn:
             await conn.executemany(
                 _SEEN,
-                [(guild_id, stamp) for guild_id in present],
+                [(guild_id, stamp) for guild_id in sorted(present)],  # key order: no deadlock between processes
             )
+            # Which of these shards' servers READY left out is worked out here, not with a dialect's JSON or
+            # array functions: the query stays one text for SQLite and PostgreSQL.
             async with conn.execute(
-                "SELECT guild_id FROM guilds WHERE removed_at IS NULL "
-                "AND (guild_id >> 22) % ? IN (SELECT value FROM json_each(?)) "
-                "AND guild_id NOT IN (SELECT value FROM json_each(?))",
-                (shard_count, json.dumps(list(shard_ids)), json.dumps(list(present))),
+                "SELECT guild_id FROM guilds WHERE removed_at IS NULL ORDER BY guild_id",
             ) as cursor:
-                gone = [int(row[0]) for row in await cursor.fetchall()]
+                known = [int(row[0]) for row in await cursor.fetchall()]
+            mine, listed = set(shard_ids), set(present)
+            gone = [g for g in known if (g >> 22) % shard_count in mine and g not in listed]
             await conn.executemany(
                 "UPDATE guilds SET removed_at = ? WHERE guild_id = ?", [(stamp, guild_id) for guild_id in gone]
             )

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import aiosqlite
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.timeutil import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from bot.storage.database import Connection
 
 SuggestionStatus = Literal["pending", "approved", "rejected"]
 
@@ -100,7 +100,7 @@ class AuditEntry:
     at: datetime
 
 
-def _fields(row: sqlite3.Row) -> PromptFields:
+def _fields(row: Row) -> PromptFields:
     return PromptFields(
         text=row["text"],
         text_de=row["text_de"],
@@ -113,7 +113,7 @@ def _fields(row: sqlite3.Row) -> PromptFields:
     )
 
 
-def _server_prompt(row: sqlite3.Row) -> ServerPrompt:
+def _server_prompt(row: Row) -> ServerPrompt:
     updated = row["updated_at"]
     return ServerPrompt(
         guild_id=row["guild_id"],
@@ -126,7 +126,7 @@ def _server_prompt(row: sqlite3.Row) -> ServerPrompt:
     )
 
 
-def _suggestion(row: sqlite3.Row) -> Suggestion:
+def _suggestion(row: Row) -> Suggestion:
     decided = row["decided_at"]
     return Suggestion(
         suggestion_id=row["suggestion_id"],
@@ -144,7 +144,7 @@ def _suggestion(row: sqlite3.Row) -> Suggestion:
     )
 
 
-def _audit_entry(row: sqlite3.Row) -> AuditEntry:
+def _audit_entry(row: Row) -> AuditEntry:
     before, after = row["before_json"], row["after_json"]
     return AuditEntry(
         entry_id=row["entry_id"],
@@ -162,14 +162,14 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> sqlite3.Row | None:
+async def _one(conn: Connection, sql: str, params: Iterable[Any]) -> Row | None:
     async with conn.execute(sql, tuple(params)) as cursor:
-        row: sqlite3.Row | None = await cursor.fetchone()
+        row: Row | None = await cursor.fetchone()
         return row
 
 
 async def _write_audit(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     moderator_id: int,
     action: str,
@@ -185,17 +185,23 @@ async def _write_audit(
     )
 
 
-async def _next_server_id(conn: aiosqlite.Connection, guild_id: int) -> str:
-    row = await _one(conn, "SELECT last FROM server_prompt_ids WHERE guild_id = ?", (guild_id,))
-    number = (int(row["last"]) if row else 0) + 1
-    await _bump_server_id(conn, guild_id, number)
-    return f"s-{number}"
+async def _next_server_id(conn: Connection, guild_id: int) -> str:
+    # One statement that reads and bumps the counter: atomic on PostgreSQL too (the row is locked by it).
+    row = await _one(
+        conn,
+        "INSERT INTO server_prompt_ids (guild_id, last) VALUES (?, 1) "
+        "ON CONFLICT (guild_id) DO UPDATE SET last = server_prompt_ids.last + 1 RETURNING last",
+        (guild_id,),
+    )
+    assert row is not None
+    return f"s-{int(row['last'])}"
 
 
-async def _bump_server_id(conn: aiosqlite.Connection, guild_id: int, number: int) -> None:
+async def _bump_server_id(conn: Connection, guild_id: int, number: int) -> None:
     await conn.execute(
         "INSERT INTO server_prompt_ids (guild_id, last) VALUES (?, ?) "
-        "ON CONFLICT (guild_id) DO UPDATE SET last = MAX(last, excluded.last)",
+        "ON CONFLICT (guild_id) DO UPDATE SET last = "
+        "CASE WHEN server_prompt_ids.last > excluded.last THEN server_prompt_ids.last ELSE excluded.last END",
         (guild_id, number),
     )
 
@@ -215,7 +221,7 @@ def _field_values(fields: PromptFields) -> tuple[Any, ...]:
 
 
 async def _insert_prompt(
-    conn: aiosqlite.Connection, guild_id: int, prompt_id: str, fields: PromptFields, by: int, now: datetime
+    conn: Connection, guild_id: int, prompt_id: str, fields: PromptFields, by: int, now: datetime
 ) -> None:
     await conn.execute(
         "INSERT INTO server_prompts (guild_id, prompt_id, seq, kind, text, text_de, review_id, passage, themes, "
@@ -225,9 +231,7 @@ async def _insert_prompt(
     )
 
 
-async def _update_prompt(
-    conn: aiosqlite.Connection, guild_id: int, prompt_id: str, fields: PromptFields, now: datetime
-) -> None:
+async def _update_prompt(conn: Connection, guild_id: int, prompt_id: str, fields: PromptFields, now: datetime) -> None:
     await conn.execute(
         "UPDATE server_prompts SET kind = ?, text = ?, text_de = ?, review_id = ?, passage = ?, themes = ?, "
         "spoiler = ?, note = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
@@ -235,14 +239,14 @@ async def _update_prompt(
     )
 
 
-async def _state(conn: aiosqlite.Connection, guild_id: int, prompt_id: str) -> bool:
+async def _state(conn: Connection, guild_id: int, prompt_id: str) -> bool:
     row = await _one(
         conn, "SELECT enabled FROM prompt_state WHERE guild_id = ? AND prompt_id = ?", (guild_id, prompt_id)
     )
     return True if row is None else bool(row["enabled"])
 
 
-async def _set_state(conn: aiosqlite.Connection, guild_id: int, prompt_id: str, enabled: bool, now: datetime) -> None:
+async def _set_state(conn: Connection, guild_id: int, prompt_id: str, enabled: bool, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO prompt_state (guild_id, prompt_id, enabled, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (guild_id, prompt_id) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at",
@@ -405,12 +409,14 @@ class ModerationQueries(Database):
             )
             if row is not None and int(row[0]) >= max_pending:
                 return None
-            cursor = await conn.execute(
-                "INSERT INTO suggestions (guild_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            inserted = await _one(
+                conn,
+                "INSERT INTO suggestions (guild_id, author_id, text, created_at) VALUES (?, ?, ?, ?) "
+                "RETURNING suggestion_id",
                 (guild_id, author_id, text, to_iso(now)),
             )
-            suggestion_id = cursor.lastrowid
-        assert suggestion_id is not None
+        assert inserted is not None
+        suggestion_id = int(inserted["suggestion_id"])
         stored = await self.get_suggestion(guild_id, suggestion_id)
         assert stored is not None
         return stored
@@ -503,7 +509,7 @@ class ModerationQueries(Database):
         async with self.transaction() as conn:
             await conn.executemany(
                 "UPDATE suggestions SET notified = 1 WHERE guild_id = ? AND suggestion_id = ?",
-                [(guild_id, suggestion_id) for suggestion_id in suggestion_ids],
+                [(guild_id, suggestion_id) for suggestion_id in sorted(suggestion_ids)],
             )
 
     # ---- the audit log -------------------------------------------------------------------------

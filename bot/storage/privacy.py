@@ -6,12 +6,22 @@ data: a feature that adds such a table adds its statement to `_MEMBER_RECORDS`.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.storage.database import Database
 from bot.timeutil import to_iso
 
 DEFAULT_RETENTION_DAYS = 365  # the guilds table's default (migration 0001)
+
+
+def retention_cutoff(now: datetime, days: int) -> str:
+    """`days` before `now`, as text in the form SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') gives (milliseconds).
+
+    Stored times are compared with it as text; it keeps the exact form the purge always compared with.
+    """
+    moment = (now - timedelta(days=days)).astimezone(UTC)
+    moment = moment.replace(microsecond=0) + timedelta(milliseconds=round(moment.microsecond / 1000))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class PrivacyQueries(Database):
@@ -55,10 +65,14 @@ class PrivacyQueries(Database):
         affected = 0
         async with self.transaction() as conn:
             await conn.execute(
-                "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (?, ?, MAX(?, COALESCE("
-                "(SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND author_id = ?), 0))) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET before_id = MAX(before_id, excluded.before_id)",
-                (guild_id, user_id, before_id, guild_id, user_id),
+                # WHERE 1 = 1: without a WHERE, SQLite reads the ON of ON CONFLICT as a join condition.
+                "INSERT INTO forgotten_members (guild_id, user_id, before_id) SELECT ?, ?, "
+                "CASE WHEN newest > ? THEN newest ELSE ? END FROM (SELECT COALESCE(MAX(message_id), 0) AS newest "
+                "FROM replies WHERE guild_id = ? AND author_id = ?) AS stored WHERE 1 = 1 "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET before_id = CASE WHEN "
+                "forgotten_members.before_id > excluded.before_id THEN forgotten_members.before_id "
+                "ELSE excluded.before_id END",
+                (guild_id, user_id, before_id, before_id, guild_id, user_id),
             )
             for statement in _MEMBER_RECORDS:
                 cursor = await conn.execute(statement, (guild_id, user_id))
@@ -79,20 +93,25 @@ class PrivacyQueries(Database):
 
         Each server's cutoff is kept (`purged_before`, never lowered): the reply INSERT refuses anything
         older, so a backfill reading a thread older than the retention cannot store its replies again.
+        The cutoffs are computed here from the bot's clock (portable SQL, no date functions), one server at a
+        time in guild id order, in one transaction.
         """
         async with self.transaction() as conn:
-            await conn.execute(
-                "UPDATE guilds SET purged_before = MAX(COALESCE(purged_before, ''), "
-                "strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || retention_days || ' days'))",
-                (to_iso(now),),
-            )
-            cursor = await conn.execute(
-                "DELETE FROM replies WHERE rowid IN (SELECT r.rowid FROM replies AS r "
-                "JOIN guilds AS g ON g.guild_id = r.guild_id "
-                "WHERE r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || g.retention_days || ' days'))",
-                (to_iso(now),),
-            )
-            return cursor.rowcount
+            async with conn.execute("SELECT guild_id, retention_days FROM guilds ORDER BY guild_id") as cursor:
+                servers = [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+            removed = 0
+            for guild_id, days in servers:
+                cutoff = retention_cutoff(now, days)
+                await conn.execute(
+                    "UPDATE guilds SET purged_before = CASE WHEN COALESCE(purged_before, '') > ? "
+                    "THEN purged_before ELSE ? END WHERE guild_id = ?",
+                    (cutoff, cutoff, guild_id),
+                )
+                cursor = await conn.execute(
+                    "DELETE FROM replies WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
+                )
+                removed += max(cursor.rowcount, 0)
+            return removed
 
     async def purge_departed_guilds(self, now: datetime, grace: timedelta) -> list[int]:
         """Delete all data of servers that removed the bot more than `grace` ago; returns their ids."""

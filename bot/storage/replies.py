@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hmac
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any
 
 from bot.crypto import DecryptionError
-from bot.storage.database import Database, StorageError
+from bot.storage.database import Database, Row, StorageError
 from bot.timeutil import from_iso, to_iso
+
+if TYPE_CHECKING:
+    from bot.storage.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,15 @@ class ReplyQueries(Database):
 
         Consecutive changes of the same kind go to SQLite as one executemany: each aiosqlite call is a
         round trip to its worker thread, which costs far more than the row itself.
+
+        The changes are applied in message id order (each message's own changes keep their order; a change
+        touches its message's row only): two processes writing overlapping batches then lock the rows in the
+        same order and cannot deadlock on PostgreSQL.
         """
+        # sorted() is stable: one message's own changes stay in the order they happened.
+        statements = sorted(self._statements(ops), key=lambda statement: statement[0])
         runs: list[tuple[str, list[tuple[Any, ...]]]] = []
-        for sql, params in self._statements(ops):
+        for _, sql, params in statements:
             if runs and runs[-1][0] == sql:
                 runs[-1][1].append(params)
             else:
@@ -145,7 +151,7 @@ class ReplyQueries(Database):
                 to_iso(r.created_at),
                 to_iso(now),
             )
-            for r in records
+            for r in sorted(records, key=lambda r: r.message_id)  # key order: see apply_reply_ops
         ]
         async with self.transaction() as conn:
             await conn.executemany(
@@ -154,11 +160,13 @@ class ReplyQueries(Database):
                 rows,
             )
 
-    def _statements(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    def _statements(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
+        """(message id, statement, parameters) for each row the ops change."""
         for op in ops:
             if isinstance(op, ReplyRecord):
                 stored, encrypted = self.cipher.seal(op.content, op.message_id)
                 yield (
+                    op.message_id,
                     _UPSERT if op.upsert else _CREATE,
                     (
                         op.message_id,
@@ -171,7 +179,7 @@ class ReplyQueries(Database):
                         op.author_name,
                         to_iso(op.created_at),
                         to_iso(op.edited_at) if op.edited_at else None,
-                        stored,
+                        self.blob(stored),
                         int(encrypted),
                         op.guild_id,
                         op.author_id,
@@ -185,6 +193,7 @@ class ReplyQueries(Database):
             else:
                 for mid in op.message_ids:
                     yield (
+                        mid,
                         "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
                         "WHERE message_id = ? AND guild_id = ?",
                         (to_iso(op.deleted_at), mid, op.guild_id),
@@ -229,7 +238,7 @@ class ReplyQueries(Database):
             log.info("Encrypted %d replies stored before DATA_KEY was set", encrypted)
         return encrypted
 
-    def _opens(self, stored: str | None, check: str, sample: sqlite3.Row) -> bool:
+    def _opens(self, stored: str | None, check: str, sample: Row) -> bool:
         """Whether this key is the one of the encrypted replies: by the stored check value, else by trying one."""
         if stored is not None:
             return hmac.compare_digest(stored, check)
@@ -239,7 +248,7 @@ class ReplyQueries(Database):
             return False
         return True
 
-    async def _encrypt_plain_rows(self, conn: aiosqlite.Connection) -> int:
+    async def _encrypt_plain_rows(self, conn: Connection) -> int:
         """Seal every reply stored in plain text, in batches, inside the caller's transaction."""
         count, after = 0, -(2**63)
         while True:
@@ -254,7 +263,7 @@ class ReplyQueries(Database):
             sealed = []
             for row in rows:
                 text = self.cipher.open(row["content"], False, row["message_id"]) or ""
-                sealed.append((self.cipher.seal(text, row["message_id"])[0], row["message_id"]))
+                sealed.append((self.blob(self.cipher.seal(text, row["message_id"])[0]), row["message_id"]))
             await conn.executemany("UPDATE replies SET content = ?, content_enc = 1 WHERE message_id = ?", sealed)
             count += len(rows)
             after = rows[-1]["message_id"]
@@ -300,23 +309,23 @@ class ReplyQueries(Database):
         key) is left out and its message id appended there, so that one bad row does not block the rest;
         without it, DecryptionError is raised.
         """
-        async with self._reader.execute(
+        rows = self.stream(
             "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
             "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
             "ORDER BY post_date, created_at, message_id",
             (guild_id,),
-        ) as cursor:
-            async for row in cursor:
-                try:
-                    export = self._export_row(row)
-                except DecryptionError:
-                    if unreadable is None:
-                        raise
-                    unreadable.append(row["message_id"])
-                    continue
-                yield export
+        )
+        async for row in rows:
+            try:
+                export = self._export_row(row)
+            except DecryptionError:
+                if unreadable is None:
+                    raise
+                unreadable.append(row["message_id"])
+                continue
+            yield export
 
-    def _export_row(self, row: sqlite3.Row) -> ExportRow:
+    def _export_row(self, row: Row) -> ExportRow:
         content = self.cipher.open(row["content"], bool(row["content_enc"]), row["message_id"])
         return ExportRow(
             post_date=row["post_date"],
