@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage import Storage
 from bot.tasks import TaskGroup
 from bot.timeutil import Clock
@@ -37,9 +39,12 @@ class RetentionPurger:
         *,
         interval: float = PURGE_INTERVAL_SECONDS,
         grace: timedelta = DEPARTED_GRACE,
+        shards: Callable[[], ShardScope] = lambda: ALL_SHARDS,
     ) -> None:
+        """`shards` says, at each run, whose servers this process purges (its shards'; see bot/sharding.py)."""
         self.storage = storage
         self.clock = clock
+        self.shards = shards
         self.interval = interval
         self.grace = grace
         self.runs = 0
@@ -73,9 +78,9 @@ class RetentionPurger:
 
     async def run_once(self) -> PurgeResult:
         """Delete replies past their server's retention and the data of servers gone past the grace period."""
-        now = self.clock()
-        replies = await self.storage.purge_expired_replies(now)
-        guilds = await self.storage.purge_departed_guilds(now, self.grace)
+        now, shards = self.clock(), self.shards()
+        replies = await self.storage.purge_expired_replies(now, shards)
+        guilds = await self.storage.purge_departed_guilds(now, self.grace, shards)
         self.runs += 1
         if replies or guilds:
             log.info(

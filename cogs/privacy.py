@@ -158,4 +158,4 @@ def _server_name(interaction: discord.Interaction[WhiplashBot]) -> str:
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(Privacy(bot, RetentionPurger(bot.storage, bot.clock)))
+    await bot.add_cog(Privacy(bot, RetentionPurger(bot.storage, bot.clock, shards=bot.shard_scope)))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.client import WhiplashBot
+from bot.client import ShardedWhiplashBot, WhiplashBot
 from bot.config import Settings
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
@@ -49,6 +49,10 @@ class TestBot(WhiplashBot):
         return None
 
 
+class ShardedTestBot(TestBot, ShardedWhiplashBot):
+    """The bot as `run` starts it (an AutoShardedBot), without the pause before a re-IDENTIFY."""
+
+
 @dataclass
 class Running:
     bot: TestBot
@@ -79,6 +83,7 @@ async def run_bot(
     wait_ready: bool = True,
     token: str = TOKEN,
     bot_options: dict[str, Any] | None = None,
+    bot_class: type[TestBot] = TestBot,
     **settings: Any,
 ) -> AsyncIterator[Running]:
     """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after.
@@ -93,7 +98,7 @@ async def run_bot(
     storage = await Storage.open(config.database_path, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
-    bot = TestBot(settings=config, storage=storage, content=content, clock=emu.clock, **options)
+    bot = bot_class(settings=config, storage=storage, content=content, clock=emu.clock, **options)
     task = asyncio.create_task(bot.start(token), name="bot")
     try:
         if wait_ready:

@@ -126,7 +126,7 @@ class DailyPoster:
         every outcome, so a caller sees the tick's work finished.
         """
         now = self.bot.clock()
-        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH)
+        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
         tasks = []
         for schedule in due:
             task = self._inflight.get(schedule.guild_id)

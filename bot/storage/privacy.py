@@ -6,8 +6,10 @@ data: a feature that adds such a table adds its statement to `_MEMBER_RECORDS`.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage.database import Database
 from bot.timeutil import to_iso
 
@@ -74,30 +76,40 @@ class PrivacyQueries(Database):
         opted = await self.read_one("SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
         return (int(row[0]) if row else 0), opted is not None
 
-    async def purge_expired_replies(self, now: datetime) -> int:
+    async def purge_expired_replies(self, now: datetime, shards: ShardScope = ALL_SHARDS) -> int:
         """Delete replies older than their server's retention, for good; returns how many went.
 
         Each server's cutoff is kept (`purged_before`, never lowered): the reply INSERT refuses anything
         older, so a backfill reading a thread older than the retention cannot store its replies again.
+        Only the servers of `shards` (each process purges its own).
         """
+        scope = (shards.count, json.dumps(shards.ids))
         async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE guilds SET purged_before = MAX(COALESCE(purged_before, ''), "
-                "strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || retention_days || ' days'))",
-                (to_iso(now),),
+                "strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || retention_days || ' days')) "
+                "WHERE (guild_id >> 22) % ? IN (SELECT value FROM json_each(?))",
+                (to_iso(now), *scope),
             )
             cursor = await conn.execute(
                 "DELETE FROM replies WHERE rowid IN (SELECT r.rowid FROM replies AS r "
                 "JOIN guilds AS g ON g.guild_id = r.guild_id "
-                "WHERE r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || g.retention_days || ' days'))",
-                (to_iso(now),),
+                "WHERE r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || g.retention_days || ' days') "
+                "AND (g.guild_id >> 22) % ? IN (SELECT value FROM json_each(?)))",
+                (to_iso(now), *scope),
             )
             return cursor.rowcount
 
-    async def purge_departed_guilds(self, now: datetime, grace: timedelta) -> list[int]:
-        """Delete all data of servers that removed the bot more than `grace` ago; returns their ids."""
+    async def purge_departed_guilds(
+        self, now: datetime, grace: timedelta, shards: ShardScope = ALL_SHARDS
+    ) -> list[int]:
+        """Delete all data of servers of `shards` that removed the bot more than `grace` ago; returns their ids."""
         cutoff = to_iso(now - grace)
-        rows = await self.read("SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ?", (cutoff,))
+        rows = await self.read(
+            "SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ? "
+            "AND (guild_id >> 22) % ? IN (SELECT value FROM json_each(?))",
+            (cutoff, shards.count, json.dumps(shards.ids)),
+        )
         gone = [int(row["guild_id"]) for row in rows]
         for guild_id in gone:
             await self.delete_guild_data(guild_id)

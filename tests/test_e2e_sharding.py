@@ -1,0 +1,117 @@
+"""Sharding end to end (issue 13): the real AutoShardedBot against the emulator, which routes each server's
+events to the shard that owns it. One process running both shards serves every server once; a process
+running shard 0 of 2 posts, backfills and logs only for shard 0's servers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.content import ContentPack
+from bot.emulator import DiscordEmulator
+from bot.sharding import shard_of
+from tests.conftest import World
+from tests.discussion_helpers import QUIET, bot_posts, schedule, services, tick
+from tests.harness import FakeClock, ShardedTestBot, eventually, run_bot
+
+SERVERS = 10
+
+
+def spread(emu: DiscordEmulator, world: World, clock: FakeClock) -> list[tuple[Any, Any]]:
+    """The world's server and 9 more, a millisecond apart so that their ids fall on both shards of 2."""
+    servers = [(world.guild, world.channel)]
+    for n in range(SERVERS - 1):
+        clock.advance(milliseconds=1)
+        guild = emu.add_guild(f"Studio Band {n}")
+        servers.append((guild, emu.add_text_channel(guild, "practice")))
+    assert {shard_of(guild.id, 2) for guild, _ in servers} == {0, 1}
+    return servers
+
+
+def sharded(emu: DiscordEmulator, **shards: Any) -> dict[str, Any]:
+    """Bot options for `run_bot`: the AutoShardedBot, with Discord's identify pacing switched on."""
+    emu.identify_window = 5.0
+    emu.max_concurrency = 2  # shards 0 and 1 have a bucket each, so both identify at once (as on Discord)
+    return {"bot_class": ShardedTestBot, "bot_options": {**QUIET, **shards}}
+
+
+async def test_one_process_running_both_shards_posts_and_logs_every_server_once(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    servers = spread(emu, world, clock)
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, **sharded(emu, shard_count=2)) as running:
+        assert sorted(s.shard for s in emu.gateway.sessions.values()) == [(0, 2), (1, 2)]
+        assert len(running.bot.guilds) == SERVERS and running.bot.shard_scope().complete
+        for guild, channel in servers:
+            await schedule(emu, world, guild=guild, channel=channel)
+        clock.set(datetime(2026, 11, 21, 8, 0, 30, tzinfo=UTC))  # 09:00:30 in Berlin
+        await tick(running)
+        await tick(running)
+        assert [len(bot_posts(emu, channel)) for _, channel in servers] == [1] * SERVERS
+        for guild, channel in servers:
+            thread = emu.get_channel(bot_posts(emu, channel)[0].id)
+            await emu.send_user_message(thread, emu.add_member(guild, f"fan-{guild.id}"), "Were you rushing?")
+        _, logger = services(running)
+
+        async def every_reply_logged() -> bool:
+            await logger.flush()
+            return [await running.storage.count_replies(g.id) for g, _ in servers] == [1] * SERVERS
+
+        await eventually(every_reply_logged)
+    assert emu.gateway.identify_refused == []
+
+
+async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
+    emu: DiscordEmulator,
+    world: World,
+    content: ContentPack,
+    tmp_path: Path,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    servers = spread(emu, world, clock)
+    db = tmp_path / "bot.db"
+    # Yesterday, when one process ran both shards, every server got its post.
+    async with run_bot(emu, db, content, clock=clock, **sharded(emu, shard_count=2)) as running:
+        for guild, channel in servers:
+            await schedule(emu, world, guild=guild, channel=channel)
+        clock.set(datetime(2026, 11, 21, 8, 0, 30, tzinfo=UTC))
+        await tick(running)
+    threads = {guild.id: emu.get_channel(bot_posts(emu, channel)[0].id) for guild, channel in servers}
+    fans = {guild.id: emu.add_member(guild, f"fan-{guild.id}") for guild, _ in servers}
+    for guild, _ in servers:  # replies while no bot runs: the backfill's to find
+        await emu.send_user_message(threads[guild.id], fans[guild.id], "Not quite my tempo.")
+    mine = [guild for guild, _ in servers if shard_of(guild.id, 2) == 0]
+    others = [guild for guild, _ in servers if shard_of(guild.id, 2) == 1]
+
+    caplog.set_level(logging.INFO, logger="cogs.discussion._events")
+    options = sharded(emu, shard_count=2, shard_ids=[0])
+    async with run_bot(emu, db, content, clock=clock, **options) as running:
+        assert [s.shard for s in emu.gateway.sessions.values() if s.alive] == [(0, 2)]
+        assert {g.id for g in running.bot.guilds} == {g.id for g in mine}
+        await eventually(lambda: "Backfill read" in caplog.text)
+        _, logger = services(running)
+        await logger.flush()
+        assert [await running.storage.count_replies(g.id) for g in mine] == [1] * len(mine)
+        assert [await running.storage.count_replies(g.id) for g in others] == [0] * len(others)
+
+        for guild, _ in servers:  # live replies: the other shard's never reach this process
+            await emu.send_user_message(threads[guild.id], fans[guild.id], "Were you rushing or dragging?")
+
+        async def live_logged() -> bool:
+            await logger.flush()
+            return [await running.storage.count_replies(g.id) for g in mine] == [2] * len(mine)
+
+        await eventually(live_logged)
+        assert [await running.storage.count_replies(g.id) for g in others] == [0] * len(others)
+
+        clock.set(datetime(2026, 11, 22, 8, 0, 30, tzinfo=UTC))  # the next day
+        outcomes = await tick(running)
+        assert sorted(o.guild_id for o in outcomes) == sorted(g.id for g in mine)
+        posts = {guild.id: len(bot_posts(emu, channel)) for guild, channel in servers}
+        assert posts == {g.id: 2 if g in mine else 1 for g, _ in servers}
