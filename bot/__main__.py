@@ -195,10 +195,19 @@ async def _run_bot(
     """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
     import aiohttp
 
-    from bot.client import WhiplashBot
+    from bot.client import ShardedWhiplashBot
+    from bot.sharding import describe
     from bot.tasks import TaskGroup
 
-    bot = WhiplashBot(settings=settings, storage=storage, content=content)
+    shards = settings.shards
+    if shards is None:
+        log.info("Running every shard of Discord's recommended count in this process")
+        bot = ShardedWhiplashBot(settings=settings, storage=storage, content=content)
+    else:
+        log.info("Running %s in this process", describe(shards))
+        bot = ShardedWhiplashBot(
+            settings=settings, storage=storage, content=content, shard_count=shards.count, shard_ids=list(shards.ids)
+        )
     closer = TaskGroup("shutdown")
     watcher = TaskGroup("database-watch")
     lost: list[str] = []

@@ -5,7 +5,9 @@ running shard 0 of 2 posts, backfills and logs only for shard 0's servers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ from bot.emulator import DiscordEmulator
 from bot.sharding import shard_of
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule, services, tick
-from tests.harness import FakeClock, ShardedTestBot, eventually, run_bot
+from tests.harness import TOKEN, FakeClock, ShardedTestBot, eventually, run_bot
+from tests.test_cli import CLI, clean_env
 
 SERVERS = 10
 
@@ -115,3 +118,43 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
         assert sorted(o.guild_id for o in outcomes) == sorted(g.id for g in mine)
         posts = {guild.id: len(bot_posts(emu, channel)) for guild, channel in servers}
         assert posts == {g.id: 2 if g in mine else 1 for g, _ in servers}
+
+
+@pytest.mark.parametrize(
+    ("env", "asks_discord"),
+    [({}, True), ({"SHARD_COUNT": "2"}, False), ({"SHARD_COUNT": "2", "SHARD_IDS": "0-1"}, False)],
+    ids=["recommended", "count", "count-and-ids"],
+)
+async def test_whiplash_bot_run_connects_every_shard(
+    emu: DiscordEmulator, tmp_path: Path, env: dict[str, str], asks_discord: bool
+) -> None:
+    """`run` is an AutoShardedBot: Discord's recommended count when SHARD_COUNT is unset, else SHARD_COUNT."""
+    emu.recommended_shards = 2
+    emu.max_concurrency = 2
+    emu.identify_window = 5.0
+    emu.add_guild("Shaffer Conservatory")
+    process_env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_PATH=str(tmp_path / "bot.db"),
+        DISCORD_API_BASE=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        LOG_LEVEL="INFO",
+        **env,
+    )
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "run", cwd=tmp_path, env=process_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        # discord.py pauses 5 s before each further shard's IDENTIFY: a real, bounded wait.
+        await emu.wait_until(lambda: len(emu.gateway.sessions) == 2, 30, "both shards to identify")
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stdout.decode() + stderr.decode()
+    assert process.returncode == 0 and "Traceback" not in log, log
+    assert sorted(s.shard for s in emu.gateway.sessions.values()) == [(0, 2), (1, 2)]
+    assert any(r.path.endswith("/gateway/bot") for r in emu.recorder.requests) == asks_discord
+    assert emu.gateway.identify_refused == []
