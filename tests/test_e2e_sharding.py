@@ -66,6 +66,19 @@ async def test_one_process_running_both_shards_posts_and_logs_every_server_once(
             return [await running.storage.count_replies(g.id) for g, _ in servers] == [1] * SERVERS
 
         await eventually(every_reply_logged)
+        threads = {g.id: bot_posts(emu, channel)[0].id for g, channel in servers}
+        assert all(logger.first_live(thread) is not None for thread in threads.values())
+
+        # Shard 1 alone starts a new session: only its servers' threads start afresh for the backfill.
+        emu.identify_window = 0.0  # the test bot skips discord.py's 5 s pause before identifying again
+        emu.gateway.invalidate(False, shard=1)
+        await emu.wait_until(lambda: emu.identify_count == 3, 10, "shard 1 to identify again")
+
+        def shard_1_afresh() -> bool:
+            return all(logger.first_live(t) is None for g, t in threads.items() if shard_of(g, 2) == 1)
+
+        await eventually(shard_1_afresh)
+        assert all(logger.first_live(t) is not None for g, t in threads.items() if shard_of(g, 2) == 0)
     assert emu.gateway.identify_refused == []
 
 

@@ -221,8 +221,11 @@ class GatewayServer:
     def reconnect(self) -> None:
         self.send_raw({"op": 7, "d": None})
 
-    def invalidate(self, resumable: bool) -> None:
+    def invalidate(self, resumable: bool, *, shard: int | None = None) -> None:
+        """Op 9 Invalid Session on every connection, or only on those of shard `shard`."""
         for conn in self.active:
+            if shard is not None and (conn.session is None or conn.session.shard[0] != shard):
+                continue
             if conn.session is not None and not resumable:
                 conn.session.alive = False
                 self._ready.clear()
