@@ -104,12 +104,18 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
         await emu.send_user_message(threads[guild.id], fans[guild.id], "Not quite my tempo.")
     mine = [guild for guild, _ in servers if shard_of(guild.id, 2) == 0]
     others = [guild for guild, _ in servers if shard_of(guild.id, 2) == 1]
+    left = mine.pop()  # removed the bot while it was offline
+    servers = [(guild, channel) for guild, channel in servers if guild is not left]
+    emu.remove_guild(left)
 
     caplog.set_level(logging.INFO, logger="cogs.discussion._events")
     options = sharded(emu, shard_count=2, shard_ids=[0])
     async with run_bot(emu, db, content, clock=clock, **options) as running:
         assert [s.shard for s in emu.gateway.sessions.values() if s.alive] == [(0, 2)]
         assert {g.id for g in running.bot.guilds} == {g.id for g in mine}
+        # The READY sweep: shard 1's servers are missing from this shard's READY, yet they are not gone.
+        removed = {g.id: (await running.storage.get_guild(g.id)).removed_at for g in [*mine, *others, left]}  # type: ignore[union-attr]
+        assert removed == {g.id: clock() if g is left else None for g in [*mine, *others, left]}
         await eventually(lambda: "Backfill read" in caplog.text)
         _, logger = services(running)
         await logger.flush()
@@ -128,7 +134,7 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
 
         clock.set(datetime(2026, 11, 22, 8, 0, 30, tzinfo=UTC))  # the next day
         outcomes = await tick(running)
-        assert sorted(o.guild_id for o in outcomes) == sorted(g.id for g in mine)
+        assert {o.guild_id for o in outcomes} == {g.id for g in [*mine, left]}  # the left one: its channel is gone
         posts = {guild.id: len(bot_posts(emu, channel)) for guild, channel in servers}
         assert posts == {g.id: 2 if g in mine else 1 for g, _ in servers}
 
