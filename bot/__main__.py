@@ -25,6 +25,7 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.content import ContentPack
     from bot.discussion.export import ExportFormat
+    from bot.sharding import ShardLease
     from bot.storage import Storage
     from bot.storage.guard import FileWatch
 
@@ -148,8 +149,13 @@ async def _serve(
     settings: Settings, content: ContentPack, token: str, *, watch_seconds: float = DATABASE_WATCH_SECONDS
 ) -> int:
     """Run the bot until SIGTERM/SIGINT, holding the database's instance lock the whole time."""
+    from bot.sharding import ShardScope, ShardTaken
     from bot.storage.guard import InstanceError, InstanceLock, free_space_problem
 
+    lease = _shard_lease(settings)
+    if lease is None:
+        log.error("Cannot start: DATABASE_URL selects PostgreSQL, which this build cannot open")
+        return EXIT_CONFIG
     try:
         lock = InstanceLock(settings.database_path).acquire()
     except InstanceError as exc:
@@ -160,9 +166,30 @@ async def _serve(
         if full is not None:
             log.error("Cannot start: %s", full)
             return EXIT_PROBLEMS
-        return await _serve_locked(settings, content, token, watch_seconds)
+        try:
+            await lease.acquire(settings.shards or ShardScope.every())
+        except ShardTaken as exc:
+            log.error("Cannot start: %s", exc)
+            return EXIT_PROBLEMS
+        try:
+            return await _serve_locked(settings, content, token, watch_seconds)
+        finally:
+            await lease.release()
     finally:
         lock.release()
+
+
+def _shard_lease(settings: Settings) -> ShardLease | None:
+    """The lease on this process's shards (None: the database kind has no backend in this build).
+
+    SQLite: the instance lock admits one process, which runs every shard, so nothing more is needed.
+    PostgreSQL: one advisory lock per shard, held on its own connection (see `bot.sharding.ShardLease`).
+    """
+    from bot.sharding import NoLease
+
+    if settings.database.kind == "sqlite":
+        return NoLease()
+    return None
 
 
 async def _serve_locked(settings: Settings, content: ContentPack, token: str, watch_seconds: float) -> int:

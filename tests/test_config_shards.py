@@ -155,3 +155,21 @@ def test_check_validates_them_too(tmp_path: Path) -> None:
     assert result.returncode == 2 and "SHARD_IDS" in result.stderr
     result = run_cli("check", cwd=tmp_path, SHARD_COUNT="2", SHARD_IDS="0-1")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_postgresql_url_never_falls_back_to_the_sqlite_file(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port with nothing listening: PostgreSQL cannot be reached there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_URL=f"postgresql://whiplash:s3cret@127.0.0.1:{port}/whiplash",
+        DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway",
+    )
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "DATABASE_URL" in lines[0], lines
+    assert "s3cret" not in lines[0] and "Traceback" not in lines[0]
+    assert not (tmp_path / "data").exists()  # no SQLite database at DATABASE_PATH's default
