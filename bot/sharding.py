@@ -72,10 +72,14 @@ def parse_shard_ids(text: str, count: int) -> tuple[int, ...]:
 
 
 class ShardLease(Protocol):
-    """ "This process runs these shards", held for the whole run: a second process claiming one of them fails.
+    """A claim on this process's shards, held for the whole run: a second process claiming one of them fails.
 
     SQLite: the database's single-instance lock already admits one process, which runs every shard, so its
-    lease is a no-op. PostgreSQL: one session-level advisory lock per shard (see README, Deployment).
+    lease is a no-op (`NoLease`). PostgreSQL: session-level advisory locks on one dedicated connection (not a
+    pooled one: the locks belong to the session, and the server drops them when the process dies):
+    `pg_try_advisory_lock(key, shard_id)` for each shard of the scope, plus a lock on the layout so that two
+    processes started with different SHARD_COUNTs (whose servers overlap) cannot both run. `acquire` takes all
+    or none and raises `ShardTaken` with one line, which `run` prints before connecting to Discord.
     """
 
     async def acquire(self, scope: ShardScope) -> None:
