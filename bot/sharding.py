@@ -104,7 +104,7 @@ class NoLease:
 
 
 def describe(scope: ShardScope) -> str:
-    """ "shards 0-1 of 2" for the log."""
+    """The scope as the log says it: `shards 0-1 of 2`."""
     return f"shard{'s' if len(scope.ids) > 1 else ''} {_ranges(scope.ids)} of {scope.count}"
 
 
