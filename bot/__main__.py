@@ -272,12 +272,25 @@ async def _run_bot(
     except (aiohttp.ClientConnectionError, OSError) as exc:
         log.error("Cannot reach Discord at %s: %s", settings.discord_api_base, _network_reason(exc))
         return EXIT_PROBLEMS
+    except discord.ConnectionClosed as exc:
+        problem = _SHARD_CLOSE_CODES.get(exc.code)
+        if problem is None:
+            raise
+        log.error("Discord closed the connection (%s): %s", exc.code, problem)
+        return EXIT_CONFIG
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         await watcher.close()
         await closer.join()
     return EXIT_DATABASE_LOST if lost else EXIT_OK
+
+
+# Gateway close codes that mean the shard settings are wrong: restarting with the same settings cannot help.
+_SHARD_CLOSE_CODES = {
+    4010: "it refused the shard settings; check SHARD_COUNT and SHARD_IDS",
+    4011: "a shard may serve at most 2,500 servers; raise SHARD_COUNT, or unset it to use Discord's recommended count",
+}
 
 
 def _network_reason(exc: BaseException) -> str:

@@ -177,3 +177,32 @@ async def test_whiplash_bot_run_connects_every_shard(
     assert sorted(s.shard for s in emu.gateway.sessions.values()) == [(0, 2), (1, 2)]
     assert any(r.path.endswith("/gateway/bot") for r in emu.recorder.requests) == asks_discord
     assert emu.gateway.identify_refused == []
+
+
+async def test_too_few_shards_for_the_servers_stops_run_with_one_line_naming_shard_count(
+    emu: DiscordEmulator, tmp_path: Path
+) -> None:
+    """Discord's close 4011 "Sharding required" is the operator's to fix: one line, exit 2, no traceback."""
+    emu.max_guilds_per_shard = 1  # Discord's 2,500, scaled down
+    emu.add_guild("Shaffer Conservatory")
+    emu.add_guild("Studio Band")
+    process_env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_PATH=str(tmp_path / "bot.db"),
+        DISCORD_API_BASE=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        SHARD_COUNT="1",
+    )
+    process = await asyncio.create_subprocess_exec(
+        *CLI, "run", cwd=tmp_path, env=process_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stdout.decode() + stderr.decode()
+    assert process.returncode == 2 and "Traceback" not in log, log
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "SHARD_COUNT" in errors[0] and "4011" in errors[0], log
