@@ -149,7 +149,7 @@ async def test_whiplash_bot_run_connects_every_shard(
 ) -> None:
     """`run` is an AutoShardedBot: Discord's recommended count when SHARD_COUNT is unset, else SHARD_COUNT."""
     emu.recommended_shards = 2
-    emu.max_concurrency = 2
+    emu.max_concurrency = 1  # Discord's default: one IDENTIFY per 5 s, which discord.py's pause respects
     emu.identify_window = 5.0
     emu.add_guild("Shaffer Conservatory")
     process_env = clean_env(
