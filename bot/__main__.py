@@ -26,9 +26,10 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.content import ContentPack
     from bot.discussion.export import ExportFormat
+    from bot.sharding import ShardLease
     from bot.storage import Storage
     from bot.storage.guard import FileWatch
-    from bot.storage.postgres import ShardLease
+    from bot.storage.postgres import ShardLease as PostgresShardLease
 
 log = logging.getLogger("bot")
 
@@ -115,18 +116,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _storage_target(settings: Settings) -> str | Path:
-    """The database this run uses: a PostgreSQL URL from DATABASE_URL, else the SQLite file (DATABASE_PATH).
+    """The database this run uses: the PostgreSQL URL of DATABASE_URL, else the SQLite file (DATABASE_PATH, or
+    the path of a `sqlite:///PATH` DATABASE_URL, which the config has already put there).
 
-    The one place the CLI reads DATABASE_URL; `bot.storage.open_storage` takes what this returns. (A
-    `sqlite:///PATH` URL is the config's to turn into DATABASE_PATH; until then it is the SQLite path.)
+    The one place the CLI turns the parsed config into what `bot.storage.open_storage` takes.
     """
-    from bot.storage.postgres import is_postgres_url
-
-    value = getattr(settings, "database_url", None) or os.environ.get("DATABASE_URL")
-    if value is not None and hasattr(value, "get_secret_value"):
-        value = value.get_secret_value()
-    if isinstance(value, str) and is_postgres_url(value.strip()):
-        return value.strip()
+    database = settings.database
+    if database.kind == "postgresql" and database.url is not None:
+        return database.url.get_secret_value()
     return settings.database_path
 
 
@@ -178,11 +175,16 @@ async def _serve(
     settings: Settings, content: ContentPack, token: str, *, watch_seconds: float = DATABASE_WATCH_SECONDS
 ) -> int:
     """Run the bot until SIGTERM/SIGINT, holding the database's instance lock the whole time."""
+    from bot.sharding import ShardScope, ShardTaken
     from bot.storage.guard import InstanceError, InstanceLock, free_space_problem
 
     target = _storage_target(settings)
     if isinstance(target, str):  # PostgreSQL: no file to lock or watch
         return await _serve_postgres(settings, content, token, target)
+    lease = _shard_lease(settings)
+    if lease is None:
+        log.error("Cannot start: DATABASE_URL selects a database this build cannot open")
+        return EXIT_CONFIG
     try:
         lock = InstanceLock(settings.database_path).acquire()
     except InstanceError as exc:
@@ -193,9 +195,30 @@ async def _serve(
         if full is not None:
             log.error("Cannot start: %s", full)
             return EXIT_PROBLEMS
-        return await _serve_locked(settings, content, token, watch_seconds)
+        try:
+            await lease.acquire(settings.shards or ShardScope.every())
+        except ShardTaken as exc:
+            log.error("Cannot start: %s", exc)
+            return EXIT_PROBLEMS
+        try:
+            return await _serve_locked(settings, content, token, watch_seconds)
+        finally:
+            await lease.release()
     finally:
         lock.release()
+
+
+def _shard_lease(settings: Settings) -> ShardLease | None:
+    """The lease on this process's shards (None: the database kind has no backend in this build).
+
+    SQLite: the instance lock admits one process, which runs every shard, so nothing more is needed.
+    PostgreSQL: one advisory lock per shard, held on its own connection (see `bot.sharding.ShardLease`).
+    """
+    from bot.sharding import NoLease
+
+    if settings.database.kind == "sqlite":
+        return NoLease()
+    return None
 
 
 async def _serve_locked(settings: Settings, content: ContentPack, token: str, watch_seconds: float) -> int:
@@ -222,15 +245,14 @@ async def _serve_locked(settings: Settings, content: ContentPack, token: str, wa
     return code
 
 
-async def _lease_shards(settings: Settings, url: str) -> ShardLease:
+async def _lease_shards(settings: Settings, url: str) -> PostgresShardLease:
     """PostgreSQL's one-instance rule: hold this process's shards (SHARD_COUNT/SHARD_IDS; unset: all of them)."""
     from bot.storage.postgres import ALL_SHARDS, ShardLease
 
-    count = getattr(settings, "shard_count", None)
-    ids = getattr(settings, "shard_ids", None)
-    if not count:
+    scope = settings.shards
+    if scope is None:  # SHARD_COUNT unset: this process runs every shard, however many Discord recommends
         return await ShardLease.acquire(url, ALL_SHARDS, [0])
-    return await ShardLease.acquire(url, int(count), ids if ids is not None else range(int(count)))
+    return await ShardLease.acquire(url, scope.count, scope.ids)
 
 
 async def _serve_postgres(settings: Settings, content: ContentPack, token: str, url: str) -> int:
@@ -270,10 +292,19 @@ async def _run_bot(
     """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
     import aiohttp
 
-    from bot.client import WhiplashBot
+    from bot.client import ShardedWhiplashBot
+    from bot.sharding import describe
     from bot.tasks import TaskGroup
 
-    bot = WhiplashBot(settings=settings, storage=storage, content=content)
+    shards = settings.shards
+    if shards is None:
+        log.info("Running every shard of Discord's recommended count in this process")
+        bot = ShardedWhiplashBot(settings=settings, storage=storage, content=content)
+    else:
+        log.info("Running %s in this process", describe(shards))
+        bot = ShardedWhiplashBot(
+            settings=settings, storage=storage, content=content, shard_count=shards.count, shard_ids=list(shards.ids)
+        )
     closer = TaskGroup("shutdown")
     watcher = TaskGroup("database-watch")
     lost: list[str] = []
@@ -312,12 +343,25 @@ async def _run_bot(
     except (aiohttp.ClientConnectionError, OSError) as exc:
         log.error("Cannot reach Discord at %s: %s", settings.discord_api_base, _network_reason(exc))
         return EXIT_PROBLEMS
+    except discord.ConnectionClosed as exc:
+        problem = _SHARD_CLOSE_CODES.get(exc.code)
+        if problem is None:
+            raise
+        log.error("Discord closed the connection (%s): %s", exc.code, problem)
+        return EXIT_CONFIG
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         await watcher.close()
         await closer.join()
     return EXIT_DATABASE_LOST if lost else EXIT_OK
+
+
+# Gateway close codes that mean the shard settings are wrong: restarting with the same settings cannot help.
+_SHARD_CLOSE_CODES = {
+    4010: "it refused the shard settings; check SHARD_COUNT and SHARD_IDS",
+    4011: "a shard may serve at most 2,500 servers; raise SHARD_COUNT, or unset it to use Discord's recommended count",
+}
 
 
 def _network_reason(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from bot.clockcheck import ClockCheck, trace_config
 from bot.errors import NotModerator, UserFacingError
 from bot.help import SYNC_HINT, CommandIds, commands_differ, invite_url
 from bot.i18n import WhiplashTranslator, tr, tr_count
+from bot.sharding import ShardScope
 from bot.timeutil import Clock, utcnow
 
 if TYPE_CHECKING:
@@ -190,8 +191,27 @@ class WhiplashBot(commands.Bot):
             return count, sorted(self.shard_ids or range(count))
         return count, [self.shard_id or 0]
 
+    def shard_scope(self) -> ShardScope:
+        """The servers this process serves: its shards' (every server when it runs all shards).
+
+        Asked afresh each time: an AutoShardedBot learns Discord's recommended count only when it connects,
+        and then runs every shard anyway.
+        """
+        count, shards = self.own_shards()
+        return ShardScope(count, tuple(shards))
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        log.info("Shard %s of %s connected", shard_id, self.shard_count)
+
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.storage.guilds_seen([guild.id], self.clock())
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.storage.guild_removed(guild.id, self.clock())
+
+
+class ShardedWhiplashBot(WhiplashBot, commands.AutoShardedBot):
+    """The bot as `run` starts it: every shard of SHARD_IDS (default: all of Discord's recommended count).
+
+    With SHARD_COUNT unset it asks Discord (GET /gateway/bot) how many shards to run, and runs them all here.
+    """

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clockcheck import ClockCheck
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage import Storage
 from bot.tasks import TaskGroup
 from bot.timeutil import Clock
@@ -39,10 +41,13 @@ class RetentionPurger:
         interval: float = PURGE_INTERVAL_SECONDS,
         grace: timedelta = DEPARTED_GRACE,
         clock_check: ClockCheck | None = None,
+        shards: Callable[[], ShardScope] = lambda: ALL_SHARDS,
     ) -> None:
+        """`shards` says, at each run, whose servers this process purges (its shards'; see bot/sharding.py)."""
         self.storage = storage
         self.clock = clock
         self.clock_check = clock_check  # None: the machine clock is trusted (storage tests)
+        self.shards = shards
         self.interval = interval
         self.grace = grace
         self.runs = 0
@@ -84,9 +89,9 @@ class RetentionPurger:
         if self.clock_check is not None and not await self.clock_check.confirm():
             self.skipped += 1
             return PurgeResult(0, [])
-        now = self.clock()
-        replies = await self.storage.purge_expired_replies(now)
-        guilds = await self.storage.purge_departed_guilds(now, self.grace)
+        now, shards = self.clock(), self.shards()
+        replies = await self.storage.purge_expired_replies(now, shards)
+        guilds = await self.storage.purge_departed_guilds(now, self.grace, shards)
         self.runs += 1
         if replies or guilds:
             log.info(

@@ -134,4 +134,6 @@ def _server_name(interaction: discord.Interaction[WhiplashBot]) -> str:
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(Privacy(bot, RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check)))
+    await bot.add_cog(
+        Privacy(bot, RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope))
+    )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.client import WhiplashBot
+from bot.client import ShardedWhiplashBot, WhiplashBot
 from bot.config import Settings
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
@@ -64,6 +64,10 @@ class TestBot(WhiplashBot):
         return None
 
 
+class ShardedTestBot(TestBot, ShardedWhiplashBot):
+    """The bot as `run` starts it (an AutoShardedBot), without the pause before a re-IDENTIFY."""
+
+
 @dataclass
 class Running:
     bot: TestBot
@@ -96,6 +100,7 @@ async def run_bot(
     token: str = TOKEN,
     bot_options: dict[str, Any] | None = None,
     clock_offset: timedelta | None = None,
+    bot_class: type[TestBot] = TestBot,
     **settings: Any,
 ) -> AsyncIterator[Running]:
     """Start the bot against `emu`, wait for READY (and sync commands globally), stop it cleanly after.
@@ -115,7 +120,7 @@ async def run_bot(
     storage = await open_storage(target, data_key=config.data_key_bytes())
     options: dict[str, Any] = {"guild_ready_timeout": 0.05}
     options.update(bot_options or {})
-    bot = TestBot(settings=config, storage=storage, content=content, clock=skewed or emu.clock, **options)
+    bot = bot_class(settings=config, storage=storage, content=content, clock=skewed or emu.clock, **options)
     task = asyncio.create_task(bot.start(token), name="bot")
     try:
         if wait_ready:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -101,7 +102,7 @@ async def test_migrate_to_postgres_refuses_a_database_of_something_else(
     [
         ("postgresql://whiplash:wrong@127.0.0.1:{port}/postgres", "password"),
         ("postgresql://whiplash:pw@127.0.0.1:1/postgres", "cannot reach"),
-        ("postgresql://whiplash@127.0.0.1:notaport/db", "not a valid"),
+        ("postgresql://whiplash@127.0.0.1:notaport/db", "not a valid|malformed host or port"),
     ],
 )
 async def test_a_bad_url_is_one_line_and_exit_2(tmp_path: Path, pg_server: PostgresServer, url: str, says: str) -> None:
@@ -114,7 +115,8 @@ async def test_a_bad_url_is_one_line_and_exit_2(tmp_path: Path, pg_server: Postg
     ):
         result = await asyncio.to_thread(run_cli, *args, cwd=tmp_path, **env)
         assert result.returncode == 2, (args, result.stderr)
-        assert result.stderr.count("\n") == 1 and says in result.stderr and "Traceback" not in result.stderr
+        # the argument of migrate-to-postgres and the DATABASE_URL of the config word a malformed URL each their way
+        assert result.stderr.count("\n") == 1 and re.search(says, result.stderr) and "Traceback" not in result.stderr
         assert ":wrong@" not in result.stderr and ":pw@" not in result.stderr
 
 

@@ -59,6 +59,7 @@ async def emu() -> AsyncIterator[DiscordEmulator]:
     with netguard.guard():
         # The bots here are plain discord.py clients with no injected clock: both sides run on real time.
         e = DiscordEmulator(token=TOKEN, heartbeat_interval_ms=2000, clock=utc_now)
+        e.identify_window = 0.0  # these bots skip discord.py's 5 s pause before identifying again
         await e.start()
         old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
         discord.http.Route.BASE = e.api_base

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -115,9 +115,20 @@ class ReplyLogger:
                 return ref
         return None
 
-    def session_started(self) -> None:
-        """A new gateway session (READY): what arrives from now on is live; what was missed is backfilled."""
-        self._first_live.clear()
+    def session_started(self, owns: Callable[[int], bool] | None = None) -> None:
+        """A new gateway session (READY): what arrives from now on is live; what was missed is backfilled.
+
+        With several shards in one process, `owns(guild_id)` names the servers of the shard that started
+        afresh: the other shards' sessions go on, and so does what they received live.
+        """
+        if owns is None:
+            self._first_live.clear()
+            return
+        self._first_live = {
+            thread_id: first
+            for thread_id, first in self._first_live.items()
+            if (ref := self._posts.get(thread_id)) is not None and not owns(ref.guild_id)
+        }
 
     def first_live(self, thread_id: int) -> int | None:
         """The oldest reply in the thread received live in this session, if any."""

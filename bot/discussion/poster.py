@@ -141,7 +141,7 @@ class DailyPoster:
         every outcome, so a caller sees the tick's work finished.
         """
         now = self.bot.clock()
-        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH)
+        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
         if due and not await self._clock_agrees():
             return []  # nothing claimed, no next run moved: computed from a wrong clock, they would skip days
         tasks = []

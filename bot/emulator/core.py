@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from . import permissions as P
+from .gateway import IDENTIFY_WINDOW, MAX_GUILDS_PER_SHARD
 from .limits import DEFAULT_ATTACHMENT_LIMIT
 from .models import JSON, Channel, Guild, Member, Role, StoredAttachment, StoredMessage, User
 from .snowflake import Clock, SnowflakeFactory, iso, utc_now
@@ -97,6 +98,14 @@ class EmulatorCore:
         self.attachment_size_limit = attachment_size_limit
         self.allow_member_requests = allow_member_requests
         """If False (default), an op 8 REQUEST_GUILD_MEMBERS is recorded as a violation (it is answered anyway)."""
+        self.recommended_shards: int | None = None
+        """GET /gateway/bot's `shards`; None: Discord's rule, one per 1000 guilds and at least one."""
+        self.max_concurrency = 1
+        """IDENTIFYs allowed per rate-limit bucket (`shard_id % max_concurrency`) per `identify_window` s."""
+        self.identify_window = IDENTIFY_WINDOW
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        self.session_start_total = 1000
+        """`session_start_limit.total`: IDENTIFYs per day (RESUMEs do not count)."""
         self.clock: Clock = clock or utc_now
         self.snowflakes = SnowflakeFactory(self.clock)
 

@@ -46,6 +46,10 @@ RESUMABLE_CLOSE_CODES = frozenset({4000, 4001, 4002, 4003, 4005, 4008})
 SEND_LIMIT = 120
 SEND_WINDOW = 60.0
 BUFFER_SIZE = 2000
+INVALID_SHARD = 4010
+SHARDING_REQUIRED = 4011
+MAX_GUILDS_PER_SHARD = 2500  # Discord: a shard with more guilds is closed with 4011 "Sharding required"
+IDENTIFY_WINDOW = 5.0  # max_concurrency IDENTIFYs per rate-limit bucket per this many seconds
 
 _GUILD_EVENTS = frozenset(
     {
@@ -76,6 +80,23 @@ def event_intent(event: str, data: Any) -> int | None:
     return None
 
 
+def event_guild_id(event: str, data: Any) -> int | None:
+    """The guild an event belongs to (it decides the shard), or None for DMs and the like (shard 0)."""
+    if not isinstance(data, dict):
+        return None
+    raw = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else None
+    raw = raw or data.get("guild_id") or data.get("_guild_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def shard_for(guild_id: int | None, shard_count: int) -> int:
+    """Discord's routing: `(guild_id >> 22) % shard_count`; events without a guild go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
 def _is_self_member(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("_self"))
 
@@ -91,10 +112,17 @@ class GatewaySession:
     conn: GatewayConnection | None = None
     alive: bool = True
     resumable: bool = True
+    shard: tuple[int, int] = (0, 1)
+    """[shard_id, shard_count] from IDENTIFY ([0, 1] when the client does not shard)."""
 
     @property
     def content_intent(self) -> bool:
         return bool(self.intents & MESSAGE_CONTENT)
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Does this session's shard receive the guild's events?"""
+        shard_id, count = self.shard
+        return shard_for(guild_id, count) == shard_id
 
 
 @dataclass(eq=False)
@@ -123,6 +151,11 @@ class GatewayServer:
         """(path, query) of every websocket connection, in order."""
         self.identify_count = 0
         self.resume_count = 0
+        self.session_starts = 0
+        """IDENTIFYs that started a session (what `session_start_limit.remaining` counts down)."""
+        self.identify_refused: list[tuple[int, int]] = []
+        """[shard_id, shard_count] of each IDENTIFY answered with op 9 for exceeding max_concurrency."""
+        self._bucket_identified: dict[int, float] = {}
         self.identify_payloads: list[JSON] = []
         self.client_frames: list[JSON] = []
         self._ready = asyncio.Event()
@@ -148,9 +181,10 @@ class GatewayServer:
     def emit(self, event: str, data: JSON, *, transform: Callable[[GatewaySession, JSON], JSON] | None = None) -> int:
         """Dispatch ``event`` to every live session whose intents allow it; returns how many sessions got it."""
         intent = event_intent(event, data)
+        guild_id = event_guild_id(event, data)
         delivered = 0
         for session in list(self.sessions.values()):
-            if not session.alive:
+            if not session.alive or not session.owns(guild_id):
                 continue
             if intent is not None and not session.intents & intent:
                 continue
@@ -187,8 +221,11 @@ class GatewayServer:
     def reconnect(self) -> None:
         self.send_raw({"op": 7, "d": None})
 
-    def invalidate(self, resumable: bool) -> None:
+    def invalidate(self, resumable: bool, *, shard: int | None = None) -> None:
+        """Op 9 Invalid Session on every connection, or only on those of shard `shard`."""
         for conn in self.active:
+            if shard is not None and (conn.session is None or conn.session.shard[0] != shard):
+                continue
             if conn.session is not None and not resumable:
                 conn.session.alive = False
                 self._ready.clear()
@@ -346,20 +383,34 @@ class GatewayServer:
         if intents & privileged_off:
             await self._close(conn, 4014)
             return
+        shard = _shard_field(data.get("shard", [0, 1]))
+        if shard is None:
+            emu.violation(f"gateway: IDENTIFY with an invalid shard {data.get('shard')!r}")
+            await self._close(conn, INVALID_SHARD)
+            return
+        owned = [g for g in emu.guilds.values() if shard_for(g.id, shard[1]) == shard[0]]
+        if len(owned) > emu.max_guilds_per_shard:
+            await self._close(conn, SHARDING_REQUIRED)
+            return
+        if not self._identify_slot(shard):
+            self.identify_refused.append(shard)
+            self._queue(conn, {"op": 9, "d": False})  # Discord: over max_concurrency is an Invalid Session
+            return
         props = data.get("properties")
         if not isinstance(props, dict) or not {"os", "browser", "device"} <= props.keys():
             emu.violation(f"gateway: IDENTIFY properties malformed: {props!r}")
         self._ready.clear()
-        session = GatewaySession(id=secrets.token_hex(16), intents=intents)
+        session = GatewaySession(id=secrets.token_hex(16), intents=intents, shard=shard)
         self.sessions[session.id] = session
         session.conn = conn
         conn.session = session
         self.identify_count += 1
+        self.session_starts += 1
         self.last_intents = intents
         ready = {
             "v": 10,
             "user": emu.bot_user,
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in emu.guilds.values()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in owned],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": emu.resume_gateway_url,
@@ -373,12 +424,24 @@ class GatewayServer:
             "application": {"id": str(emu.application_id), "flags": emu.application_flags},
             "_trace": ['["emulator",{}]'],
         }
+        if "shard" in data:
+            ready["shard"] = list(shard)
         self._send_dispatch(session, "READY", ready)
-        for guild in list(emu.guilds.values()):
+        for guild in owned:
             if not guild.unavailable:  # a guild in an outage stays unavailable: READY lists it, nothing more
                 self._send_dispatch(session, "GUILD_CREATE", emu.guild_create_payload(guild, session))
         conn.queue.put_nowait(self._ready.set)
         emu.changed.notify()
+
+    def _identify_slot(self, shard: tuple[int, int]) -> bool:
+        """Take the shard's rate-limit bucket (`shard_id % max_concurrency`), free once per IDENTIFY_WINDOW."""
+        bucket = shard[0] % self.emu.max_concurrency
+        now = time.monotonic()
+        last = self._bucket_identified.get(bucket)
+        if last is not None and now - last < self.emu.identify_window:
+            return False
+        self._bucket_identified[bucket] = now
+        return True
 
     async def _resume(self, conn: GatewayConnection, data: Any) -> None:
         emu = self.emu
@@ -438,6 +501,18 @@ class GatewayServer:
             if data.get("nonce") is not None:
                 chunk["nonce"] = data["nonce"]
             self._send_dispatch(conn.session, "GUILD_MEMBERS_CHUNK", chunk)
+
+
+def _shard_field(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard` as (shard_id, shard_count), or None when it is not `[id, count]` with 0 <= id < count."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    shard_id, count = value
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (shard_id, count)):
+        return None
+    if not 0 <= shard_id < count:
+        return None
+    return shard_id, count
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -74,7 +74,7 @@ class WorldMixin(MessagesMixin):
             role.bot_id = self.bot.id
             bot_member.roles.append(role.id)
         for session in list(self.gateway.sessions.values()):
-            if session.alive:
+            if session.alive and session.owns(guild.id):
                 payload = self.guild_create_payload(guild, session)
                 del payload["unavailable"]  # a join, not an outage ending: discord.py fires on_guild_join
                 self.gateway._send_dispatch(session, "GUILD_CREATE", payload)
@@ -108,7 +108,7 @@ class WorldMixin(MessagesMixin):
         g = self.get_guild(guild)
         g.unavailable = False
         for session in list(self.gateway.sessions.values()):
-            if session.alive:
+            if session.alive and session.owns(g.id):
                 self.gateway._send_dispatch(session, "GUILD_CREATE", self.guild_create_payload(g, session))
         self.changed.notify()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage.database import Database, Row
 from bot.timeutil import from_iso, to_iso
 
@@ -124,11 +125,16 @@ class DiscussionQueries(Database):
         row = await self.read_one("SELECT * FROM schedules WHERE guild_id = ?", (guild_id,))
         return _schedule(row) if row else None
 
-    async def due_schedules(self, now_ts: int, limit: int) -> list[Schedule]:
-        """Unpaused schedules whose next run is at or before `now_ts`, oldest first (uses schedules_due)."""
+    async def due_schedules(self, now_ts: int, limit: int, shards: ShardScope = ALL_SHARDS) -> list[Schedule]:
+        """Unpaused schedules whose next run is at or before `now_ts`, oldest first (uses schedules_due).
+
+        Only the servers of `shards`: another process posts for the rest, and filtering in SQL keeps a batch
+        from filling up with their due schedules while that process is down.
+        """
         rows = await self.read(
-            "SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
-            (now_ts, limit),
+            "SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ? "
+            "AND ? LIKE '%,' || CAST(((guild_id >> 22) % ?) AS TEXT) || ',%' ORDER BY next_run_at LIMIT ?",
+            (now_ts, shards.sql_ids(), shards.count, limit),
         )
         return [_schedule(row) for row in rows]
 

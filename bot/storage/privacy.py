@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage.database import Database
 from bot.timeutil import to_iso
 
@@ -88,17 +89,19 @@ class PrivacyQueries(Database):
         opted = await self.read_one("SELECT 1 FROM optouts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
         return (int(row[0]) if row else 0), opted is not None
 
-    async def purge_expired_replies(self, now: datetime) -> int:
+    async def purge_expired_replies(self, now: datetime, shards: ShardScope = ALL_SHARDS) -> int:
         """Delete replies older than their server's retention, for good; returns how many went.
 
         Each server's cutoff is kept (`purged_before`, never lowered): the reply INSERT refuses anything
         older, so a backfill reading a thread older than the retention cannot store its replies again.
         The cutoffs are computed here from the bot's clock (portable SQL, no date functions), one server at a
         time in guild id order, in one transaction.
+        Only the servers of `shards` (each process purges its own).
         """
         async with self.transaction() as conn:
             async with conn.execute("SELECT guild_id, retention_days FROM guilds ORDER BY guild_id") as cursor:
-                servers = [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+                every = [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+            servers = [(guild_id, days) for guild_id, days in every if shards.owns(guild_id)]
             removed = 0
             for guild_id, days in servers:
                 cutoff = retention_cutoff(now, days)
@@ -113,10 +116,16 @@ class PrivacyQueries(Database):
                 removed += max(cursor.rowcount, 0)
             return removed
 
-    async def purge_departed_guilds(self, now: datetime, grace: timedelta) -> list[int]:
-        """Delete all data of servers that removed the bot more than `grace` ago; returns their ids."""
+    async def purge_departed_guilds(
+        self, now: datetime, grace: timedelta, shards: ShardScope = ALL_SHARDS
+    ) -> list[int]:
+        """Delete all data of servers of `shards` that removed the bot more than `grace` ago; returns their ids."""
         cutoff = to_iso(now - grace)
-        rows = await self.read("SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ?", (cutoff,))
+        rows = await self.read(
+            "SELECT guild_id FROM guilds WHERE removed_at IS NOT NULL AND removed_at < ? "
+            "AND ? LIKE '%,' || CAST(((guild_id >> 22) % ?) AS TEXT) || ',%'",
+            (cutoff, shards.sql_ids(), shards.count),
+        )
         gone = [int(row["guild_id"]) for row in rows]
         for guild_id in gone:
             await self.delete_guild_data(guild_id)

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import WhiplashBot
 from bot.discussion.logger import TRACK_DAYS, ReplyLogger, backfill
 from bot.discussion.poster import DailyPoster
+from bot.sharding import shard_of
 from bot.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,10 @@ class DiscussionEvents(commands.Cog):
         self._tasks = TaskGroup("discussion-events")
 
     async def cog_load(self) -> None:
-        now = self.bot.clock()
-        await self.logger.start(await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS)))
+        now, scope = self.bot.clock(), self.bot.shard_scope()
+        posts = await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS))
+        # Another process logs (and backfills) its own shards' threads.
+        await self.logger.start([post for post in posts if scope.owns(post.guild_id)])
         self.bot.add_message_hook(self.logger.record_message)  # inline: no task per message
         self.poster.start()
 
@@ -40,7 +43,14 @@ class DiscussionEvents(commands.Cog):
     @commands.Cog.listener()
     async def on_connect(self) -> None:
         """A new session (discord.py dispatches this on READY, before any of the session's messages)."""
-        self.logger.session_started()
+        if not isinstance(self.bot, discord.AutoShardedClient):
+            self.logger.session_started()
+
+    @commands.Cog.listener()
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """One shard's new session: only its servers' threads start afresh (see on_connect)."""
+        count = self.bot.shard_count or 1
+        self.logger.session_started(lambda guild_id: shard_of(guild_id, count) == shard_id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -36,15 +36,17 @@ async def get_gateway(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
 
 @route("GET", "/gateway/bot")
 async def get_gateway_bot(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
+    """Discord's answer to a sharding bot: the URL, the recommended shard count and the session start limit."""
+    recommended = emu.recommended_shards or max(1, -(-len(emu.guilds) // 1000))
     return json_response(
         {
             "url": emu.gateway_url,
-            "shards": 1,
+            "shards": recommended,
             "session_start_limit": {
-                "total": 1000,
-                "remaining": 1000 - emu.identify_count,
+                "total": emu.session_start_total,
+                "remaining": max(0, emu.session_start_total - emu.gateway.session_starts),
                 "reset_after": 86_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": emu.max_concurrency,
             },
         }
     )
