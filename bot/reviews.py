@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.content import ContentPack, Excerpt, Review
+from bot.discussion.post import PostSource, source_line
 from bot.errors import BadInput
 from bot.facts import link_target, quote_input, spoiler
 from bot.i18n import tr, tr_count
@@ -196,6 +197,23 @@ def _link(text: str, url: str | None) -> str:
     return f"[{label}]({link_target(url)})"
 
 
+def review_source(review: Review, lang: str) -> str:
+    """The review as a source line, the same as under the daily post: title (linked where known), what kind
+    of text it is, author and site where the pack knows them, and nothing about what it does not know."""
+    attribution = review.attribution
+    return source_line(
+        lang,
+        PostSource(
+            title=review.title,
+            kind=review.kind,
+            language=review.language,
+            author=attribution.author,
+            site=attribution.publication,
+            url=attribution.url,
+        ),
+    )
+
+
 def review_list_embed(pack: ContentPack, lang: str) -> discord.Embed:
     """Every review: title, language, kind, number of excerpts (one embed, within Discord's limits)."""
     embed = discord.Embed(title=tr(lang, "reviews.list_title"), colour=REVIEW_COLOUR)
@@ -209,7 +227,7 @@ def review_list_embed(pack: ContentPack, lang: str) -> discord.Embed:
         )
         if review.spoiler:
             value += "\n" + tr(lang, "reviews.has_spoilers")
-        value += "\n" + _link(review.attribution.credit, review.attribution.url)
+        value += "\n" + review_source(review, lang)
         if len(embed) + len(review.title) + len(value) > 5800:
             break
         embed.add_field(name=review.title[:256], value=value[:1024], inline=False)
@@ -225,9 +243,12 @@ def excerpt_embed(pack: ContentPack, excerpt: Excerpt, lang: str) -> discord.Emb
         body = f"**{excerpt.heading}**\n\n{body}"
     embed = discord.Embed(title=review.title[:256], description=body, colour=REVIEW_COLOUR)
     attribution = excerpt.attribution
-    credit = _link(attribution.credit, attribution.url)
-    if attribution.license and attribution.license not in attribution.credit:
-        credit += f" · {attribution.license}"
+    if attribution != review.attribution:  # a paragraph the review quotes from another work: its own credit
+        credit = _link(attribution.credit, attribution.url)
+        if attribution.license and attribution.license not in attribution.credit:
+            credit += f" · {attribution.license}"
+    else:
+        credit = review_source(review, lang)
     embed.add_field(name=tr(lang, "reviews.attribution"), value=credit[:1024], inline=False)
     total = len(pack.excerpts_for(excerpt.review_id))
     footer = tr(lang, "reviews.excerpt_footer", position=excerpt.position, total=total)
