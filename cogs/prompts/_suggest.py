@@ -63,7 +63,7 @@ class SuggestCommand(commands.Cog):
         suggestion = await self.bot.storage.get_suggestion(interaction.guild_id, suggestion_id)
         if not isinstance(channel, discord.TextChannel) or suggestion is None:
             return
-        lang = guild_lang(interaction.guild)
+        lang = await guild_lang(self.bot, interaction.guild)
         try:
             message = await channel.send(
                 embed=suggestion_card(suggestion, lang),

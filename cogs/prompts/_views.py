@@ -17,6 +17,7 @@ import discord
 
 from bot.client import WhiplashBot, send_ephemeral
 from bot.discussion.pool import PoolEntry, PromptPool
+from bot.discussion.post import server_language
 from bot.errors import NotModerator, UserFacingError
 from bot.i18n import language, tr, tr_count
 from bot.moderation.inputs import echo, shorten
@@ -243,7 +244,7 @@ class DecisionButton(
             decided = await bot.storage.get_suggestion(interaction.guild_id, self.suggestion_id)
             assert decided is not None
             note = tr(lang, "prompts.already_decided", id=decided.suggestion_id)
-        card_lang = guild_lang(interaction.guild)
+        card_lang = await guild_lang(bot, interaction.guild)
         if on_card:
             await interaction.response.edit_message(embed=suggestion_card(decided, card_lang), view=None)
         else:
@@ -279,9 +280,11 @@ def tr_lang(interaction: discord.Interaction[Any]) -> str:
     return language(interaction.locale)
 
 
-def guild_lang(guild: discord.Guild | None) -> str:
-    """The language of messages everyone in the server reads (the suggestion cards)."""
-    return language(guild.preferred_locale if guild else None)
+async def guild_lang(bot: WhiplashBot, guild: discord.Guild | None) -> str:
+    """The language of messages everyone in the server reads (the suggestion cards): the server's language
+    (`/schedule set language`, else its preferred locale), as for the daily post."""
+    schedule = await bot.storage.get_schedule(guild.id) if guild is not None else None
+    return server_language(schedule, guild)
 
 
 def pool_of(bot: WhiplashBot) -> PromptPool:
