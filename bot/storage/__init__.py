@@ -11,6 +11,7 @@ from bot.storage.content_state import ContentStateQueries
 from bot.storage.database import Database, Migration, StorageError, load_migrations
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
+from bot.storage.highlights import HighlightQueries, HighlightResult
 from bot.storage.moderation import ModerationQueries
 from bot.storage.privacy import PrivacyQueries
 from bot.storage.replies import (
@@ -25,7 +26,15 @@ from bot.storage.replies import (
 )
 
 
-class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries, PrivacyQueries, ModerationQueries):
+class Storage(
+    GuildQueries,
+    DiscussionQueries,
+    ReplyQueries,
+    ContentStateQueries,
+    PrivacyQueries,
+    ModerationQueries,
+    HighlightQueries,
+):
     """Every query the bot makes, composed from one mixin per feature."""
 
     @classmethod
@@ -51,6 +60,7 @@ __all__ = [
     "DayFigures",
     "ExportRow",
     "GuildRecord",
+    "HighlightResult",
     "Migration",
     "Participant",
     "ReplyDelete",
