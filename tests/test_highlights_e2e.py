@@ -43,7 +43,9 @@ async def highlight(
 
 async def counts(running: Running, guild_id: int) -> dict[int, tuple[bool, int]]:
     """message id -> (highlighted, reaction_count), as the export has them."""
-    return {row.message_id: (row.highlighted, row.reaction_count) async for row in running.storage.export_rows(guild_id)}
+    return {
+        row.message_id: (row.highlighted, row.reaction_count) async for row in running.storage.export_rows(guild_id)
+    }
 
 
 async def wait_count(running: Running, guild_id: int, message_id: int, expected: int) -> None:
