@@ -113,7 +113,7 @@ async def test_the_bots_own_star_is_not_counted_and_members_reactions_are(
 
 
 async def test_reactions_are_counted_through_remove_remove_emoji_remove_all_and_duplicates(
-    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, caplog: Any
 ) -> None:
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
     third = emu.add_member(world.guild, "ryan")
@@ -141,6 +141,7 @@ async def test_reactions_are_counted_through_remove_remove_emoji_remove_all_and_
         await wait_count(running, gid, reply.id, 1)
         await emu.remove_all_reactions(thread, reply)
         await wait_count(running, gid, reply.id, 0)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # duplicates are no errors
 
 
 async def test_reactions_on_messages_that_are_not_logged_replies_store_nothing(
