@@ -242,8 +242,16 @@ async def test_forget_removes_the_members_highlights_and_reactions(
         await wait_count(running, world.guild.id, theirs.id, 2)
         await wait_count(running, world.guild.id, mine.id, 1)
         assert await running.storage.count_highlights(world.guild.id, world.member.id) == 1
+        status = (await ask(emu, world, world.member, "status")).content
+        assert tr("en", "privacy.status.highlights", count=1) in status
+        assert tr("en", "privacy.status.reactions", count=1) in status
+        status = (await ask(emu, world, world.member, "status", "de")).content
+        assert tr("de", "privacy.status.highlights", count=1) in status
 
         await ask(emu, world, world.member, "forget")
+        status = (await ask(emu, world, world.member, "status")).content
+        assert tr("en", "privacy.status.highlights", count=0) in status
+        assert tr("en", "privacy.status.reactions", count=0) in status
         assert await running.storage.count_highlights(world.guild.id, world.member.id) == 0
         assert await counts(running, world.guild.id) == {theirs.id: (False, 1)}
         assert await running.storage.read("SELECT * FROM reply_highlights") == []
