@@ -283,3 +283,20 @@ async def test_jsonl_export_has_the_new_keys_last(
         line = json.loads(exported["_files"][0].data.decode("utf-8").splitlines()[0])
         assert list(line)[-2:] == ["highlighted", "reaction_count"]
         assert line["highlighted"] is True and line["reaction_count"] == 1
+
+
+async def test_a_reply_in_an_archived_thread_is_highlighted_and_the_missing_star_explained(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        thread = await posted(emu, world, running, clock)
+        reply = await emu.send_user_message(thread, world.member, "Rushing or dragging?")
+        await logged(running, world.guild.id, has(reply))
+        emu.archive_thread(thread)
+        answer = await highlight(emu, world, world.moderator, reply, "de")
+        assert answer.content == tr("de", "highlight.done_archived")
+        assert await counts(running, world.guild.id) == {reply.id: (True, 0)}
+        assert emu.reaction_users(reply, STAR) == []
+        with pytest.raises(EmulatorError, match="archived"):
+            await emu.add_user_reaction(thread, reply, world.moderator, "👏")

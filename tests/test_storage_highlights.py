@@ -85,7 +85,9 @@ async def test_retention_purge_and_departed_servers_take_highlights_and_reaction
             await storage.highlight_reply(guild, mid, 7, NOW)
             await storage.add_reaction(guild, mid, 60, "👏")
         await storage.purge_expired_replies(NOW)
-        rows = await storage.read("SELECT message_id FROM reply_highlights UNION SELECT message_id FROM reply_reactions")
+        rows = await storage.read(
+            "SELECT message_id FROM reply_highlights UNION SELECT message_id FROM reply_reactions"
+        )
         assert sorted(r[0] for r in rows) == [2, 3]
         await storage.delete_guild_data(2)
         assert await storage.reaction_count(2, 3) == 0 and await storage.count_highlights(2, 50) == 0

@@ -20,6 +20,7 @@ from bot.storage import HighlightResult, Storage
 log = logging.getLogger(__name__)
 
 STAR = "⭐"
+ARCHIVED_THREAD = 50083  # Discord's code: nobody can react in an archived thread
 
 
 def emoji_key(emoji: discord.PartialEmoji | discord.Emoji | str) -> str:
@@ -56,7 +57,9 @@ async def highlight(
         await message.add_reaction(STAR)
     except discord.HTTPException as exc:
         log.warning("Could not add the highlight star to message %s in server %s: %s", message.id, guild_id, exc)
-        return "highlight.done_no_star" if result is HighlightResult.HIGHLIGHTED else "highlight.already"
+        if result is not HighlightResult.HIGHLIGHTED:
+            return "highlight.already"
+        return "highlight.done_archived" if exc.code == ARCHIVED_THREAD else "highlight.done_no_star"
     return "highlight.done" if result is HighlightResult.HIGHLIGHTED else "highlight.already"
 
 

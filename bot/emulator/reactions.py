@@ -152,6 +152,8 @@ class ReactionsMixin(WorldMixin):
         perms = self.permissions_for(member, ch)
         if not P.has(perms, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY):
             raise EmulatorError(f"{member.user.username} cannot react in #{ch.name}")
+        if ch.is_thread and ch.archived:
+            raise EmulatorError(f"#{ch.name} is archived: nobody can react there")
         if not reactors(msg).get(emoji) and not perms & P.ADD_REACTIONS:
             raise EmulatorError(f"{member.user.username} cannot add new reactions in #{ch.name}")
         self.apply_reaction(ch, msg, member.id, emoji)
