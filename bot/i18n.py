@@ -95,6 +95,8 @@ class WhiplashTranslator(app_commands.Translator):
     ) -> str | None:
         if locale is not discord.Locale.german:
             return None
+        if isinstance(context.data, app_commands.ContextMenu):
+            return command_translations().get(string.message)  # a menu's name is its label under Apps
         if context.location in (
             app_commands.TranslationContextLocation.command_name,
             app_commands.TranslationContextLocation.group_name,

@@ -88,8 +88,11 @@ def test_backup_and_export_from_the_command_line(tmp_path: Path) -> None:
     result = run_cli("export", "--guild", "1", "--format", "csv", cwd=tmp_path, DATABASE_PATH=str(db))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "post_date,prompt_id,message_id,thread_id,author_id,author_name,created_at,edited_at,content"
-    assert lines[1].endswith(",hello from the CLI")
+    assert lines[0] == (
+        "post_date,prompt_id,message_id,thread_id,author_id,author_name,created_at,edited_at,content,"
+        "highlighted,reaction_count"
+    )
+    assert lines[1].endswith(",hello from the CLI,false,0")
     result = run_cli("export", "--guild", "2", "--format", "jsonl", cwd=tmp_path, DATABASE_PATH=str(db))
     assert result.returncode == 0 and result.stdout == ""  # another server's replies are not exported
 

@@ -512,6 +512,8 @@ async def test_export_columns_are_exact(
         "created_at",
         "edited_at",
         "content",
+        "highlighted",
+        "reaction_count",
     ]
     assert csv_message.ephemeral and jsonl_message.ephemeral
     csv_file = csv_message["_files"][0]
@@ -520,9 +522,11 @@ async def test_export_columns_are_exact(
     assert rows[1][0] == "2026-11-21" and rows[1][5] == "andrew"
     assert rows[1][8].startswith("'=cmd")  # a spreadsheet formula is defused
     assert rows[1][7] == ""  # never edited: an empty cell
+    assert rows[1][9:] == ["false", "0"]  # not highlighted, no reactions (SPEC §7, §11)
     record = json.loads(jsonl_message["_files"][0].data.decode("utf-8").splitlines()[0])
     assert list(record) == columns
     assert record["edited_at"] is None  # never edited: null, what JSON readers expect
+    assert record["highlighted"] is False and record["reaction_count"] == 0
     assert record["content"].startswith("=cmd") and record["created_at"].endswith("Z")
 
 

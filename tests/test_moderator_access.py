@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from discord import app_commands
 
@@ -30,10 +31,10 @@ from tests.harness import run_bot
 QUIET = {"scheduler_tick_seconds": 3600.0}
 
 
-def _tree_commands() -> tuple[list[str], list[str]]:
-    """(moderator command paths, member command paths), read from the real bot's tree."""
+def _tree_commands() -> tuple[list[str], list[str], list[str]]:
+    """(moderator command paths, member command paths, moderator message menus), read from the real bot's tree."""
 
-    async def load() -> tuple[list[str], list[str]]:
+    async def load() -> tuple[list[str], list[str], list[str]]:
         storage = await Storage.open(":memory:")
         content = load_content(default_content_dir())
         bot = WhiplashBot(settings=Settings(_env_file=None), storage=storage, content=content)  # type: ignore[call-arg]
@@ -44,14 +45,16 @@ def _tree_commands() -> tuple[list[str], list[str]]:
                 leaves = [c for c in bot.tree.walk_commands() if isinstance(c, app_commands.Command)]
                 moderator = sorted(c.qualified_name for c in leaves if is_moderator_command(c))
                 member = sorted(c.qualified_name for c in leaves if not is_moderator_command(c))
-                return moderator, member
+                menus = bot.tree.get_commands(type=discord.AppCommandType.message)
+                assert all(m.default_permissions is not None for m in menus), "a message menu for members?"
+                return moderator, member, sorted(m.name for m in menus)
         finally:
             await storage.close()
 
     return asyncio.run(load())
 
 
-MODERATOR_COMMANDS, MEMBER_COMMANDS = _tree_commands()
+MODERATOR_COMMANDS, MEMBER_COMMANDS, MODERATOR_MENUS = _tree_commands()
 
 
 def test_the_moderator_commands_are_exactly_schedule_prompts_and_replies() -> None:
@@ -59,6 +62,7 @@ def test_the_moderator_commands_are_exactly_schedule_prompts_and_replies() -> No
     assert len(MODERATOR_COMMANDS) >= 18  # 6 /schedule, 10 /prompts, 2 /replies (before any new one)
     assert {"suggest", "help", "privacy status", "discussion today"} <= set(MEMBER_COMMANDS)
     assert not {"prompts suggest", "discussion export", "privacy retention"} & set(MEMBER_COMMANDS + MODERATOR_COMMANDS)
+    assert MODERATOR_MENUS == ["Highlight reply"]
 
 
 def options_for(emu: DiscordEmulator, world: World, path: str) -> dict[str, Any]:
@@ -134,6 +138,43 @@ async def test_moderator_command_access(
         assert refused.ephemeral and refused.content == refusal
 
 
+@pytest.mark.parametrize("name", MODERATOR_MENUS)
+async def test_moderator_message_menu_access(
+    name: str, emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
+) -> None:
+    """The same three cases for the message context menus (Apps → name on a message)."""
+    refusal = tr("en", "error.not_moderator")
+    section = emu.add_role(world.guild, "Section leaders", permissions=0)
+    leader = emu.add_member(world.guild, "tanner", roles=[section])
+    async with run_bot(emu, tmp_path / "bot.db", content, bot_options=QUIET):
+        await (
+            await emu.invoke(
+                world.guild,
+                world.channel,
+                world.moderator,
+                "schedule set",
+                {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", "moderator_role": section},
+            )
+        ).message()
+        target = await emu.send_user_message(world.channel, world.member, "a message to use the menu on")
+
+        async def use(user: Any, *, bypass: bool = False) -> Any:
+            args = (world.guild, world.channel, user, name, target)
+            return await (await emu.invoke_message_command(*args, bypass_default_permissions=bypass)).message()
+
+        used = await use(world.moderator)  # (a) Manage Server
+        assert used.ephemeral and refusal not in used.content, used.content
+        with pytest.raises(EmulatorError, match="would not show"):  # (b) the role, before and after Integrations
+            await use(leader)
+        emu.set_command_permissions(world.guild, name, roles={section: True}, command_type=3)
+        used = await use(leader)
+        assert used.ephemeral and refusal not in used.content, used.content
+        with pytest.raises(EmulatorError, match="would not show"):  # (c) a plain member, twice over
+            await use(world.member)
+        refused = await use(world.member, bypass=True)
+        assert refused.ephemeral and refused.content == refusal
+
+
 @pytest.mark.parametrize("path", ["schedule show", "prompts list", "replies retention"])
 async def test_the_role_access_alone_is_not_enough(
     path: str, emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path
@@ -170,7 +211,7 @@ async def test_members_see_only_member_commands_until_a_role_is_given_access(
 
         member_roots = {path.split()[0] for path in MEMBER_COMMANDS}
         assert visible(world.member) == member_roots
-        assert visible(world.moderator) == member_roots | {"schedule", "prompts", "replies"}
+        assert visible(world.moderator) == member_roots | {"schedule", "prompts", "replies", *MODERATOR_MENUS}
         assert visible(leader) == member_roots
         emu.set_command_permissions(world.guild, "schedule", roles={section: True})
         assert visible(leader) == member_roots | {"schedule"}

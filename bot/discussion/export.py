@@ -34,7 +34,12 @@ async def export_bytes(rows: AsyncIterable[ExportRow], fmt: ExportFormat) -> tup
 
 
 def _csv_safe(value: object) -> object:
-    """Defuse spreadsheet formulas in user text (CSV injection): a leading =, +, - or @ gets a quote mark."""
+    """Defuse spreadsheet formulas in user text (CSV injection): a leading =, +, - or @ gets a quote mark.
+
+    Booleans are written `true`/`false`, as JSONL writes them.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -297,7 +297,21 @@ class ReplyLogger:
         return len(self._pending)
 
 
-async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef], now: datetime) -> int:
+@dataclass
+class ReactionScan:
+    """The replies of one post the backfill read: their ids, and those with reactions (for the counts)."""
+
+    read: set[int] = field(default_factory=set)
+    reacted: list[discord.Message] = field(default_factory=list)
+
+
+async def backfill(
+    bot: discord.Client,
+    logger: ReplyLogger,
+    refs: list[PostRef],
+    now: datetime,
+    scans: dict[int, ReactionScan] | None = None,
+) -> int:
     """Catch up with what happened in the posts' threads while the bot was away; returns the replies queued.
 
     Each thread is read from the post on, oldest first. A message newer than the newest reply logged
@@ -305,7 +319,8 @@ async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]
     all new if not stored. A stored reply whose text was edited since is updated, and one missing from a
     fully read history was deleted. Creates never overwrite (a tombstone stays a tombstone), so all of it
     is idempotent with live events. One message discord.py cannot read, or one thread that fails, is
-    logged and skipped; the rest is read.
+    logged and skipped; the rest is read. With `scans`, the replies read are noted per post (thread id) so
+    their reaction counts can be compared afterwards (bot.discussion.highlights).
     """
     queued = 0
     for ref in refs:
@@ -318,7 +333,8 @@ async def backfill(bot: discord.Client, logger: ReplyLogger, refs: list[PostRef]
         ]
         for source, new_after, limit in sources:
             try:
-                queued += await _catch_up(bot, logger, ref, source, new_after, limit, now)
+                scan = scans.setdefault(ref.thread_id, ReactionScan()) if scans is not None else None
+                queued += await _catch_up(bot, logger, ref, source, new_after, limit, now, scan)
             except discord.NotFound:
                 continue  # the thread or channel is gone
             except Exception as exc:  # one thread must not stop the others
@@ -334,6 +350,7 @@ async def _catch_up(
     new_after: int,
     limit: int | None,
     now: datetime,
+    scan: ReactionScan | None = None,
 ) -> int:
     """Compare one channel's history since the post with the replies stored from it; queue the differences."""
     stored = await logger.storage.live_replies(ref.guild_id, ref.thread_id, source.id)
@@ -345,12 +362,18 @@ async def _catch_up(
         seen.add(message_id)
         if message is None:
             continue
+        is_reply = message_id in stored
         if message_id in stored:
             edited = stored[message_id]
             if message.edited_at is not None and (edited is None or message.edited_at > edited):
                 logger.record_message(message, upsert=True, live=False)
         elif message_id > new_after:
-            queued += logger.record_message(message, live=False)
+            is_reply = logger.record_message(message, live=False)
+            queued += is_reply
+        if scan is not None and is_reply:
+            scan.read.add(message_id)
+            if message.reactions:
+                scan.reacted.append(message)
     # Missing from the history means deleted only if the whole history since the post was read, and the bot
     # may read it: without Read Message History, Discord answers an empty list rather than an error.
     if (limit is None or read < limit) and _may_read_history(bot, ref):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import permissions as P
-from .commands import OptionBuilder, check_default_permissions, find_command
+from .commands import OptionBuilder, ResolvedCommand, check_default_permissions, find_command, registered_command
 from .core import ChannelLike, EmulatorError, GuildLike, UserLike
 from .interactions import (
     APPLICATION_COMMAND,
@@ -20,11 +20,11 @@ from .interactions import (
 )
 from .messages import find_component
 from .models import JSON, Channel, Guild, Member, StoredAttachment, StoredMessage
+from .reactions import ReactionsMixin
 from .rest.common import bump_channel
-from .world import WorldMixin
 
 
-class InjectionMixin(WorldMixin):
+class InjectionMixin(ReactionsMixin):
     """Helpers that create proper payloads, dispatch them and return handles."""
 
     # -- messages --------------------------------------------------------------------------------------
@@ -236,6 +236,45 @@ class InjectionMixin(WorldMixin):
             data["guild_id"] = str(g.id)
         payload = self._interaction_base(APPLICATION_COMMAND, g, ch, member, data, locale)
         handle = self._start_interaction(payload, " ".join(resolved.path), member)
+        await self.gateway.flush()
+        return handle
+
+    async def invoke_message_command(
+        self,
+        guild: GuildLike,
+        channel: ChannelLike,
+        user: UserLike,
+        name: str,
+        message: StoredMessage | int,
+        locale: str = "en-US",
+        *,
+        bypass_default_permissions: bool = False,
+    ) -> InteractionHandle:
+        """A member picks the message context-menu command ``name`` (Apps → name) on a stored message.
+
+        The type 3 (MESSAGE) command's interaction carries ``target_id`` and the message in
+        ``resolved.messages``. ``channel`` is where the member is; Discord's client only offers messages shown
+        there, but the emulator sends any stored message so a bot's own checks can be tested.
+        """
+        g, ch, member = self._invoker(guild, channel, user)
+        command, guild_scoped = registered_command(self, g, name, command_type=3)  # type: ignore[arg-type]
+        resolved = ResolvedCommand(command=command, guild_scoped=guild_scoped, path=[name], leaf=command)
+        if not bypass_default_permissions:
+            check_default_permissions(self, resolved, g, member, ch.id)  # type: ignore[arg-type]
+        target = self._find_message_anywhere(message)
+        if target.ephemeral:
+            raise EmulatorError("context menus are not offered on ephemeral messages")
+        data: JSON = {
+            "id": resolved.command["id"],
+            "name": resolved.command["name"],
+            "type": 3,
+            "target_id": str(target.id),
+            "resolved": {"messages": {str(target.id): self.rest_message(target)}},
+        }
+        if resolved.guild_scoped:
+            data["guild_id"] = str(g.id)
+        payload = self._interaction_base(APPLICATION_COMMAND, g, ch, member, data, locale)
+        handle = self._start_interaction(payload, resolved.command["name"], member)
         await self.gateway.flush()
         return handle
 

@@ -177,14 +177,17 @@ class WorldMixin(MessagesMixin):
         roles: Mapping[RoleLike, bool] | None = None,
         users: Mapping[UserLike, bool] | None = None,
         channels: Mapping[ChannelLike, bool] | None = None,
+        command_type: int = 1,
     ) -> None:
         """An admin's overrides for one top-level command in Server Settings → Integrations (replacing earlier ones).
+
+        ``command_type=3`` names a message context-menu command ("Highlight reply").
 
         ``roles={moderators: True}`` gives that role access to a command whose ``default_member_permissions``
         its members lack; ``False`` takes access away. Sends APPLICATION_COMMAND_PERMISSIONS_UPDATE.
         """
         g = self.get_guild(guild)
-        registered, _ = registered_command(self, g, command.lstrip("/"))  # type: ignore[arg-type]
+        registered, _ = registered_command(self, g, command.lstrip("/"), command_type=command_type)  # type: ignore[arg-type]
         command_id = int(registered["id"])
         entries: list[JSON] = []
         for role, allowed in (roles or {}).items():

@@ -138,6 +138,8 @@ class Sandbox:
         app.router.add_post("/api/commands", self._command)
         app.router.add_post("/api/autocomplete", self._autocomplete)
         app.router.add_post("/api/click", self._click)
+        app.router.add_post("/api/react", self._react)
+        app.router.add_post("/api/apps", self._apps)
         app.router.add_post("/api/modal", self._modal)
         app.router.add_post("/api/clock", self._jump)
         app.router.add_get("/api/attachments/{id}", self._attachment)
@@ -300,6 +302,7 @@ class Sandbox:
                 "default_channel": str(world.general.id),
                 "names": views.names(self.emu, world.guild),
                 "commands": _visible_commands(self.emu, world, member),
+                "message_commands": _visible_commands(self.emu, world, member, command_type=3),
                 "clock": {
                     "now": self.clock().isoformat(),
                     "ahead_seconds": int(self.clock.offset.total_seconds()),
@@ -448,6 +451,30 @@ class Sandbox:
             )
         return web.json_response({"interaction": str(handle.id)})
 
+    async def _react(self, request: web.Request) -> web.StreamResponse:
+        """The persona adds the emoji to a message, or takes theirs back (a click on a reaction, as in Discord)."""
+        body = await _json(request)
+        viewer = self._persona_of(body.get("as"))
+        channel = self._channel(body.get("channel"), viewer.member.id)
+        message, emoji = int(body.get("message") or 0), str(body.get("emoji") or "")
+        with _emulator_errors():
+            if viewer.member.id in self.emu.reaction_users(message, emoji):
+                await self.emu.remove_user_reaction(channel, message, viewer.member, emoji)
+            else:
+                await self.emu.add_user_reaction(channel, message, viewer.member, emoji)
+        self._push()
+        return web.json_response({"ok": True})
+
+    async def _apps(self, request: web.Request) -> web.StreamResponse:
+        """The persona picks a message menu command (right-click → Apps) on a message."""
+        body, viewer, channel, name = await self._command_request(request)
+        world = self._world()
+        with _emulator_errors():
+            handle = await self.emu.invoke_message_command(
+                world.guild, channel, viewer.member, name, int(body.get("message") or 0), locale=viewer.locale
+            )
+        return web.json_response({"interaction": str(handle.id)})
+
     async def _modal(self, request: web.Request) -> web.StreamResponse:
         body = await _json(request)
         viewer = self._persona_of(body.get("as"))
@@ -477,13 +504,15 @@ class Sandbox:
         return web.json_response({"now": now.isoformat()})
 
 
-def _visible_commands(emu: DiscordEmulator, world: DemoWorld, member: Member) -> list[views.JSON]:
-    """The registered commands (guild ones first, like Discord) that this member's picker shows."""
+def _visible_commands(
+    emu: DiscordEmulator, world: DemoWorld, member: Member, *, command_type: int = 1
+) -> list[views.JSON]:
+    """The registered commands (guild ones first, like Discord) that this member's picker (or Apps menu) shows."""
     registered = [*emu.guild_commands.get(world.guild.id, []), *emu.global_commands]
     out: list[views.JSON] = []
     seen: set[str] = set()
     for command in registered:
-        if command.get("type", 1) != 1 or command["name"] in seen:
+        if command.get("type", 1) != command_type or command["name"] in seen:
             continue
         seen.add(command["name"])
         if command_allowed(emu, world.guild, member, command, world.general.id):

@@ -127,6 +127,11 @@ def _message_view(emu: DiscordEmulator, guild: Guild, msg: StoredMessage) -> JSO
         "interaction": _interaction(emu, guild, msg),
         "thread": _thread(emu, msg),
         "reply_to": _reply(emu, guild, msg),
+        "reactions": [
+            {"emoji": emoji, "count": len(users), "users": [str(u) for u in users]}
+            for emoji, users in (msg.get("_reactors") or {}).items()
+            if users
+        ],
     }
     return view
 
@@ -157,7 +162,20 @@ def _interaction(emu: DiscordEmulator, guild: Guild, msg: StoredMessage) -> JSON
     rec: InteractionRecord | None = emu.interactions.get(int(msg.get("_interaction_id") or 0))
     if rec is None or rec.type != 2:
         return None
+    data = rec.payload.get("data") or {}
+    if data.get("type") == 3:  # a message menu: Discord shows its (localized) name, without a slash
+        name = menu_name(emu, guild, str(data.get("id")), str(rec.payload.get("locale") or ""), rec.name)
+        return {"user": display_name(emu, guild, rec.user_id), "command": name, "menu": True}
     return {"user": display_name(emu, guild, rec.user_id), "command": rec.name}
+
+
+def menu_name(emu: DiscordEmulator, guild: Guild, command_id: str, locale: str, default: str) -> str:
+    """A message menu's name in the member's Discord language, as their client shows it."""
+    for command in [*emu.guild_commands.get(guild.id, []), *emu.global_commands]:
+        if str(command.get("id")) == command_id:
+            localized = command.get("name_localizations") or {}
+            return str(localized.get(locale) or localized.get(locale.split("-")[0]) or command["name"])
+    return default
 
 
 def _thread(emu: DiscordEmulator, msg: StoredMessage) -> JSON | None:

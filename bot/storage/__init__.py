@@ -13,6 +13,7 @@ from bot.storage.content_state import ContentStateQueries
 from bot.storage.database import Database, Migration, StorageError, load_migrations
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
+from bot.storage.highlights import HighlightQueries, HighlightResult
 from bot.storage.moderation import ModerationQueries
 from bot.storage.postgres import PostgresDatabase, is_postgres_url
 from bot.storage.privacy import PrivacyQueries
@@ -28,7 +29,15 @@ from bot.storage.replies import (
 )
 
 
-class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries, PrivacyQueries, ModerationQueries):
+class Storage(
+    GuildQueries,
+    DiscussionQueries,
+    ReplyQueries,
+    ContentStateQueries,
+    PrivacyQueries,
+    ModerationQueries,
+    HighlightQueries,
+):
     """Every query the bot makes, composed from one mixin per feature."""
 
     @classmethod
@@ -79,6 +88,7 @@ __all__ = [
     "DayFigures",
     "ExportRow",
     "GuildRecord",
+    "HighlightResult",
     "Migration",
     "Participant",
     "PostgresStorage",

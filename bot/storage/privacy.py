@@ -114,6 +114,8 @@ class PrivacyQueries(Database):
                     "DELETE FROM replies WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
                 )
                 removed += max(cursor.rowcount, 0)
+                for statement in _ORPHANS:  # highlights and reactions of the purged replies go with them
+                    await conn.execute(statement, (guild_id,))
             return removed
 
     async def purge_departed_guilds(
@@ -143,9 +145,21 @@ class PrivacyQueries(Database):
 _MEMBER_RECORDS = (
     "DELETE FROM replies WHERE guild_id = ? AND author_id = ?",
     "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?",
+    "DELETE FROM reply_highlights WHERE guild_id = ? AND author_id = ?",
+    "DELETE FROM reply_reactions WHERE guild_id = ? AND author_id = ?",
+    "DELETE FROM reply_reactions WHERE guild_id = ? AND user_id = ?",
+    "UPDATE reply_highlights SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
     "UPDATE suggestions SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
     "UPDATE server_prompts SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
     "UPDATE audit_log SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+)
+
+# Highlights and reaction rows whose reply is gone (purged by retention): each server's rows only match its own.
+_ORPHANS = (  # one server's highlights and reactions whose reply is gone
+    "DELETE FROM reply_highlights WHERE guild_id = ? AND NOT EXISTS (SELECT 1 FROM replies AS r "
+    "WHERE r.guild_id = reply_highlights.guild_id AND r.message_id = reply_highlights.message_id)",
+    "DELETE FROM reply_reactions WHERE guild_id = ? AND NOT EXISTS (SELECT 1 FROM replies AS r "
+    "WHERE r.guild_id = reply_reactions.guild_id AND r.message_id = reply_reactions.message_id)",
 )
 
 FORMER_MODERATOR = 0
@@ -155,6 +169,8 @@ FORMER_MODERATOR = 0
 # One static DELETE per table that holds server data; a feature adding such a table adds its line.
 _GUILD_TABLES = (
     "DELETE FROM replies WHERE guild_id = ?",
+    "DELETE FROM reply_highlights WHERE guild_id = ?",
+    "DELETE FROM reply_reactions WHERE guild_id = ?",
     "DELETE FROM daily_posts WHERE guild_id = ?",
     "DELETE FROM prompt_queue WHERE guild_id = ?",
     "DELETE FROM schedules WHERE guild_id = ?",

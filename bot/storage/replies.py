@@ -63,6 +63,8 @@ class ExportRow:
     created_at: str
     edited_at: str | None  # None for a reply never edited: null in JSONL, an empty cell in CSV
     content: str
+    highlighted: bool = False  # a moderator highlighted it (SPEC §11)
+    reaction_count: int = 0  # members' reactions on it, one per member and emoji
 
 
 EXPORT_COLUMNS = tuple(ExportRow.__dataclass_fields__)
@@ -311,7 +313,12 @@ class ReplyQueries(Database):
         """
         rows = self.stream(
             "SELECT post_date, prompt_id, message_id, thread_id, author_id, author_name, created_at, edited_at, "
-            "content, content_enc FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
+            "content, content_enc, "
+            "EXISTS (SELECT 1 FROM reply_highlights AS h WHERE h.guild_id = replies.guild_id "
+            "AND h.message_id = replies.message_id) AS highlighted, "
+            "(SELECT COUNT(*) FROM reply_reactions AS x WHERE x.guild_id = replies.guild_id "
+            "AND x.message_id = replies.message_id) AS reaction_count "
+            "FROM replies WHERE guild_id = ? AND deleted_at IS NULL "
             "ORDER BY post_date, created_at, message_id",
             (guild_id,),
         )
@@ -337,6 +344,8 @@ class ReplyQueries(Database):
             created_at=row["created_at"],
             edited_at=row["edited_at"],
             content=content or "",
+            highlighted=bool(row["highlighted"]),
+            reaction_count=int(row["reaction_count"]),
         )
 
     async def day_figures(self, guild_id: int, since: date) -> list[DayFigures]:

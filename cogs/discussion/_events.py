@@ -9,7 +9,8 @@ import discord
 from discord.ext import commands
 
 from bot.client import WhiplashBot
-from bot.discussion.logger import TRACK_DAYS, ReplyLogger, backfill
+from bot.discussion.highlights import reconcile_all
+from bot.discussion.logger import TRACK_DAYS, ReactionScan, ReplyLogger, backfill
 from bot.discussion.poster import DailyPoster
 from bot.sharding import shard_of
 from bot.tasks import TaskGroup
@@ -60,9 +61,11 @@ class DiscussionEvents(commands.Cog):
     async def _backfill(self) -> None:
         since = self.bot.clock() - timedelta(days=BACKFILL_DAYS)
         refs = [ref for ref in self.logger.tracked_posts if discord.utils.snowflake_time(ref.thread_id) >= since]
-        queued = await backfill(self.bot, self.logger, refs, self.bot.clock())
+        scans: dict[int, ReactionScan] = {}
+        queued = await backfill(self.bot, self.logger, refs, self.bot.clock(), scans)
         await self.logger.flush()
         log.info("Backfill read %d posts' threads and queued %d replies", len(refs), queued)
+        await reconcile_all(self.bot.storage, refs, scans)  # reactions added or removed while away
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

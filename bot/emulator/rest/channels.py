@@ -282,49 +282,6 @@ async def bulk_delete(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
     return no_content()
 
 
-# -- reactions (minimal) ------------------------------------------------------------------------------------------
-
-
-@route("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
-async def add_reaction(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
-    channel, perms = channel_for(emu, req, need=P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
-    msg = message_in(emu, channel, req.int_param("message_id"))
-    emoji = req.params["emoji"]
-    reactions: list[dict[str, Any]] = msg.setdefault("reactions", [])
-    for r in reactions:
-        if r["emoji"]["name"] == emoji:
-            if not r["me"]:
-                r["me"] = True
-                r["count"] += 1
-            return no_content()
-    if not perms & P.ADD_REACTIONS:
-        raise missing_permissions("needs ADD_REACTIONS")
-    reactions.append(
-        {
-            "count": 1,
-            "me": True,
-            "emoji": {"id": None, "name": emoji},
-            "burst_count": 0,
-            "me_burst": False,
-            "burst_colors": [],
-            "count_details": {"burst": 0, "normal": 1},
-        }
-    )
-    emu.gateway.emit(
-        "MESSAGE_REACTION_ADD",
-        {
-            "user_id": str(emu.bot.id),
-            "channel_id": str(channel.id),
-            "message_id": str(msg.id),
-            "guild_id": str(channel.guild_id),
-            "emoji": {"id": None, "name": emoji},
-            "burst": False,
-            "type": 0,
-        },
-    )
-    return no_content()
-
-
 # -- threads ---------------------------------------------------------------------------------------------------------
 
 

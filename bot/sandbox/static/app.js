@@ -24,13 +24,13 @@ const TEXT = {
     see_thread: "See thread", messages: "messages", next: "Next daily post", none: "No daily post scheduled",
     ahead: "ahead of real time", reply: "Reply", replying: "Replying to", send: "Send", cancel: "Cancel",
     commands: "Commands", sending: "Sending command", clock: "Sandbox clock", acting: "Acting as",
-    next_post: "» Next post", plus_day: "+1 day", plus_week: "+1 week" },
+    next_post: "» Next post", plus_day: "+1 day", plus_week: "+1 week", apps: "Apps", react: "Add reaction" },
   de: { message: "Nachricht", only_you: "Nur du kannst das sehen", dismiss: "Nachricht verwerfen", thinking: "denkt nach",
     no_response: "Die Anwendung hat nicht reagiert", failed: "Diese Interaktion ist fehlgeschlagen", used: "hat verwendet:",
     see_thread: "Thread ansehen", messages: "Nachrichten", next: "Nächster Tagesbeitrag", none: "Kein Tagesbeitrag geplant",
     ahead: "vor der echten Zeit", reply: "Antworten", replying: "Antwort an", send: "Senden", cancel: "Abbrechen",
     commands: "Befehle", sending: "Befehl wird gesendet", clock: "Sandbox-Uhr", acting: "Du handelst als",
-    next_post: "» Nächster Beitrag", plus_day: "+1 Tag", plus_week: "+1 Woche" },
+    next_post: "» Nächster Beitrag", plus_day: "+1 Tag", plus_week: "+1 Woche", apps: "Apps", react: "Reaktion hinzufügen" },
 };
 const t = (key) => (TEXT[S.state?.locale] || TEXT["en-US"])[key] || TEXT["en-US"][key];
 const ICON_THREAD = '<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M5 3h10a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H9l-4 3v-3a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm14 6h1a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2v3l-4-3h-5a2 2 0 0 1-2-2v-1h6a3 3 0 0 0 3-3V9Z"/></svg>';
@@ -184,7 +184,8 @@ function messageHtml(m) {
   const a = m.author;
   let top = "";
   if (m.interaction) {
-    top = `<div class="top">↱ <span class="author">${h(m.interaction.user)}</span> ${h(t("used"))} <span class="mention">/${h(m.interaction.command)}</span></div>`;
+    const slash = m.interaction.menu ? "" : "/";
+    top = `<div class="top">↱ <span class="author">${h(m.interaction.user)}</span> ${h(t("used"))} <span class="mention">${slash}${h(m.interaction.command)}</span></div>`;
   } else if (m.reply_to) {
     top = `<div class="reply-line">↱ <strong>${h(m.reply_to.author || "")}</strong> ${h(m.reply_to.content)}</div>`;
   }
@@ -196,6 +197,7 @@ function messageHtml(m) {
   for (const e of m.embeds) body += embedHtml(e);
   for (const f of m.attachments) body += fileHtml(f);
   if (m.components.length) body += componentsHtml(m);
+  if (m.reactions && m.reactions.length) body += reactionsHtml(m);
   if (m.thread) {
     body += `<button class="thread-chip" data-channel="${h(m.thread.id)}">${ICON_THREAD}<span class="t-name">${h(m.thread.name)}</span>` +
       `<span class="muted">${m.thread.message_count} ${h(t("messages"))}</span><span class="t-link">${h(t("see_thread"))} ›</span></button>`;
@@ -203,10 +205,29 @@ function messageHtml(m) {
   if (m.ephemeral) {
     body += `<div class="ephemeral-note">${ICON_EYE} ${h(t("only_you"))} · <span class="dismiss" data-dismiss="${h(m.id)}">${h(t("dismiss"))}</span></div>`;
   }
-  const reply = m.ephemeral ? "" : `<button class="reply-btn" data-reply="${h(m.id)}">${h(t("reply"))}</button>`;
+  const reply = m.ephemeral ? "" : `<div class="msg-actions"><button class="react-btn" data-react="👏" data-message="${h(m.id)}" title="${h(t("react"))}">👏</button>` +
+    `${(S.state.message_commands || []).length ? `<button class="apps-btn" data-apps="${h(m.id)}">${h(t("apps"))}</button>` : ""}` +
+    `<button class="reply-btn" data-reply="${h(m.id)}">${h(t("reply"))}</button>${S.appsFor === m.id ? appsMenuHtml(m) : ""}</div>`;
   return `<article class="message${m.ephemeral ? " ephemeral" : ""}" data-id="${h(m.id)}">${top}${avatar(a)}
     <div class="body"><div class="head"><span class="author"${nameStyle}>${h(a.name)}</span>${a.bot ? '<span class="bot-tag">App</span>' : ""}
     <span class="time">${h(time)}</span></div>${body}</div>${reply}</article>`;
+}
+
+function reactionsHtml(m) {
+  let html = '<div class="reactions">';
+  for (const r of m.reactions) {
+    const mine = r.users.includes(S.as) ? " mine" : "";
+    html += `<button class="reaction${mine}" data-react="${h(r.emoji)}" data-message="${h(m.id)}">${h(r.emoji)} <span class="count">${r.count}</span></button>`;
+  }
+  return html + "</div>";
+}
+
+function appsMenuHtml(m) {
+  let html = '<div class="apps-menu">';
+  for (const c of S.state.message_commands || []) {
+    html += `<button class="pick" data-msgcmd="${h(c.name)}" data-message="${h(m.id)}">${h(localized(c, "name"))}</button>`;
+  }
+  return html + "</div>";
 }
 
 function pendingHtml(p) {
@@ -502,7 +523,7 @@ function switchTo(channel) {
 }
 
 document.addEventListener("click", async (ev) => {
-  const target = ev.target.closest("[data-channel], [data-persona], [data-jump], [data-custom], [data-dismiss], .spoiler, [data-path], [data-choice], [data-reply]");
+  const target = ev.target.closest("[data-channel], [data-persona], [data-jump], [data-custom], [data-dismiss], .spoiler, [data-path], [data-choice], [data-reply], [data-react], [data-apps], [data-msgcmd]");
   if (!target) return;
   if (target.classList.contains("spoiler")) {
     target.classList.add("revealed");
@@ -535,6 +556,16 @@ document.addEventListener("click", async (ev) => {
     const input = document.querySelector(`#command-form [name="${CSS.escape(list.dataset.opt)}"]`);
     if (input) input.value = target.dataset.choice;
     list.hidden = true;
+  } else if (target.dataset.react) {
+    try { await api("/api/react", { as: S.as, channel: S.channel, message: target.dataset.message, emoji: target.dataset.react }); } catch (err) { showError(err.message); }
+    refresh();
+  } else if (target.dataset.apps) {
+    S.appsFor = S.appsFor === target.dataset.apps ? null : target.dataset.apps;
+    renderMessages();
+  } else if (target.dataset.msgcmd) {
+    S.appsFor = null;
+    try { await api("/api/apps", { as: S.as, channel: S.channel, message: target.dataset.message, command: target.dataset.msgcmd }); S.scrollDown = true; } catch (err) { showError(err.message); }
+    refresh();
   } else if (target.dataset.reply) {
     S.replyTo = target.dataset.reply;
     const m = S.messages.find((x) => x.id === S.replyTo);
