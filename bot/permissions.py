@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# What the daily post needs in its channel, in the order /schedule check lists them.
+# What the daily discussion needs in its channel, in the order /schedule check lists them (Add Reactions:
+# the ⭐ the bot puts on a highlighted reply).
 REQUIRED_CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
@@ -25,6 +26,7 @@ REQUIRED_CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
     ("attach_files", "Attach Files"),
+    ("add_reactions", "Add Reactions"),
 )
 
 

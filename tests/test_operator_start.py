@@ -63,7 +63,7 @@ async def test_run_logs_the_invite_link_and_the_sync_command_and_no_voice_warnin
     emu.add_guild("Shaffer Conservatory")
     log = await _run_until_checked(emu, tmp_path)
     url = invite_url(emu.application_id)
-    assert f"client_id={emu.application_id}" in url and "permissions=309237763072" in url
+    assert f"client_id={emu.application_id}" in url and "permissions=309237763136" in url
     assert "scope=bot+applications.commands" in url
     assert url in log
     assert SYNC_HINT in log and "`whiplash-bot sync`" in log

@@ -12,7 +12,7 @@ from bot.emulator import Channel, DiscordEmulator, Guild, Member, Role, permissi
 SERVER_NAME = "Whiplash Film Club"
 SCHEDULE_TIME = "09:00"
 SCHEDULE_ZONE = "Europe/Berlin"
-# The bot's role as the README's invite link grants it (permission integer 309237763072).
+# The bot's role as the README's invite link grants it (permission integer 309237763136).
 BOT_PERMISSIONS = (
     permissions.VIEW_CHANNEL
     | permissions.SEND_MESSAGES
@@ -21,6 +21,7 @@ BOT_PERMISSIONS = (
     | permissions.READ_MESSAGE_HISTORY
     | permissions.CREATE_PUBLIC_THREADS
     | permissions.SEND_MESSAGES_IN_THREADS
+    | permissions.ADD_REACTIONS
 )
 
 
