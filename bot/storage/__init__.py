@@ -23,9 +23,18 @@ from bot.storage.replies import (
     ReplyQueries,
     ReplyRecord,
 )
+from bot.storage.streaks import StreakQueries
 
 
-class Storage(GuildQueries, DiscussionQueries, ReplyQueries, ContentStateQueries, PrivacyQueries, ModerationQueries):
+class Storage(
+    GuildQueries,
+    DiscussionQueries,
+    ReplyQueries,
+    ContentStateQueries,
+    PrivacyQueries,
+    ModerationQueries,
+    StreakQueries,
+):
     """Every query the bot makes, composed from one mixin per feature."""
 
     @classmethod
