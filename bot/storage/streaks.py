@@ -48,24 +48,24 @@ class StreakQueries(Database):
     async def leaderboard(self, guild_id: int) -> list[MemberFigures]:
         """Figures of every member who chose to appear and has replies here (never an opted-out one), unranked."""
         rows = await self.read(
-            "SELECT r.author_id, r.post_date, MIN(r.message_id) AS first_id, COUNT(*) AS n "
-            "FROM replies AS r JOIN leaderboard_optins AS o ON o.guild_id = r.guild_id AND o.user_id = r.author_id "
-            "WHERE r.guild_id = ? AND r.deleted_at IS NULL AND NOT EXISTS ("
-            "SELECT 1 FROM optouts AS x WHERE x.guild_id = r.guild_id AND x.user_id = r.author_id) "
-            "GROUP BY r.author_id, r.post_date",
-            (guild_id,),
+            # IN, not a join: the database then reads only the opted-in members' replies, by index.
+            "SELECT r.author_id, r.post_date, MIN(r.message_id) AS first_id, COUNT(*) AS n FROM replies AS r "
+            "WHERE r.guild_id = ? AND r.author_id IN (SELECT o.user_id FROM leaderboard_optins AS o "
+            "WHERE o.guild_id = ? AND NOT EXISTS ("
+            "SELECT 1 FROM optouts AS x WHERE x.guild_id = o.guild_id AND x.user_id = o.user_id)) "
+            "AND r.deleted_at IS NULL GROUP BY r.author_id, r.post_date",
+            (guild_id, guild_id),
         )
         members: dict[int, _Member] = defaultdict(_Member)
         for row in rows:
             _add(members[int(row["author_id"])], row["post_date"], row["first_id"], row["n"])
         for row in await self.read(
             # Each member's name as on their newest reply (the display name they use now, as far as we know).
-            "SELECT r.author_id, r.author_name FROM replies AS r "
-            "JOIN leaderboard_optins AS o ON o.guild_id = r.guild_id AND o.user_id = r.author_id "
-            "WHERE r.guild_id = ? AND r.deleted_at IS NULL AND r.message_id = ("
-            "SELECT MAX(m.message_id) FROM replies AS m "
-            "WHERE m.guild_id = r.guild_id AND m.author_id = r.author_id AND m.deleted_at IS NULL)",
-            (guild_id,),
+            "SELECT r.author_id, r.author_name FROM replies AS r WHERE r.message_id IN ("
+            "SELECT MAX(m.message_id) FROM replies AS m WHERE m.guild_id = ? AND m.author_id IN ("
+            "SELECT o.user_id FROM leaderboard_optins AS o WHERE o.guild_id = ?) AND m.deleted_at IS NULL "
+            "GROUP BY m.author_id)",
+            (guild_id, guild_id),
         ):
             if int(row["author_id"]) in members:
                 members[int(row["author_id"])].name = row["author_name"] or ""
