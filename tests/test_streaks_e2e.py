@@ -165,10 +165,12 @@ async def test_the_leaderboard_lists_only_members_who_opted_in_with_the_button_a
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         ellis = await the_week(emu, world, running, clock)
         board = await leaderboard(emu, world, world.member)
-        assert "Nobody has chosen to appear" in board.embeds[0]["description"]
+        assert board.embeds[0]["description"].startswith(
+            "Nobody has chosen to appear on the leaderboard yet. </discussion me:"
+        )
         mine = await ask(emu, world, world.member, "discussion me")
         joined = await (await emu.click(mine, JOIN, world.member)).message()
-        assert "You appear on the leaderboard" in joined.embeds[0]["description"]
+        assert "You appear on the leaderboard (</discussion leaderboard:" in joined.embeds[0]["description"]
         assert joined["components"][0]["components"][0]["custom_id"] == LEAVE
         theirs = await ask(emu, world, ellis, "discussion me")
         await (await emu.click(theirs, JOIN, ellis)).message()

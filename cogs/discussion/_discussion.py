@@ -21,7 +21,7 @@ from bot.discussion.streaks import HighlightCounter, no_highlights
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
 from bot.scheduling import local_date
-from cogs.discussion._streaks import NO_PINGS, LeaderboardButton, leaderboard_embed, me_screen
+from cogs.discussion._streaks import NO_PINGS, LeaderboardButton, discussion_mention, leaderboard_embed, me_screen
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
 
@@ -130,4 +130,5 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         await interaction.response.defer(thinking=True)
         await self.logger.flush(max_attempts=1)
         board = await self.bot.storage.leaderboard(interaction.guild_id)
-        await interaction.followup.send(embed=leaderboard_embed(lang, board), allowed_mentions=NO_PINGS)
+        me = await discussion_mention(self.bot, interaction.guild_id, "me")
+        await interaction.followup.send(embed=leaderboard_embed(lang, board, me), allowed_mentions=NO_PINGS)

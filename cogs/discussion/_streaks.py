@@ -30,21 +30,36 @@ def _safe(name: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
 
 
-def me_embed(lang: str, server: str, figures: MemberFigures, highlights: int, *, on_board: bool) -> discord.Embed:
-    """The member's own figures, with whether they appear on the leaderboard."""
+async def discussion_mention(bot: WhiplashBot, guild_id: int, sub: str, *, may_fetch: bool = True) -> str:
+    """`/discussion <sub>` as a command the member clicks, once the bot knows the commands' ids.
+
+    `may_fetch=False` (a button's immediate answer) never asks Discord; the name then shows as code.
+    """
+    if not may_fetch and bot.command_ids.needs_fetch(bot.tree, guild_id):
+        return f"`/discussion {sub}`"
+    command_id = (await bot.command_ids.ids_for(bot.tree, guild_id)).get("discussion")
+    return f"</discussion {sub}:{command_id}>" if command_id else f"`/discussion {sub}`"
+
+
+def me_embed(
+    lang: str, server: str, figures: MemberFigures, highlights: int, *, on_board: bool, leaderboard: str
+) -> discord.Embed:
+    """The member's own figures, with whether they appear on the leaderboard (`leaderboard`: its command)."""
     embed = discord.Embed(title=tr(lang, "streaks.me.title", server=_safe(server)), colour=STREAK_COLOUR)
     embed.add_field(name=tr(lang, "streaks.me.replies"), value=tr_count(lang, "streaks.replies", figures.replies))
     embed.add_field(name=tr(lang, "streaks.me.current"), value=_streak(lang, figures.streak.current))
     embed.add_field(name=tr(lang, "streaks.me.best"), value=_streak(lang, figures.streak.best))
     value = tr_count(lang, "streaks.highlighted", highlights) if highlights else tr(lang, "streaks.none")
     embed.add_field(name=tr(lang, "streaks.me.highlights"), value=value, inline=False)
-    board = tr(lang, "streaks.me.on_board" if on_board else "streaks.me.off_board")
+    board = tr(lang, "streaks.me.on_board" if on_board else "streaks.me.off_board", leaderboard=leaderboard)
     embed.description = f"{tr(lang, 'streaks.me.how')}\n\n{board}"
     return embed
 
 
-def leaderboard_embed(lang: str, board: list[MemberFigures]) -> discord.Embed:
-    """The opted-in members, best first; names only as text (the message is sent with no mentions)."""
+def leaderboard_embed(lang: str, board: list[MemberFigures], me: str) -> discord.Embed:
+    """The opted-in members, best first; names only as text (the message is sent with no mentions).
+
+    `me`: the /discussion me command, for the sentence shown when nobody is on it yet."""
     embed = discord.Embed(title=tr(lang, "streaks.board.title"), colour=STREAK_COLOUR)
     lines = [
         tr(
@@ -58,7 +73,7 @@ def leaderboard_embed(lang: str, board: list[MemberFigures]) -> discord.Embed:
         )
         for rank, member in enumerate(ranked(board)[:LEADERBOARD_SIZE], start=1)
     ]
-    embed.description = "\n".join(lines) if lines else tr(lang, "streaks.board.empty")
+    embed.description = "\n".join(lines) if lines else tr(lang, "streaks.board.empty", me=me)
     embed.set_footer(text=tr(lang, "streaks.board.footer"))
     return embed
 
@@ -98,12 +113,17 @@ class LeaderboardButton(
             raise UserFacingError(tr(lang, "streaks.me.opted_out"))
         await bot.storage.set_on_leaderboard(interaction.guild_id, interaction.user.id, self.join, bot.clock())
         cog: Any = bot.get_cog("DiscussionCommands")
-        embed, view = await me_screen(bot, interaction, cog.highlight_count if cog else None)
+        counter = cog.highlight_count if cog else None
+        embed, view = await me_screen(bot, interaction, counter, may_fetch=False)
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 
 async def me_screen(
-    bot: WhiplashBot, interaction: discord.Interaction[WhiplashBot], highlight_count: HighlightCounter | None
+    bot: WhiplashBot,
+    interaction: discord.Interaction[WhiplashBot],
+    highlight_count: HighlightCounter | None,
+    *,
+    may_fetch: bool = True,
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The /discussion me embed and its button, for the member who asked (or clicked)."""
     assert interaction.guild_id is not None
@@ -113,7 +133,8 @@ async def me_screen(
     highlights = await highlight_count(guild_id, user_id) if highlight_count else 0
     on_board = await bot.storage.on_leaderboard(guild_id, user_id)
     server = interaction.guild.name if interaction.guild and interaction.guild.name else ""
-    embed = me_embed(lang, server, figures, highlights, on_board=on_board)
+    leaderboard = await discussion_mention(bot, guild_id, "leaderboard", may_fetch=may_fetch)
+    embed = me_embed(lang, server, figures, highlights, on_board=on_board, leaderboard=leaderboard)
     view = discord.ui.View(timeout=None)
     label = tr(lang, "streaks.button.leave" if on_board else "streaks.button.join")
     view.add_item(LeaderboardButton(not on_board, label))
