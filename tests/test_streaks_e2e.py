@@ -57,7 +57,8 @@ async def the_week(emu: DiscordEmulator, world: World, running: Running, clock: 
     assert await post_at(emu, world, running, clock, datetime(2026, 10, 23, 7, 0, 5, tzinfo=UTC)) is None
     assert (await running.storage.get_post(world.guild.id, datetime(2026, 10, 23).date())).status == "failed"  # type: ignore[union-attr]
     emu.clear_overwrite(world.channel, emu.bot_member(world.guild))
-    # Saturday 24th: the bot was down at 09:00 and posts late, at 15:00 CEST; both answer.
+    # Saturday 24th: the poster does not run at 09:00 (as when the bot is down) and posts late, at 15:00 CEST,
+    # when it next runs; both answer.
     saturday = await post_at(emu, world, running, clock, datetime(2026, 10, 24, 13, 0, tzinfo=UTC))
     assert saturday is not None
     clock.advance(minutes=10)
@@ -202,6 +203,8 @@ async def test_forget_and_optout_take_a_member_off_the_leaderboard_and_optout_ke
             await (await emu.click(await ask(emu, world, user, "discussion me"), JOIN, user)).message()
         status = await ask(emu, world, world.member, "privacy status")
         assert "You chose to appear on the leaderboard" in status.content
+        german = await ask(emu, world, world.member, "privacy status", locale="de")
+        assert "Du hast gewählt, in der Bestenliste zu stehen" in german.content
         await ask(emu, world, world.member, "privacy forget")
         assert not await running.storage.on_leaderboard(world.guild.id, world.member.id)
         board = await leaderboard(emu, world, world.moderator)
