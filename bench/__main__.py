@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+from bench import command_latency, fanout, reply_logging, scheduler_tick, startup, streaks
 from bench.common import machine, postgres_backend, progress
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
@@ -48,6 +48,10 @@ def _startup(quick: bool) -> Awaitable[dict[str, Any]]:
     return startup.run(startup.Config(servers=(1, 100), repetitions=1) if quick else startup.Config())
 
 
+def _streaks(quick: bool) -> Awaitable[dict[str, Any]]:
+    return streaks.run(streaks.Config(sizes=(1_000, 10_000), samples=30) if quick else streaks.Config())
+
+
 BENCHMARKS: dict[str, Runner] = {
     "reply_logging": _reply_logging,
     "reply_logging_postgresql": _reply_logging,
@@ -56,6 +60,7 @@ BENCHMARKS: dict[str, Runner] = {
     "fanout": _fanout,
     "command_latency": _command_latency,
     "startup": _startup,
+    "streaks": _streaks,
 }
 
 

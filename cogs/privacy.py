@@ -71,12 +71,14 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         highlighted, reactions = await storage.member_reactions_summary(guild_id, user_id)
         record = await storage.get_guild(guild_id)
         retention = record.retention_days if record else DEFAULT_RETENTION_DAYS
+        on_board = await storage.on_leaderboard(guild_id, user_id)
         lines = [
             tr(lang, "privacy.status.title", server=_server_name(interaction)),
             tr(lang, "privacy.status.replies", count=format_number(lang, replies)),
             tr(lang, "privacy.status.highlights", count=format_number(lang, highlighted)),
             tr(lang, "privacy.status.reactions", count=format_number(lang, reactions)),
             tr(lang, "privacy.status.opted_out" if opted_out else "privacy.status.logging"),
+            tr(lang, "privacy.status.leaderboard_on" if on_board else "privacy.status.leaderboard_off"),
             tr(lang, "privacy.status.retention", days=tr_count(lang, "count.days", retention)),
             tr(lang, "privacy.status.encrypted" if storage.cipher.encrypts else "privacy.status.unencrypted"),
             tr(lang, "privacy.status.who"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+from bench import command_latency, fanout, reply_logging, scheduler_tick, startup, streaks
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -52,3 +52,11 @@ async def test_startup_measures_both_bots_in_subprocesses(tmp_path: Path) -> Non
     expected = {"seconds", "rss_mb_1", "rss_mb_3", "bare_rss_mb_3", "rss_ratio_3"}
     assert expected <= result.keys()
     assert result["rss_mb_3"] > 0 and result["bare_rss_mb_3"] > 0
+
+
+async def test_streaks_reports_p99_per_size_and_the_member_query_uses_its_index(tmp_path: Path) -> None:
+    result = await streaks.run(streaks.Config(sizes=(100, 1000), samples=3, opted_in=5), workdir=tmp_path)
+    assert set(result["me_p99_ms"]) == set(result["leaderboard_p99_ms"]) == {"100", "1000"}
+    assert result["leaderboard_rows"] == {100: 2, 1000: 5}  # every opted-in member with replies, no one else
+    assert "replies_author" in result["me_query_plan"]
+    json.dumps(result)

@@ -27,6 +27,7 @@ from bot.storage.replies import (
     ReplyQueries,
     ReplyRecord,
 )
+from bot.storage.streaks import StreakQueries
 
 
 class Storage(
@@ -37,6 +38,7 @@ class Storage(
     PrivacyQueries,
     ModerationQueries,
     HighlightQueries,
+    StreakQueries,
 ):
     """Every query the bot makes, composed from one mixin per feature."""
 

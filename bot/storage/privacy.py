@@ -152,6 +152,7 @@ _MEMBER_RECORDS = (
     "UPDATE suggestions SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
     "UPDATE server_prompts SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
     "UPDATE audit_log SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+    "DELETE FROM leaderboard_optins WHERE guild_id = ? AND user_id = ?",
 )
 
 # Highlights and reaction rows whose reply is gone (purged by retention): each server's rows only match its own.
@@ -182,5 +183,6 @@ _GUILD_TABLES = (
     "DELETE FROM prompt_state WHERE guild_id = ?",
     "DELETE FROM suggestions WHERE guild_id = ?",
     "DELETE FROM audit_log WHERE guild_id = ?",
+    "DELETE FROM leaderboard_optins WHERE guild_id = ?",
     "DELETE FROM guilds WHERE guild_id = ?",
 )

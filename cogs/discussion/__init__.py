@@ -25,5 +25,5 @@ async def setup(bot: WhiplashBot) -> None:
         clock_check=bot.clock_check,
     )
     await bot.add_cog(DiscussionEvents(bot, logger, poster))
-    await bot.add_cog(DiscussionCommands(bot, pool, logger))
+    await bot.add_cog(DiscussionCommands(bot, pool, logger, highlight_count=bot.storage.count_highlights))
     await bot.add_cog(ScheduleCommands(bot, poster))

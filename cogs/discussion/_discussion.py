@@ -18,10 +18,12 @@ from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.post import POST_COLOUR, thread_url
 from bot.discussion.stats import MAX_DAYS, chart_png, recent_posts, shows_chart, stats_embed, summarize
+from bot.discussion.streaks import HighlightCounter, no_highlights
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
 from bot.scheduling import local_date
 from bot.storage import Schedule
+from cogs.discussion._streaks import NO_PINGS, LeaderboardButton, discussion_mention, leaderboard_embed, me_screen
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
 
@@ -47,11 +49,24 @@ def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> s
 
 @app_commands.guild_only()
 class DiscussionCommands(commands.GroupCog, group_name="discussion", group_description=_("The daily discussion")):
-    def __init__(self, bot: WhiplashBot, pool: PromptPool, logger: ReplyLogger) -> None:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        pool: PromptPool,
+        logger: ReplyLogger,
+        highlight_count: HighlightCounter = no_highlights,
+    ) -> None:
         self.bot = bot
         self.pool = pool
         self.logger = logger
+        self.highlight_count = highlight_count  # /discussion me's highlights figure (none until wired to a store)
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(LeaderboardButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(LeaderboardButton)
 
     @app_commands.command(name="today", description=_("Today's discussion prompt in this server, with its thread"))
     async def today(self, interaction: discord.Interaction[WhiplashBot]) -> None:
@@ -109,3 +124,31 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
             png = await asyncio.to_thread(chart_png, summary.per_day, since, days, lang)
             files.append(discord.File(io.BytesIO(png), filename="replies.png"))
         await interaction.followup.send(embed=embed, files=files, allowed_mentions=discord.AllowedMentions.none())
+
+    @app_commands.command(
+        name="me", description=_("Your replies and streaks here, and whether you appear on the leaderboard")
+    )
+    async def me(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        storage = self.bot.storage
+        if await storage.get_schedule(interaction.guild_id) is None:
+            raise UserFacingError(tr(lang, "discussion.no_schedule"))
+        if await storage.is_opted_out(interaction.guild_id, interaction.user.id):
+            raise UserFacingError(tr(lang, "streaks.me.opted_out"))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.logger.flush(max_attempts=1)  # count the reply just written, but never wait on a broken database
+        embed, view = await me_screen(self.bot, interaction, self.highlight_count)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="leaderboard", description=_("Streaks of the members who chose to appear"))
+    async def leaderboard(self, interaction: discord.Interaction[WhiplashBot]) -> None:
+        assert interaction.guild_id is not None
+        lang = language(interaction.locale)
+        if await self.bot.storage.get_schedule(interaction.guild_id) is None:
+            raise UserFacingError(tr(lang, "discussion.no_schedule"))
+        await interaction.response.defer(thinking=True)
+        await self.logger.flush(max_attempts=1)
+        board = await self.bot.storage.leaderboard(interaction.guild_id)
+        me = await discussion_mention(self.bot, interaction.guild_id, "me")
+        await interaction.followup.send(embed=leaderboard_embed(lang, board, me), allowed_mentions=NO_PINGS)

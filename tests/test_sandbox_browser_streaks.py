@@ -1,0 +1,101 @@
+"""/discussion me and /discussion leaderboard as members see them, in English and German, in a real browser.
+
+Three daily posts happen through the sandbox's clock jumps; the personas answer in the threads. Screenshots:
+me-en, me-de, leaderboard-en, leaderboard-de (artifacts/screenshots/).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from bot.sandbox.app import Sandbox
+from tests.browser_helpers import act_as, chromium, open_channel, page, run_command, sandbox, shot
+from tests.harness import eventually
+
+__all__ = ["chromium", "page", "sandbox"]  # the fixtures
+
+ANSWERS = [  # per day: who answers that day's question
+    [("Andrew Neiman", "Fletcher pushes too hard, but the solo proves him right?")],
+    [("Andrew Neiman", "Not quite my tempo."), ("Nicole", "Ich finde, der Film zeigt beides.")],
+    [("Nicole", "Am Ende spielt Andrew nur noch für sich."), ("Andrew Neiman", "Caravan, double time.")],
+]
+
+
+async def _three_days(sandbox: Sandbox) -> None:
+    """Clock jumps to the next three daily posts, each answered in its thread through the page's API."""
+    world = sandbox.world
+    assert world is not None
+    fletcher, andrew, nicole = (persona.id for persona in world.personas)
+    people = {"Terence Fletcher": fletcher, "Andrew Neiman": andrew, "Nicole": nicole}
+    base = sandbox.url.rstrip("/")
+    async with aiohttp.ClientSession() as session:
+        for day, answers in enumerate(ANSWERS):
+            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
+                assert response.status == 200, await response.text()
+
+            async def thread_of_post(day: int = day) -> str | None:
+                query = {"channel": str(world.daily.id), "as": str(people["Andrew Neiman"])}
+                async with session.get(f"{base}/api/messages", params=query) as response:
+                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
+                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
+
+            thread = await eventually(thread_of_post, timeout=10)
+            for who, text in answers:
+                body = {"as": str(people[who]), "channel": thread, "content": text}
+                async with session.post(f"{base}/api/messages", json=body) as response:
+                    assert response.status == 200, await response.text()
+
+
+async def _top_of(embed: Any) -> None:
+    await embed.evaluate("e => e.closest('.message').scrollIntoView({block: 'start'})")
+
+
+async def _me(page: Any, button: str, shown: str) -> Any:
+    """/discussion me, then the leaderboard button; the updated card once it says `shown`."""
+    await run_command(page, "discussion me")
+    card = page.locator(".message.ephemeral .embed").last
+    await card.locator(".e-field-name").first.wait_for()
+    await page.locator(".message.ephemeral .btn", has_text=button).last.click()
+    card = page.locator(".message.ephemeral .embed").last
+    await card.locator(".e-desc", has_text=shown).wait_for()
+    return card
+
+
+async def test_me_and_the_leaderboard_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await _three_days(sandbox)
+    await open_channel(page, "general")
+
+    await act_as(page, "Andrew Neiman")
+    card = await _me(page, "Show me on the leaderboard", "You appear on the leaderboard")
+    text = await card.inner_text()
+    assert "3 days in a row" in text and "3 replies" in text, text
+    await _top_of(card)
+    await shot(page, "me-en")
+
+    await act_as(page, "Nicole")
+    card = await _me(page, "In der Bestenliste zeigen", "Du stehst in der Bestenliste")
+    text = await card.inner_text()
+    assert "2 Tage in Folge" in text and "2 Antworten" in text, text
+    await _top_of(card)
+    await shot(page, "me-de")
+
+    await run_command(page, "discussion leaderboard")
+    board = page.locator(".message .embed", has_text="Bestenliste der Tagesdiskussion").last
+    await board.wait_for()
+    text = await board.inner_text()
+    assert "1. Andrew Neiman: 3 Tage in Folge · 3 Antworten" in text, text
+    assert "2. Nicole: 2 Tage in Folge · 2 Antworten" in text, text
+    await _top_of(board)
+    await shot(page, "leaderboard-de")
+
+    await act_as(page, "Andrew Neiman")
+    await run_command(page, "discussion leaderboard")
+    board = page.locator(".message .embed", has_text="Daily discussion leaderboard").last
+    await board.wait_for()
+    text = await board.inner_text()
+    assert "1. Andrew Neiman: 3 days in a row · 3 replies · best: 3 days" in text, text
+    await _top_of(board)
+    await shot(page, "leaderboard-en")
