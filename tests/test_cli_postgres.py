@@ -133,7 +133,7 @@ async def test_export_and_check_work_on_postgresql(tmp_path: Path, pg_server: Po
         )
     result = await asyncio.to_thread(run_cli, "export", "--guild", "1", cwd=tmp_path, DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1].endswith(",hello from PostgreSQL")
+    assert result.stdout.splitlines()[1].endswith(",hello from PostgreSQL,false,0")  # highlighted, reaction_count
     result = await asyncio.to_thread(run_cli, "check", cwd=tmp_path, DATABASE_URL=url)
     assert result.returncode == 0, result.stdout + result.stderr
     conn = await asyncpg.connect(url)

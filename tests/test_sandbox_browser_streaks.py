@@ -27,7 +27,7 @@ async def _three_days(sandbox: Sandbox) -> None:
     """Clock jumps to the next three daily posts, each answered in its thread through the page's API."""
     world = sandbox.world
     assert world is not None
-    fletcher, andrew, nicole = (persona.id for persona in world.personas)
+    fletcher, andrew, nicole = (persona.id for persona in world.personas[:3])
     people = {"Terence Fletcher": fletcher, "Andrew Neiman": andrew, "Nicole": nicole}
     base = sandbox.url.rstrip("/")
     async with aiohttp.ClientSession() as session:
