@@ -130,9 +130,10 @@ class WhiplashBot(commands.Bot):
 
     @property
     def services(self) -> Services:
-        """The shared services (bot/services.py), built once in `setup_hook` before the extensions load."""
+        """The shared services (bot/services.py), built once: by `setup_hook` before the extensions load, or on
+        first use where extensions are loaded without logging in (tests that only read the command tree)."""
         if self._services is None:
-            raise RuntimeError("the services are built in setup_hook, before the extensions load")
+            self._services = build_services(self)
         return self._services
 
     def add_message_hook(self, hook: Callable[[discord.Message], object]) -> None:
@@ -157,8 +158,8 @@ class WhiplashBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(WhiplashTranslator())
-        if self._services is None:  # once, even if setup_hook ran before (a re-login)
-            self._services = build_services(self)
+        services = self.services  # built here, once, before any extension takes its part
+        log.debug("Services ready: %s", ", ".join(services.__dataclass_fields__))
         for name in self._extensions:
             await self.load_extension(name)
         log.info("Loaded %d extensions: %s", len(self._extensions), ", ".join(self._extensions))
