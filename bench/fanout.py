@@ -82,12 +82,12 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
             now = clock()
             due_at = int(now.timestamp()) - 30
             await insert_schedules(running.storage, [schedule_row(g, c.id, due_at, now) for g, c in channels.items()])
-            events: Any = bot.get_cog("DiscussionEvents")
+            poster = bot.services.poster
             first_request = len(emu.requests)
             emu.global_rate_limit = config.rate_limit_per_s
             with captured("bot.discussion.poster") as log, captured("discord.http"):
                 started = time.perf_counter()
-                outcomes = await events.poster.tick()
+                outcomes = await poster.tick()
                 seconds = time.perf_counter() - started
             emu.global_rate_limit = None
             requests = emu.requests[first_request:]

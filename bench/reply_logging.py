@@ -160,8 +160,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
         async with real_bot(emu, tmp / "bot.db", clock) as running:
             bot, storage = running.bot, running.storage
             await storage.save_schedule(schedule_for(guild.id, channel.id, int(clock().timestamp()) - 1, clock()))
-            events: Any = bot.get_cog("DiscussionEvents")
-            outcomes = await events.poster.tick()
+            outcomes = await bot.services.poster.tick()
             assert [o.status for o in outcomes] == ["posted"], outcomes
             post = outcomes[0].post
             assert post is not None and post.thread_id is not None

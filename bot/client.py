@@ -18,6 +18,7 @@ from bot.clockcheck import ClockCheck, trace_config
 from bot.errors import NotModerator, UserFacingError
 from bot.help import SYNC_HINT, CommandIds, commands_differ, invite_url
 from bot.i18n import WhiplashTranslator, tr, tr_count
+from bot.services import Services, build_services
 from bot.sharding import ShardScope
 from bot.timeutil import Clock, utcnow
 
@@ -125,6 +126,15 @@ class WhiplashBot(commands.Bot):
         self._message_hooks: list[Callable[[discord.Message], object]] = []
         self._extensions = extension_names() if extensions is None else extensions
         self.command_ids = CommandIds()
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        """The shared services (bot/services.py), built once: by `setup_hook` before the extensions load, or on
+        first use where extensions are loaded without logging in (tests that only read the command tree)."""
+        if self._services is None:
+            self._services = build_services(self)
+        return self._services
 
     def add_message_hook(self, hook: Callable[[discord.Message], object]) -> None:
         """Call `hook(message)` inline for every MESSAGE_CREATE, before the async listeners.
@@ -148,6 +158,8 @@ class WhiplashBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(WhiplashTranslator())
+        services = self.services  # built here, once, before any extension takes its part
+        log.debug("Services ready: %s", ", ".join(services.__dataclass_fields__))
         for name in self._extensions:
             await self.load_extension(name)
         log.info("Loaded %d extensions: %s", len(self._extensions), ", ".join(self._extensions))

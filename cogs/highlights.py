@@ -17,14 +17,14 @@ from bot.discussion.highlights import ReactionCounter, highlight
 from bot.discussion.logger import ReplyLogger
 from bot.i18n import tr
 from bot.permissions import require_moderator
-from cogs.discussion._events import DiscussionEvents
 
 MENU_NAME = "Highlight reply"
 
 
 class Highlights(commands.Cog):
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, logger: ReplyLogger) -> None:
         self.bot = bot
+        self.logger = logger  # a reply may still be queued for writing
         self.menu = app_commands.ContextMenu(name=_(MENU_NAME), callback=self.highlight_reply)
         self.menu.default_permissions = discord.Permissions(manage_guild=True)
         self.menu.guild_only = True
@@ -35,13 +35,6 @@ class Highlights(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-
-    @property
-    def logger(self) -> ReplyLogger:
-        """The discussion extension's reply logger (a reply may still be queued for writing)."""
-        cog = self.bot.get_cog("DiscussionEvents")
-        assert isinstance(cog, DiscussionEvents), "the discussion extension is not loaded"
-        return cog.logger
 
     @property
     def counter(self) -> ReactionCounter:
@@ -73,4 +66,4 @@ class Highlights(commands.Cog):
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(Highlights(bot))
+    await bot.add_cog(Highlights(bot, bot.services.logger))

@@ -16,11 +16,11 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.i18n import format_number, language, tr, tr_count
-from bot.privacy import RetentionPurger
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 
 if TYPE_CHECKING:
     from bot.discussion.logger import ReplyLogger
+    from bot.privacy import RetentionPurger
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ NO_PINGS = discord.AllowedMentions.none()
 
 @app_commands.guild_only()
 class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What the bot stores about you")):
-    def __init__(self, bot: WhiplashBot, purger: RetentionPurger) -> None:
+    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, purger: RetentionPurger) -> None:
         self.bot = bot
+        self.logger = logger  # keeps the opt-outs it checks in memory, and replies queued for writing
         self.purger = purger
         super().__init__()
 
@@ -40,32 +41,19 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
     async def cog_unload(self) -> None:
         await self.purger.stop()
 
-    def _logger(self) -> ReplyLogger | None:
-        """The reply logger of the discussion cog, which keeps the opt-outs it checks in memory."""
-        cog = self.bot.get_cog("DiscussionEvents")
-        logger: ReplyLogger | None = getattr(cog, "logger", None)
-        return logger
-
     async def _forget(self, guild_id: int, user_id: int, *, before_id: int, opt_out: bool = False) -> int:
         """Delete the member's data, queued replies included, leaving no text in the database files.
 
         `before_id` is the request's interaction id (Discord's): everything the member wrote before asking is older.
         """
-        logger = self._logger()
-        if logger is not None:
-            return await logger.forget(guild_id, user_id, self.bot.clock(), before_id=before_id, opt_out=opt_out)
-        deleted = await self.bot.storage.forget_member(guild_id, user_id, before_id)
-        await self.bot.storage.scrub()
-        return deleted
+        return await self.logger.forget(guild_id, user_id, self.bot.clock(), before_id=before_id, opt_out=opt_out)
 
     @app_commands.command(name="status", description=_("What is stored about you in this server, and who sees it"))
     async def status(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        logger = self._logger()
-        if logger is not None:
-            await logger.flush(max_attempts=1)  # count what was received, unless the database cannot be written
+        await self.logger.flush(max_attempts=1)  # count what was received, unless the database cannot be written
         storage = self.bot.storage
         replies, opted_out = await storage.member_summary(guild_id, user_id)
         highlighted, reactions = await storage.member_reactions_summary(guild_id, user_id)
@@ -108,9 +96,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
         changed = await self.bot.storage.set_optout(guild_id, user_id, False, self.bot.clock())
-        logger = self._logger()
-        if logger is not None:
-            logger.set_opted_out(guild_id, user_id, False)
+        self.logger.set_opted_out(guild_id, user_id, False)
         key = "privacy.optin.done" if changed else "privacy.optin.already"
         await interaction.followup.send(tr(lang, key), ephemeral=True, allowed_mentions=NO_PINGS)
 
@@ -139,6 +125,5 @@ def _server_name(interaction: discord.Interaction[WhiplashBot]) -> str:
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(
-        Privacy(bot, RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope))
-    )
+    services = bot.services
+    await bot.add_cog(Privacy(bot, services.logger, services.purger))

@@ -22,8 +22,7 @@ from bot.errors import UserFacingError
 from bot.i18n import language, tr, tr_count
 from bot.permissions import require_moderator
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
-from cogs.discussion._events import DiscussionEvents
-from cogs.privacy import Privacy, _ids
+from cogs.privacy import _ids
 
 if TYPE_CHECKING:
     from bot.discussion.logger import ReplyLogger
@@ -37,26 +36,14 @@ log = logging.getLogger(__name__)
 class RepliesCommands(
     commands.GroupCog, group_name="replies", group_description=_("The logged replies: export and retention")
 ):
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, purger: RetentionPurger) -> None:
         self.bot = bot
+        self.logger = logger  # its queue is flushed before an export
+        self.purger = purger  # woken when the retention gets shorter
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction[WhiplashBot]) -> bool:  # type: ignore[override]
         return await require_moderator(interaction)
-
-    @property
-    def logger(self) -> ReplyLogger:
-        """The discussion extension's reply logger (its queue is flushed before an export)."""
-        cog = self.bot.get_cog("DiscussionEvents")
-        assert isinstance(cog, DiscussionEvents), "the discussion extension is not loaded"
-        return cog.logger
-
-    @property
-    def purger(self) -> RetentionPurger:
-        """The privacy extension's daily purge, woken when the retention gets shorter."""
-        cog = self.bot.get_cog("Privacy")
-        assert isinstance(cog, Privacy), "the privacy extension is not loaded"
-        return cog.purger
 
     @app_commands.command(name="export", description=_("A CSV or JSONL file of the logged replies"))
     @app_commands.describe(format=_("csv (default) or jsonl"))
@@ -125,4 +112,5 @@ class RepliesCommands(
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(RepliesCommands(bot))
+    services = bot.services
+    await bot.add_cog(RepliesCommands(bot, services.logger, services.purger))

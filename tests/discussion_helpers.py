@@ -16,8 +16,7 @@ QUIET = {"scheduler_tick_seconds": 3600.0}  # the loop ticks once at READY; the 
 
 
 def services(running: Running) -> tuple[DailyPoster, ReplyLogger]:
-    cog: Any = running.bot.get_cog("DiscussionEvents")
-    return cog.poster, cog.logger
+    return running.bot.services.poster, running.bot.services.logger
 
 
 def bot_posts(emu: DiscordEmulator, channel: Any) -> list[StoredMessage]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -18,6 +17,7 @@ from bot.clockcheck import ClockCheck, describe_duration, parse_http_date, skew_
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
 from bot.emulator.server import http_date
+from bot.services import Services
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, days_of, logged, schedule, services, tick
 from tests.harness import FakeClock, Running, run_bot
@@ -177,8 +177,8 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2025, 11, 21, 6, 0, tzinfo=UTC))
 
 
-def _privacy(running: Running) -> Any:
-    return running.bot.get_cog("Privacy")
+def _privacy(running: Running) -> Services:
+    return running.bot.services
 
 
 async def _a_year_of_history(

@@ -18,6 +18,7 @@ import discord
 from bot.config import decode_data_key
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator, StoredMessage
+from bot.services import Services
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, has, logged, posted, schedule, services
 from tests.harness import FakeClock, Running, eventually, run_bot
@@ -32,8 +33,8 @@ async def ask(emu: DiscordEmulator, world: World, user: Any, command: str, local
     return message
 
 
-def privacy_cog(running: Running) -> Any:
-    return running.bot.get_cog("Privacy")
+def privacy_services(running: Running) -> Services:
+    return running.bot.services
 
 
 async def test_status_optout_optin_and_forget(
@@ -154,7 +155,7 @@ async def test_daily_purge_applies_retention_and_removes_departed_servers(
     leaving = emu.add_guild("Nassau Band")
     leaving_channel = emu.add_text_channel(leaving, "practice")
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
-        purger = privacy_cog(running).purger
+        purger = privacy_services(running).purger
         assert purger.running and purger.runs >= 1  # started in cog_load, ran once at start
         thread = await posted(emu, world, running, clock)
         reply = await emu.send_user_message(thread, world.member, "kept for a year")
@@ -263,7 +264,7 @@ async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_t
         await running.storage.set_retention(world.guild.id, 1, clock())
         # Two days after the replies were written: past the 1-day retention, well inside the backfill window.
         clock.set(discord.utils.snowflake_time(mine[-1].id) + timedelta(days=2))
-        privacy_cog(running).purger.wake()
+        privacy_services(running).purger.wake()
         await eventually(lambda: _count_is(running, world.guild.id, 0))
     caplog.clear()
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
@@ -313,7 +314,7 @@ async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_remo
         assert unavailable is not None and unavailable.unavailable
         await eventually(lambda: _removed(running, leaving.id))
         assert not await _removed(running, outage.id) and not await _removed(running, world.guild.id)
-        purger = privacy_cog(running).purger
+        purger = privacy_services(running).purger
         clock.advance(days=31)
         purger.wake()
         await eventually(lambda: _gone(running, leaving.id))

@@ -216,7 +216,7 @@ async def test_echoed_text_never_pings(
 
         await run(emu, world, world.moderator, "prompts queue", id="s-1")
         clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
-        await running.bot.get_cog("DiscussionEvents").poster.tick()  # type: ignore[union-attr]
+        await running.bot.services.poster.tick()
         posts = [m for m in emu.messages_in(world.channel) if m.embeds]
         assert len(posts) == 1 and posts[0]["_pings"] == NO_PINGS
 
@@ -371,7 +371,7 @@ async def test_disabled_prompts_are_never_posted_and_queued_ones_go_next(
         queued = await run(emu, world, world.moderator, "prompts queue", id="s-2")
         assert "place 1" in queued.content
 
-        poster = running.bot.get_cog("DiscussionEvents").poster  # type: ignore[union-attr]
+        poster = running.bot.services.poster
         posted = []
         for day in (21, 22, 23, 24):
             clock.set(datetime(2026, 11, day, 8, 0, tzinfo=UTC))

@@ -222,8 +222,7 @@ def test_data_that_would_reuse_the_production_database_is_refused(tmp_path: Path
 async def test_a_day_jump_wakes_the_privacy_purge_on_the_new_date(api: Api) -> None:
     bot = api.box.bot
     assert bot is not None
-    privacy: Any = bot.get_cog("Privacy")
-    purger = privacy.purger
+    purger = bot.services.purger
     runs = purger.runs
     before = api.box.clock()
     await api.post("/api/clock", {"jump": "day"})

@@ -185,13 +185,9 @@ class Sandbox:
             self.clock.jump(JUMPS[kind])
         else:
             raise ValueError(f"unknown jump {kind!r}: use next, day or week")
-        bot = self._bot()
-        events: Any = bot.get_cog("DiscussionEvents")
-        privacy: Any = bot.get_cog("Privacy")
-        if privacy is not None:
-            privacy.purger.wake()
-        if events is not None:
-            await events.poster.tick()
+        services = self._bot().services
+        services.purger.wake()
+        await services.poster.tick()
         self._push()
         return self.clock()
 

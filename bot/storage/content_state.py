@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.storage.database import Database
+from bot.storage.ownership import Deletion
 from bot.timeutil import to_iso
 
 INDEX_HASH_KEY = "excerpt_search.hash"
@@ -123,3 +124,7 @@ class ContentStateQueries(Database):
             (match, limit, offset),
         )
         return [SearchHit(row["excerpt_id"], row["heading"], row["snippet"], float(row["rank"])) for row in rows]
+
+
+# Which facts a server was shown; no member in it.
+DELETION = Deletion(feature="content state", guild=("DELETE FROM fact_history WHERE guild_id = ?",))

@@ -9,6 +9,7 @@ from typing import Literal
 
 from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage.database import Database, Row
+from bot.storage.ownership import Deletion
 from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
@@ -351,3 +352,14 @@ def days_to_mask(days: Iterable[int]) -> int:
 
 def mask_to_days(mask: int) -> frozenset[int]:
     return frozenset(day for day in range(7) if mask & (1 << day))
+
+
+# The schedule, the daily posts and the queue name no member; they go with the server.
+DELETION = Deletion(
+    feature="discussion",
+    guild=(
+        "DELETE FROM daily_posts WHERE guild_id = ?",
+        "DELETE FROM prompt_queue WHERE guild_id = ?",
+        "DELETE FROM schedules WHERE guild_id = ?",
+    ),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.storage.database import Database
+from bot.storage.ownership import Deletion
 from bot.timeutil import from_iso, to_iso
 
 
@@ -81,3 +82,7 @@ class GuildQueries(Database):
             removed_at=from_iso(row["removed_at"]) if row["removed_at"] else None,
             retention_days=row["retention_days"],
         )
+
+
+# The server's own row; privacy runs it last, after every feature's rows of the server.
+DELETION = Deletion(feature="guilds", guild=("DELETE FROM guilds WHERE guild_id = ?",))

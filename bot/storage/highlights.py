@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 
 from bot.storage.database import Database
+from bot.storage.ownership import Deletion
 from bot.timeutil import to_iso
 
 
@@ -145,3 +146,20 @@ class HighlightQueries(Database):
             "SELECT COUNT(*) FROM reply_reactions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
         return await self.count_highlights(guild_id, user_id), int(given[0]) if given else 0
+
+
+# Highlights of a member's replies and their reactions go, as do the reactions they gave; a highlight a
+# moderator made stays on its reply under id 0 ("a former moderator").
+DELETION = Deletion(
+    feature="highlights",
+    member=(
+        "DELETE FROM reply_highlights WHERE guild_id = ? AND author_id = ?",
+        "DELETE FROM reply_reactions WHERE guild_id = ? AND author_id = ?",
+        "DELETE FROM reply_reactions WHERE guild_id = ? AND user_id = ?",
+        "UPDATE reply_highlights SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+    ),
+    guild=(
+        "DELETE FROM reply_highlights WHERE guild_id = ?",
+        "DELETE FROM reply_reactions WHERE guild_id = ?",
+    ),
+)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.storage.database import Database, Row
+from bot.storage.ownership import Deletion
 from bot.timeutil import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -543,3 +544,23 @@ class ModerationQueries(Database):
             "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY entry_id DESC LIMIT ?", (guild_id, limit)
         )
         return [_audit_entry(row) for row in rows]
+
+
+# A member's suggestions go; what a moderator decided, wrote or changed stays in the server's history under
+# id 0 ("a former moderator").
+DELETION = Deletion(
+    feature="moderation",
+    member=(
+        "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?",
+        "UPDATE suggestions SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+        "UPDATE server_prompts SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
+        "UPDATE audit_log SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
+    ),
+    guild=(
+        "DELETE FROM server_prompts WHERE guild_id = ?",
+        "DELETE FROM server_prompt_ids WHERE guild_id = ?",
+        "DELETE FROM prompt_state WHERE guild_id = ?",
+        "DELETE FROM suggestions WHERE guild_id = ?",
+        "DELETE FROM audit_log WHERE guild_id = ?",
+    ),
+)

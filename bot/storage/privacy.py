@@ -1,7 +1,8 @@
 """Per-member data: opt-out, forget-me, retention and removal of a departed server's data (SPEC §8).
 
-Every statement is scoped to one server. `forget_member` must cover every table that holds a member's
-data: a feature that adds such a table adds its statement to `_MEMBER_RECORDS`.
+Every statement is scoped to one server. Each feature declares its own part of a member's deletion and of a
+departed server's (`DELETION` in its storage module, see bot/storage/ownership.py); `FEATURES` below collects
+them, and `forget_member` / `delete_guild_data` run them all in one transaction.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.sharding import ALL_SHARDS, ShardScope
+from bot.storage import content_state, discussion, guilds, highlights, moderation, replies, streaks
 from bot.storage.database import Database
+from bot.storage.ownership import Deletion
 from bot.timeutil import to_iso
 
 DEFAULT_RETENTION_DAYS = 365  # the guilds table's default (migration 0001)
@@ -75,7 +78,7 @@ class PrivacyQueries(Database):
                 "ELSE excluded.before_id END",
                 (guild_id, user_id, before_id, before_id, guild_id, user_id),
             )
-            for statement in _MEMBER_RECORDS:
+            for statement in MEMBER_DELETES:
                 cursor = await conn.execute(statement, (guild_id, user_id))
                 affected += cursor.rowcount
         return affected
@@ -136,24 +139,9 @@ class PrivacyQueries(Database):
     async def delete_guild_data(self, guild_id: int) -> None:
         """Every row of one server, in one transaction."""
         async with self.transaction() as conn:
-            for statement in _GUILD_TABLES:
+            for statement in GUILD_DELETES:
                 await conn.execute(statement, (guild_id,))
 
-
-# Every record that names a member, one static statement each: their replies and suggestions go; what a
-# moderator changed stays in the server's history under id 0. A feature adding such a column adds its line.
-_MEMBER_RECORDS = (
-    "DELETE FROM replies WHERE guild_id = ? AND author_id = ?",
-    "DELETE FROM suggestions WHERE guild_id = ? AND author_id = ?",
-    "DELETE FROM reply_highlights WHERE guild_id = ? AND author_id = ?",
-    "DELETE FROM reply_reactions WHERE guild_id = ? AND author_id = ?",
-    "DELETE FROM reply_reactions WHERE guild_id = ? AND user_id = ?",
-    "UPDATE reply_highlights SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
-    "UPDATE suggestions SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
-    "UPDATE server_prompts SET created_by = 0 WHERE guild_id = ? AND created_by = ?",
-    "UPDATE audit_log SET moderator_id = 0 WHERE guild_id = ? AND moderator_id = ?",
-    "DELETE FROM leaderboard_optins WHERE guild_id = ? AND user_id = ?",
-)
 
 # Highlights and reaction rows whose reply is gone (purged by retention): each server's rows only match its own.
 _ORPHANS = (  # one server's highlights and reactions whose reply is gone
@@ -167,22 +155,33 @@ FORMER_MODERATOR = 0
 """The moderator id of records whose moderator used /privacy forget."""
 
 
-# One static DELETE per table that holds server data; a feature adding such a table adds its line.
-_GUILD_TABLES = (
-    "DELETE FROM replies WHERE guild_id = ?",
-    "DELETE FROM reply_highlights WHERE guild_id = ?",
-    "DELETE FROM reply_reactions WHERE guild_id = ?",
-    "DELETE FROM daily_posts WHERE guild_id = ?",
-    "DELETE FROM prompt_queue WHERE guild_id = ?",
-    "DELETE FROM schedules WHERE guild_id = ?",
-    "DELETE FROM optouts WHERE guild_id = ?",
-    "DELETE FROM forgotten_members WHERE guild_id = ?",
-    "DELETE FROM fact_history WHERE guild_id = ?",
-    "DELETE FROM server_prompts WHERE guild_id = ?",
-    "DELETE FROM server_prompt_ids WHERE guild_id = ?",
-    "DELETE FROM prompt_state WHERE guild_id = ?",
-    "DELETE FROM suggestions WHERE guild_id = ?",
-    "DELETE FROM audit_log WHERE guild_id = ?",
-    "DELETE FROM leaderboard_optins WHERE guild_id = ?",
-    "DELETE FROM guilds WHERE guild_id = ?",
+# The opt-out flag and the forget marker name the member and stay: they are what keeps them unlogged.
+DELETION = Deletion(
+    feature="privacy",
+    guild=(
+        "DELETE FROM optouts WHERE guild_id = ?",
+        "DELETE FROM forgotten_members WHERE guild_id = ?",
+    ),
+    kept=(
+        ("optouts", "user_id", "the opt-out honours the member's wish not to be logged again"),
+        ("forgotten_members", "user_id", "the marker stops the backfill from reading their messages again"),
+    ),
 )
+
+FEATURES: tuple[Deletion, ...] = (
+    replies.DELETION,
+    highlights.DELETION,
+    moderation.DELETION,
+    discussion.DELETION,
+    content_state.DELETION,
+    streaks.DELETION,
+    DELETION,
+    guilds.DELETION,  # last: the server's own row goes after everything that belongs to it
+)
+"""Every feature's part of a deletion. A feature that stores member or server data adds its `DELETION` here."""
+
+MEMBER_DELETES = tuple(statement for feature in FEATURES for statement in feature.member)
+"""Run with (guild_id, user_id) by `forget_member`, in this order, in one transaction."""
+
+GUILD_DELETES = tuple(statement for feature in FEATURES for statement in feature.guild)
+"""Run with (guild_id,) by `delete_guild_data`, in this order, in one transaction."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.crypto import DecryptionError
 from bot.storage.database import Database, Row, StorageError
+from bot.storage.ownership import Deletion
 from bot.timeutil import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -375,3 +376,11 @@ class ReplyQueries(Database):
             (guild_id, since.isoformat(), limit),
         )
         return [Participant(r["author_id"], r["name"] or "", r["n"]) for r in rows]
+
+
+# A member's replies go with them (their name and text with the row); a server's go with the server.
+DELETION = Deletion(
+    feature="replies",
+    member=("DELETE FROM replies WHERE guild_id = ? AND author_id = ?",),
+    guild=("DELETE FROM replies WHERE guild_id = ?",),
+)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from bot.discussion.streaks import MemberFigures, PostedDay, member_streak
 from bot.storage.database import Database
+from bot.storage.ownership import Deletion
 from bot.timeutil import to_iso
 
 
@@ -112,3 +113,11 @@ def _add(member: _Member, post_date: str, first_id: int, count: int) -> None:
 
 def _figures(user_id: int, member: _Member, posts: list[PostedDay]) -> MemberFigures:
     return MemberFigures(user_id, member.name, member.replies, member_streak(posts, member.first_reply))
+
+
+# The leaderboard choice is the member's record: forget and optout delete it, and it goes with the server.
+DELETION = Deletion(
+    feature="streaks",
+    member=("DELETE FROM leaderboard_optins WHERE guild_id = ? AND user_id = ?",),
+    guild=("DELETE FROM leaderboard_optins WHERE guild_id = ?",),
+)

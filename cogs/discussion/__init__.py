@@ -1,29 +1,20 @@
 """The daily discussion: schedules, the daily post, reply logging, stats and export.
 
-The services are built here and handed to each cog, so the cogs stay Discord glue.
+The services come built from `bot.services` (bot/services.py); `DiscussionEvents` runs the logger and the poster.
 """
 
 from __future__ import annotations
 
 from bot.client import WhiplashBot
-from bot.discussion.logger import ReplyLogger
-from bot.discussion.pool import PromptPool
-from bot.discussion.poster import DailyPoster
 from cogs.discussion._discussion import DiscussionCommands
 from cogs.discussion._events import DiscussionEvents
 from cogs.discussion._schedule import ScheduleCommands
 
 
 async def setup(bot: WhiplashBot) -> None:
-    pool = PromptPool(bot.content, bot.storage)
-    logger = ReplyLogger(bot.storage)
-    poster = DailyPoster(
-        bot,
-        pool,
-        on_posted=logger.register_post,
-        tick_seconds=bot.scheduler_tick_seconds,
-        clock_check=bot.clock_check,
+    services = bot.services
+    await bot.add_cog(DiscussionEvents(bot, services.logger, services.poster))
+    await bot.add_cog(
+        DiscussionCommands(bot, services.pool, services.logger, highlight_count=bot.storage.count_highlights)
     )
-    await bot.add_cog(DiscussionEvents(bot, logger, poster))
-    await bot.add_cog(DiscussionCommands(bot, pool, logger, highlight_count=bot.storage.count_highlights))
-    await bot.add_cog(ScheduleCommands(bot, poster))
+    await bot.add_cog(ScheduleCommands(bot, services.poster))

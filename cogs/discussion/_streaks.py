@@ -112,9 +112,7 @@ class LeaderboardButton(
         if await bot.storage.is_opted_out(interaction.guild_id, interaction.user.id):
             raise UserFacingError(tr(lang, "streaks.me.opted_out"))
         await bot.storage.set_on_leaderboard(interaction.guild_id, interaction.user.id, self.join, bot.clock())
-        cog: Any = bot.get_cog("DiscussionCommands")
-        counter = cog.highlight_count if cog else None
-        embed, view = await me_screen(bot, interaction, counter, may_fetch=False)
+        embed, view = await me_screen(bot, interaction, bot.storage.count_highlights, may_fetch=False)
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 

@@ -161,8 +161,9 @@ class PageButton(
         await require_moderator(interaction)
         assert interaction.guild_id is not None
         lang = tr_lang(interaction)
-        pool = pool_of(interaction.client)
-        embed, view = await render_page(interaction.client, pool, interaction.guild_id, self.show, self.page, lang)
+        embed, view = await render_page(
+            interaction.client, interaction.client.services.pool, interaction.guild_id, self.show, self.page, lang
+        )
         await interaction.response.edit_message(content=None, embed=embed, view=view)
 
 
@@ -285,14 +286,6 @@ async def guild_lang(bot: WhiplashBot, guild: discord.Guild | None) -> str:
     (`/schedule set language`, else its preferred locale), as for the daily post."""
     schedule = await bot.storage.get_schedule(guild.id) if guild is not None else None
     return server_language(schedule, guild)
-
-
-def pool_of(bot: WhiplashBot) -> PromptPool:
-    cog: Any = bot.get_cog("PromptCommands")
-    if cog is None:
-        raise UserFacingError(tr("en", "error.unexpected"))
-    pool: PromptPool = cog.pool
-    return pool
 
 
 async def answer_component(interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:

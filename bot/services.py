@@ -1,0 +1,56 @@
+"""The services the cogs share, built once per bot and handed to them.
+
+`WhiplashBot.setup_hook` calls `build_services` before any extension loads; each extension's `setup()` takes
+what it needs from `bot.services`. No cog looks another cog up to reach its service.
+
+Who starts and stops what (the cog that runs a service owns its loop, mirrored in cog_load/cog_unload):
+- the reply logger and the daily poster: `DiscussionEvents` (poster stopped before the logger's final flush);
+- the retention purge: `Privacy`.
+
+A new feature with a shared service adds a field here, builds it in `build_services`, and its cog starts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.clockcheck import ClockCheck
+from bot.discussion.logger import ReplyLogger
+from bot.discussion.pool import PromptPool
+from bot.discussion.poster import DailyPoster
+from bot.privacy import RetentionPurger
+
+if TYPE_CHECKING:
+    from bot.client import WhiplashBot
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """One instance of each shared service."""
+
+    pool: PromptPool
+    """The server's prompts as the poster and /prompts see them (read from storage on every call)."""
+    logger: ReplyLogger
+    """Writes the replies to the daily posts; keeps the opt-outs it checks in memory."""
+    poster: DailyPoster
+    """The daily post's scheduler; registers each post it makes with the logger."""
+    purger: RetentionPurger
+    """The daily retention purge; woken when a server's retention gets shorter."""
+    clock_check: ClockCheck
+    """Discord's clock against the bot's (built with the bot: its HTTP trace feeds it)."""
+
+
+def build_services(bot: WhiplashBot) -> Services:
+    """Build every shared service once, from the bot's storage, content, clock and settings."""
+    pool = PromptPool(bot.content, bot.storage)
+    logger = ReplyLogger(bot.storage)
+    poster = DailyPoster(
+        bot,
+        pool,
+        on_posted=logger.register_post,
+        tick_seconds=bot.scheduler_tick_seconds,
+        clock_check=bot.clock_check,
+    )
+    purger = RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
+    return Services(pool=pool, logger=logger, poster=poster, purger=purger, clock_check=bot.clock_check)
