@@ -92,3 +92,19 @@ def test_the_shard_template_takes_shard_ids_from_its_instance_name() -> None:
     assert unit["Restart"] == ["on-failure"]
     assert unit["RestartPreventExitStatus"] == [f"{EXIT_CONFIG} {EXIT_DATABASE_LOST}"]
     assert "StateDirectory" not in unit and unit["ProtectSystem"] == ["strict"]  # nothing local is written
+
+
+def test_readme_deployment_names_what_the_units_use() -> None:
+    """README's install steps and the units agree on the program, the secrets file and the database."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Deployment") : readme.index("## Slash commands")]
+    one, shards = settings("whiplash-bot.service"), settings("whiplash-bot@.service")
+    assert "deploy/whiplash-bot.service" in section and "deploy/whiplash-bot@.service" in section
+    assert "python3 -m venv /opt/whiplash-bot" in section and INSTALLED in section
+    assert one["EnvironmentFile"] == shards["EnvironmentFile"] == ["/etc/whiplash-bot/env"]
+    assert "/etc/whiplash-bot/env" in section
+    database = one["Environment"][0].removeprefix("DATABASE_PATH=")
+    assert f"DATABASE_PATH={database}" in section and f"useradd --system --home-dir {Path(database).parent}" in section
+    assert one["User"] == shards["User"] == ["whiplash"] and "sudo -u whiplash" in section
+    assert one["RestartSec"] == ["5"] and "5 s after a failure" in section
+    assert shards["RestartSec"] == ["10"] and "every 10 s" in section
