@@ -108,3 +108,13 @@ def test_readme_deployment_names_what_the_units_use() -> None:
     assert one["User"] == shards["User"] == ["whiplash"] and "sudo -u whiplash" in section
     assert one["RestartSec"] == ["5"] and "5 s after a failure" in section
     assert shards["RestartSec"] == ["10"] and "every 10 s" in section
+
+
+def test_the_env_file_cannot_take_the_units_own_settings_by_surprise() -> None:
+    """systemd lets EnvironmentFile= override Environment=: README tells which settings stay out of the file."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Deployment") : readme.index("## Slash commands")]
+    for unit in ("whiplash-bot.service", "whiplash-bot@.service"):
+        for assignment in settings(unit)["Environment"]:
+            name = assignment.split("=", 1)[0]
+            assert f"`{name}` out of the env file" in " ".join(section.split()), name
