@@ -308,3 +308,22 @@ async def test_a_shard_is_run_by_one_process_at_a_time(pg_server: PostgresServer
         await first.release()
     again = await ShardLease.acquire(url, 4, [1, 2])  # released (a killed process's session ends the same way)
     await again.release()
+
+
+async def test_the_shard_lease_of_a_machine_that_vanished_ends_within_about_a_minute(pg_server: PostgresServer) -> None:
+    """The lease ends when PostgreSQL notices its connection is dead. A killed process closes it at once; a
+    machine that died or was cut off closes nothing, and by default the server only probes after two hours of
+    silence (Linux's tcp_keepalive_time). The lease's session asks the server to probe it far sooner."""
+    from bot.storage.postgres import ShardLease
+
+    url = await create_database(pg_server)
+    lease = await ShardLease.acquire(url, 2, [1])
+    try:
+        conn = lease._conn  # the lease's own session: its settings are visible to itself only
+        idle, interval, count = [
+            int(await conn.fetchval(f"SHOW {name}"))
+            for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+        ]
+    finally:
+        await lease.release()
+    assert min(idle, interval, count) > 0 and idle + interval * count <= 90

@@ -338,6 +338,10 @@ async def read_version(conn: Any) -> int:
 
 SHARD_LOCK = 0x5753  # advisory lock scope: one lock per shard id
 SHARD_COUNT_LOCK = 0x5743  # advisory lock scope: the SHARD_COUNT every process must share
+# The lease's session asks the server to probe its connection after 30 s of silence, every 10 s, 3 times: a
+# machine that died or was cut off loses its shards within about a minute, not the system's default of
+# two hours and more, so the process restarted elsewhere can take them (README, "Deployment").
+LEASE_KEEPALIVE = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
 
 
 class ShardLease:
@@ -359,7 +363,7 @@ class ShardLease:
         from bot.storage.guard import InstanceError
 
         try:
-            conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+            conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings=LEASE_KEEPALIVE)
         except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageError(_connect_problem(url, exc)) from None
         wanted = tuple(sorted(set(shard_ids)))
