@@ -55,6 +55,11 @@ class DiscussionEvents(commands.Cog):
         log.info("Backfill read %d posts' threads and queued %d replies", len(refs), queued)
 
     @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server: the poster reads the schedules again (one may have been kept from an earlier stay)."""
+        self.poster.wake()
+
+    @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         self.logger.record_edit(payload.message)
 

@@ -118,6 +118,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             updated_at=now,
         )
         await self.bot.storage.save_schedule(saved)
+        self.poster.wake()  # the poster sleeps until the next due time it knew: this one may be earlier
         await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
         text = tr(
             lang,
@@ -202,6 +203,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
         )
         await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        self.poster.wake()
         await self._audit(interaction, "schedule.resume", {"paused": schedule.paused}, {"paused": False})
         await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
 
