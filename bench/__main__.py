@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup
 from bench.common import machine, progress
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
@@ -35,6 +35,10 @@ def _fanout(quick: bool) -> Awaitable[dict[str, Any]]:
     return fanout.run(fanout.Config(servers=100, rate_limit_per_s=50) if quick else fanout.Config())
 
 
+def _punctuality(quick: bool) -> Awaitable[dict[str, Any]]:
+    return punctuality.run(punctuality.Config(rounds=1) if quick else punctuality.Config())
+
+
 def _command_latency(quick: bool) -> Awaitable[dict[str, Any]]:
     cfg = (
         command_latency.Config(posts=100, replies_per_post=100, invocations=10, budget_seconds=5)
@@ -52,8 +56,10 @@ BENCHMARKS: dict[str, Runner] = {
     "reply_logging": _reply_logging,
     "scheduler_tick": _scheduler_tick,
     "fanout": _fanout,
+    "punctuality": _punctuality,
     "command_latency": _command_latency,
     "startup": _startup,
+    "footprint": footprint.run,
 }
 
 
