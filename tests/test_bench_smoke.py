@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup
+import pytest
+
+from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -52,3 +54,24 @@ async def test_startup_measures_both_bots_in_subprocesses(tmp_path: Path) -> Non
     expected = {"seconds", "rss_mb_1", "rss_mb_3", "bare_rss_mb_3", "rss_ratio_3"}
     assert expected <= result.keys()
     assert result["rss_mb_3"] > 0 and result["bare_rss_mb_3"] > 0
+
+
+async def test_startup_reports_slopes_over_three_sizes(tmp_path: Path) -> None:
+    config = startup.Config(servers=(1, 2, 3), repetitions=1, guild_ready_timeout=0.05, settle=0.05)
+    result = await startup.run(config, workdir=tmp_path)
+    expected = {"rss_mb_2", "bare_rss_mb_3", "rss_kb_per_server_1_to_3", "bare_rss_kb_per_server_1_to_3"}
+    assert expected <= result.keys()
+    assert "fixed_overhead_mb" in result
+
+
+async def test_punctuality_has_the_poster_loop_post_every_due_server(tmp_path: Path) -> None:
+    result = await punctuality.run(punctuality.Config(servers=2, rounds=1, lead_seconds=1.0), workdir=tmp_path)
+    assert result["posts"] == 2
+    assert result["punctuality_p99_s"] >= result["p50_s"]
+
+
+def test_footprint_lists_every_run_time_dependency() -> None:
+    install = footprint.install_sizes()
+    assert {"discord-py", "aiosqlite", "pydantic", "matplotlib"} <= set(install["direct"])
+    assert {"discord.py", "numpy", "aiohttp"} <= install["mb"].keys()  # direct and transitive ones
+    assert install["total_mb"] == pytest.approx(sum(install["mb"].values()), abs=1)
