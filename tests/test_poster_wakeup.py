@@ -127,3 +127,32 @@ async def test_alarm_on_the_real_clock_rereads_it() -> None:
     assert not sleeping.done()
     moments[0] += timedelta(hours=1)  # the machine clock stepped forward: noticed at the next re-read
     assert await asyncio.wait_for(sleeping, 5) is False
+
+
+async def test_a_new_server_wakes_the_poster(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
+        # A schedule kept from the server's earlier stay (written without a wake, as by another process)...
+        await running.storage.save_schedule(
+            Schedule(
+                guild_id=world.guild.id,
+                channel_id=world.channel.id,
+                local_time="08:02",
+                timezone="Europe/Berlin",
+                days=0b1111111,
+                ping_role_id=None,
+                moderator_role_id=None,
+                log_channel_id=None,
+                paused=False,
+                next_run_at=int(datetime(2026, 11, 21, 7, 2, tzinfo=UTC).timestamp()),
+                updated_at=clock(),
+            )
+        )
+        joined = emu.add_guild("Nassau Band")  # ...and the bot joins a server: the poster looks again
+        await eventually(lambda: running.bot.get_guild(joined.id) is not None)
+        clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # before the 07:05 safety re-check
+        await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
+        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+    assert stored is not None and stored.posted_at == datetime(2026, 11, 21, 7, 2, tzinfo=UTC)

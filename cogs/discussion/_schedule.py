@@ -191,6 +191,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
         await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        self.poster.wake()  # it forgets this server's next run
         await self._audit(interaction, "schedule.pause", {"paused": schedule.paused}, {"paused": True})
         await self._reply(interaction, tr(lang, "schedule.paused_now"))
 
