@@ -10,20 +10,41 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup, streaks
+from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup, streaks
 from bench.common import machine, postgres_backend, progress
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
+REPLY_LOGGING_RUNS = 5  # issue 16: the ratio is judged on the median of five runs, with their spread
 
 
-def _reply_logging(quick: bool) -> Awaitable[dict[str, Any]]:
+async def _reply_logging(quick: bool) -> dict[str, Any]:
+    """Five runs (one in --quick): the last run's figures, plus every run's ratio, their median and spread."""
     cfg = reply_logging.Config(messages=1000, naive_messages=300, repetitions=3) if quick else reply_logging.Config()
-    return reply_logging.run(cfg)
+    runs = []
+    for n in range(1 if quick else REPLY_LOGGING_RUNS):
+        runs.append(await reply_logging.run(cfg))
+        progress(f"reply_logging run {n + 1}: ratio {runs[-1]['ratio_vs_bare']}")
+    result = dict(runs[-1])
+    ratios = [r["ratio_vs_bare"] for r in runs]
+    naive = [r["speedup_vs_naive"] for r in runs]
+    result["runs"] = len(runs)
+    result["ratio_vs_bare_runs"] = ratios
+    result["ratio_vs_bare_median"] = round(statistics.median(ratios), 3)
+    result["ratio_vs_bare_spread"] = [min(ratios), max(ratios)]
+    result["speedup_vs_naive_median"] = round(statistics.median(naive), 2)
+    result["lost"] = sum(r["sent"] - r["stored"] for r in runs)
+    result["postgres_logging_msgs_per_s"] = None
+    result["postgres_logging_reason"] = (
+        "the PostgreSQL backend (issue 13, wt-pg) is not merged yet; bench/reply_logging.py takes a storage factory "
+        "once it is, and this key gets the same parser-path figure against a throwaway PostgreSQL"
+    )
+    return result
 
 
 def _scheduler_tick(quick: bool) -> Awaitable[dict[str, Any]]:
@@ -33,6 +54,10 @@ def _scheduler_tick(quick: bool) -> Awaitable[dict[str, Any]]:
 
 def _fanout(quick: bool) -> Awaitable[dict[str, Any]]:
     return fanout.run(fanout.Config(servers=100, rate_limit_per_s=50) if quick else fanout.Config())
+
+
+def _punctuality(quick: bool) -> Awaitable[dict[str, Any]]:
+    return punctuality.run(punctuality.Config(rounds=1) if quick else punctuality.Config())
 
 
 def _command_latency(quick: bool) -> Awaitable[dict[str, Any]]:
@@ -58,9 +83,11 @@ BENCHMARKS: dict[str, Runner] = {
     "scheduler_tick": _scheduler_tick,
     "scheduler_tick_postgresql": _scheduler_tick,
     "fanout": _fanout,
+    "punctuality": _punctuality,
     "command_latency": _command_latency,
     "startup": _startup,
     "streaks": _streaks,
+    "footprint": footprint.run,
 }
 
 

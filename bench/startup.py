@@ -14,6 +14,7 @@ within each repetition; figures are medians.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Config:
-    servers: tuple[int, int] = (1, 1000)
+    servers: tuple[int, ...] = (1, 1000, 10_000)
     repetitions: int = 2
     guild_ready_timeout: float = 2.0
     settle: float = 0.5
@@ -89,19 +90,20 @@ async def _world(emu: DiscordEmulator, servers: int) -> None:
 
 
 async def _run(config: Config, tmp: Path) -> dict[str, Any]:
-    few, many = config.servers
+    sizes = config.servers
     runs: dict[str, list[dict[str, Any]]] = {}
-    variants = [("whiplash", few), ("whiplash", many), ("bare", many), ("bare", few)]
-    async with emulator(utc_now) as small, emulator(utc_now) as large:  # the bots are subprocesses: real time
-        await _world(small, few)
-        await _world(large, many)
-        n = 0
+    variants = [(mode, n) for n in sizes for mode in ("whiplash", "bare")]
+    emulators = [emulator(utc_now) for _ in sizes]  # the bots are subprocesses: real time
+    async with contextlib.AsyncExitStack() as stack:
+        emus = {n: await stack.enter_async_context(e) for n, e in zip(sizes, emulators, strict=True)}
+        for n, emu in emus.items():
+            await _world(emu, n)
+        count = 0
         for rep in range(config.repetitions):
             shift = rep % len(variants)
             for mode, servers in variants[shift:] + variants[:shift]:
-                n += 1
-                emu = small if servers == few else large
-                result = await spawn(emu, mode, tmp / f"start-{n}.db", config)
+                count += 1
+                result = await spawn(emus[servers], mode, tmp / f"start-{count}.db", config)
                 assert result["guilds"] == servers, result
                 runs.setdefault(f"{mode}_{servers}", []).append(result)
                 progress(
@@ -115,20 +117,30 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     def wall(key: str) -> float:
         return median([r["wall_to_ready"] for r in runs[key]])
 
-    first = runs[f"whiplash_{few}"][0]["phases"]
-    return {
+    def slope(mode: str, lo: int, hi: int) -> float:
+        return rounded((rss(f"{mode}_{hi}") - rss(f"{mode}_{lo}")) * 1024 / (hi - lo))
+
+    few, many, most = sizes[0], sizes[1], sizes[-1]
+    result: dict[str, Any] = {
         "seconds": rounded(wall(f"whiplash_{few}"), 2),
         f"seconds_{many}": rounded(wall(f"whiplash_{many}"), 2),
         f"bare_seconds_{many}": rounded(wall(f"bare_{many}"), 2),
-        "phases_1": first,
+        "phases_1": runs[f"whiplash_{few}"][0]["phases"],
         "guild_ready_timeout": config.guild_ready_timeout,
-        "servers": [few, many],
-        f"rss_mb_{few}": rounded(rss(f"whiplash_{few}")),
-        f"rss_mb_{many}": rounded(rss(f"whiplash_{many}")),
-        f"bare_rss_mb_{few}": rounded(rss(f"bare_{few}")),
-        f"bare_rss_mb_{many}": rounded(rss(f"bare_{many}")),
-        f"rss_ratio_{many}": rounded(rss(f"whiplash_{many}") / rss(f"bare_{many}"), 3),
-        "rss_kb_per_server": rounded((rss(f"whiplash_{many}") - rss(f"whiplash_{few}")) * 1024 / (many - few)),
-        "bare_rss_kb_per_server": rounded((rss(f"bare_{many}") - rss(f"bare_{few}")) * 1024 / (many - few)),
-        "repetitions": config.repetitions,
+        "servers": list(sizes),
     }
+    for n in sizes:
+        result[f"rss_mb_{n}"] = rounded(rss(f"whiplash_{n}"))
+        result[f"bare_rss_mb_{n}"] = rounded(rss(f"bare_{n}"))
+        result[f"rss_ratio_{n}"] = rounded(rss(f"whiplash_{n}") / rss(f"bare_{n}"), 3)
+    result.update(
+        {
+            "rss_kb_per_server": slope("whiplash", few, many),
+            "bare_rss_kb_per_server": slope("bare", few, many),
+            f"rss_kb_per_server_{few}_to_{most}": slope("whiplash", few, most),
+            f"bare_rss_kb_per_server_{few}_to_{most}": slope("bare", few, most),
+            "fixed_overhead_mb": rounded(rss(f"whiplash_{few}") - rss(f"bare_{few}")),
+            "repetitions": config.repetitions,
+        }
+    )
+    return result

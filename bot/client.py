@@ -93,7 +93,7 @@ class WhiplashBot(commands.Bot):
         content: ContentPack,
         clock: Clock = utcnow,
         extensions: list[str] | None = None,
-        scheduler_tick_seconds: float = 20.0,
+        scheduler_tick_seconds: float = 300.0,  # the poster's safety re-check; it sleeps until due
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,16 +31,28 @@ class FakeClock:
     """
 
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    _watchers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
 
     def __call__(self) -> datetime:
         return self.now
 
     def set(self, moment: datetime) -> None:
         self.now = moment.astimezone(UTC)
+        self._moved()
 
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
+        self._moved()
         return self.now
+
+    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Tell `callback` whenever the clock moves (a sleeper on this clock, `bot.timeutil.Alarm`, wakes)."""
+        self._watchers.append(callback)
+        return lambda: self._watchers.remove(callback)
+
+    def _moved(self) -> None:
+        for callback in list(self._watchers):
+            callback()
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup, streaks
+import pytest
+
+from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup, streaks
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -60,3 +62,24 @@ async def test_streaks_reports_p99_per_size_and_the_member_query_uses_its_index(
     assert result["leaderboard_rows"] == {100: 2, 1000: 5}  # every opted-in member with replies, no one else
     assert "replies_author" in result["me_query_plan"]
     json.dumps(result)
+
+
+async def test_startup_reports_slopes_over_three_sizes(tmp_path: Path) -> None:
+    config = startup.Config(servers=(1, 2, 3), repetitions=1, guild_ready_timeout=0.05, settle=0.05)
+    result = await startup.run(config, workdir=tmp_path)
+    expected = {"rss_mb_2", "bare_rss_mb_3", "rss_kb_per_server_1_to_3", "bare_rss_kb_per_server_1_to_3"}
+    assert expected <= result.keys()
+    assert "fixed_overhead_mb" in result
+
+
+async def test_punctuality_has_the_poster_loop_post_every_due_server(tmp_path: Path) -> None:
+    result = await punctuality.run(punctuality.Config(servers=2, rounds=1, lead_seconds=1.0), workdir=tmp_path)
+    assert result["posts"] == 2
+    assert result["punctuality_p99_s"] >= result["p50_s"]
+
+
+def test_footprint_lists_every_run_time_dependency() -> None:
+    install = footprint.install_sizes()
+    assert {"discord-py", "aiosqlite", "pydantic", "matplotlib"} <= set(install["direct"])
+    assert {"discord.py", "numpy", "aiohttp"} <= install["mb"].keys()  # direct and transitive ones
+    assert install["total_mb"] == pytest.approx(sum(install["mb"].values()), abs=1)

@@ -24,7 +24,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
@@ -57,6 +57,7 @@ from bot.scheduling import (
 )
 from bot.storage import DailyPost, Schedule, mask_to_days
 from bot.tasks import TaskGroup
+from bot.timeutil import Alarm
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -68,6 +69,7 @@ RETRY_AFTER = timedelta(minutes=5)  # a transient failure is tried again this mu
 MAX_ATTEMPTS = 3  # transient failures before the day is given up
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 DUE_BATCH = 1000
+HELD_RETRY = timedelta(seconds=20)  # after a failed tick or while the clocks disagree: look again this soon
 
 Status = Literal["posted", "already", "failed", "retrying", "waiting", "not_due", "no_prompts", "no_schedule"]
 
@@ -97,7 +99,7 @@ class DailyPoster:
         pool: PromptPool,
         *,
         on_posted: Callable[[DailyPost], None] | None = None,
-        tick_seconds: float = 20.0,
+        tick_seconds: float = 300.0,
         concurrency: int = 50,
         requests_per_second: float = DEFAULT_RATE,
         clock_check: ClockCheck | None = None,
@@ -114,6 +116,8 @@ class DailyPoster:
         # One day's post of one server is handled by one coroutine at a time (tick or post-now).
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks = TaskGroup("daily-poster")
+        self._alarm = Alarm(bot.clock)  # sleeps on the bot's clock, so a test's clock moves it too
+        self._held = False  # the last tick found due servers but the clocks disagreed
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -123,14 +127,38 @@ class DailyPoster:
     async def stop(self) -> None:
         await self._tasks.close()
 
+    def wake(self) -> None:
+        """Look at the schedules again now: one was set, resumed or posted by hand, or a server joined."""
+        self._alarm.wake()
+
     async def _loop(self) -> None:
+        """Tick, then sleep until the next schedule is due (or a change wakes it): no polling in between."""
         await self.bot.wait_until_ready()
         while True:
             try:
                 await self.tick(wait=False)
+                wake_at = await self._next_wake()
             except Exception:
-                log.exception("Scheduler tick failed; trying again in %.0f s", self.tick_seconds)
-            await asyncio.sleep(self.tick_seconds)
+                log.exception("Scheduler tick failed; trying again in %.0f s", HELD_RETRY.total_seconds())
+                wake_at = self.bot.clock() + HELD_RETRY
+            await self._alarm.sleep_until(wake_at)
+
+    async def _next_wake(self) -> datetime:
+        """The next schedule's due time, or the safety re-check if that comes first.
+
+        Schedules due now are either in flight (their task wakes the loop once the last one is done, see
+        `_guarded`) or held back by a clock disagreement (tried again after HELD_RETRY); the query looks
+        only past now, so neither makes the loop spin. The safety re-check (`tick_seconds`) covers a change
+        nobody announced, e.g. a schedule written by another process.
+        """
+        now = self.bot.clock()
+        wake_at = now + timedelta(seconds=self.tick_seconds)
+        if self._held:
+            return min(wake_at, now + HELD_RETRY)
+        upcoming = await self.storage.next_due_after(int(now.timestamp()))
+        if upcoming is not None:
+            wake_at = min(wake_at, datetime.fromtimestamp(upcoming, UTC))
+        return wake_at
 
     # ---- the tick ----------------------------------------------------------------------------
 
@@ -142,7 +170,8 @@ class DailyPoster:
         """
         now = self.bot.clock()
         due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
-        if due and not await self._clock_agrees():
+        self._held = bool(due) and not await self._clock_agrees()
+        if self._held:
             return []  # nothing claimed, no next run moved: computed from a wrong clock, they would skip days
         tasks = []
         for schedule in due:
@@ -170,6 +199,8 @@ class DailyPoster:
             return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
         finally:
             self._inflight.pop(schedule.guild_id, None)
+            if not self._inflight:
+                self.wake()  # the batch is done: the loop looks for schedules still due (beyond DUE_BATCH)
 
     async def _run_schedule(self, schedule: Schedule, now: datetime) -> PostOutcome:
         tz, at, days = ZoneInfo(schedule.timezone), parse_time(schedule.local_time), mask_to_days(schedule.days)
@@ -204,7 +235,9 @@ class DailyPoster:
         async with self._guild_locks[guild_id]:  # waits for a scheduled post being sent right now
             now = self.bot.clock()
             today = local_date(now, ZoneInfo(schedule.timezone))
-            return await self._post_day(schedule, today, now, force=True)
+            outcome = await self._post_day(schedule, today, now, force=True)
+        self.wake()  # today is claimed now: the loop reads the schedules again
+        return outcome
 
     async def _clock_agrees(self) -> bool:
         return self.clock_check is None or await self.clock_check.confirm()

@@ -139,6 +139,13 @@ class DiscussionQueries(Database):
         )
         return [_schedule(row) for row in rows]
 
+    async def next_due_after(self, now_ts: int) -> int | None:
+        """The earliest next run of an unpaused schedule after `now_ts`, or None (a MIN on schedules_due)."""
+        row = await self.read_one(
+            "SELECT MIN(next_run_at) FROM schedules WHERE paused = 0 AND next_run_at > ?", (now_ts,)
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     async def set_next_run(self, guild_id: int, next_run_at: int, version: int) -> bool:
         """Advance the next run if the schedule is still at `version` (compare-and-set).
 

@@ -68,6 +68,11 @@ class DiscussionEvents(commands.Cog):
         await reconcile_all(self.bot.storage, refs, scans)  # reactions added or removed while away
 
     @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server: the poster reads the schedules again (one may have been kept from an earlier stay)."""
+        self.poster.wake()
+
+    @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         self.logger.record_edit(payload.message)
 

@@ -148,6 +148,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             language=post_language,
         )
         await self.bot.storage.save_schedule(saved)
+        self.poster.wake()  # the poster sleeps until the next due time it knew: this one may be earlier
         await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
         text = tr(
             lang,
@@ -248,6 +249,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
         await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        self.poster.wake()  # it forgets this server's next run
         await self._audit(interaction, "schedule.pause", {"paused": schedule.paused}, {"paused": True})
         await self._reply(interaction, tr(lang, "schedule.paused_now"))
 
@@ -260,6 +262,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
         )
         await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        self.poster.wake()
         await self._audit(interaction, "schedule.resume", {"paused": schedule.paused}, {"paused": False})
         await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
 
