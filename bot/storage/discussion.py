@@ -223,11 +223,15 @@ class DiscussionQueries(Database):
         return _post(row) if row else None
 
     async def retry_claim(self, guild_id: int, post_date: date, channel_id: int, now: datetime) -> None:
-        """Turn a failed day back into a claim (a moderator's post-now, or a transient error's retry)."""
+        """Turn a failed day back into a claim (a moderator's post-now, or a transient error's retry).
+
+        `error_reported` stays: the log channel hears of a day's failure once, however often it is retried (the
+        moderator who retries with post-now reads the outcome in their answer).
+        """
         async with self.transaction() as conn:
             await conn.execute(
-                "UPDATE daily_posts SET status = 'claimed', channel_id = ?, claimed_at = ?, error = NULL, "
-                "error_reported = 0 WHERE guild_id = ? AND post_date = ? AND status = 'failed'",
+                "UPDATE daily_posts SET status = 'claimed', channel_id = ?, claimed_at = ?, error = NULL "
+                "WHERE guild_id = ? AND post_date = ? AND status = 'failed'",
                 (channel_id, to_iso(now), guild_id, post_date.isoformat()),
             )
 
