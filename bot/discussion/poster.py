@@ -61,6 +61,7 @@ from bot.tasks import TaskGroup
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
     from bot.clockcheck import ClockCheck
+    from bot.discussion.digest import DigestPoster
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class DailyPoster:
         # One day's post of one server is handled by one coroutine at a time (tick or post-now).
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks = TaskGroup("daily-poster")
+        self.digest: DigestPoster | None = None  # the weekly digest rides on this tick (bot/discussion/digest.py)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -152,8 +154,15 @@ class DailyPoster:
                 self._inflight[schedule.guild_id] = task
             tasks.append(task)
         if not wait:
+            await self._digest_tick(now)
             return []
-        return list(await asyncio.gather(*tasks))
+        outcomes = list(await asyncio.gather(*tasks))
+        await self._digest_tick(now)  # after today's post, so a digest due at the same minute includes it
+        return outcomes
+
+    async def _digest_tick(self, now: datetime) -> None:
+        if self.digest is not None:
+            await self.digest.tick(now)
 
     async def _guarded(self, schedule: Schedule, now: datetime) -> PostOutcome:
         try:

@@ -184,5 +184,7 @@ _GUILD_TABLES = (
     "DELETE FROM suggestions WHERE guild_id = ?",
     "DELETE FROM audit_log WHERE guild_id = ?",
     "DELETE FROM leaderboard_optins WHERE guild_id = ?",
+    "DELETE FROM digest_settings WHERE guild_id = ?",
+    "DELETE FROM digest_posts WHERE guild_id = ?",
     "DELETE FROM guilds WHERE guild_id = ?",
 )

@@ -6,6 +6,7 @@ The services are built here and handed to each cog, so the cogs stay Discord glu
 from __future__ import annotations
 
 from bot.client import WhiplashBot
+from bot.discussion.digest import DigestPoster
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
@@ -24,6 +25,7 @@ async def setup(bot: WhiplashBot) -> None:
         tick_seconds=bot.scheduler_tick_seconds,
         clock_check=bot.clock_check,
     )
+    poster.digest = DigestPoster(poster)
     await bot.add_cog(DiscussionEvents(bot, logger, poster))
     await bot.add_cog(DiscussionCommands(bot, pool, logger, highlight_count=bot.storage.count_highlights))
     await bot.add_cog(ScheduleCommands(bot, poster))
