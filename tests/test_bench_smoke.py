@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import command_latency, fanout, reply_logging, scheduler_tick, startup, streaks
+from bench import command_latency, digest, fanout, reply_logging, scheduler_tick, startup, streaks
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -59,4 +59,12 @@ async def test_streaks_reports_p99_per_size_and_the_member_query_uses_its_index(
     assert set(result["me_p99_ms"]) == set(result["leaderboard_p99_ms"]) == {"100", "1000"}
     assert result["leaderboard_rows"] == {100: 2, 1000: 5}  # every opted-in member with replies, no one else
     assert "replies_author" in result["me_query_plan"]
+    json.dumps(result)
+
+
+async def test_digest_reports_p99_per_size_and_reads_only_the_weeks_threads(tmp_path: Path) -> None:
+    result = await digest.run(digest.Config(sizes=(1000, 2000), samples=3), workdir=tmp_path)
+    assert set(result["digest_p99_ms"]) == {"1000", "2000"}
+    assert result["replies_chosen"] == {1000: 21, 2000: 21}  # three of each of the week's seven posts
+    assert "replies_thread" in result["digest_query_plan"]
     json.dumps(result)
