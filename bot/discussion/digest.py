@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
+from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
 from bot.scheduling import parse_time
 from bot.storage import DigestReply, DigestSetting, Schedule, WeekFigures
@@ -157,6 +158,7 @@ class DigestPoster:
         self.poster = poster
         self.bot = poster.bot
         self.storage = poster.storage
+        self._reported: set[tuple[int, date]] = set()  # a failing week is logged once, not on every tick
 
     async def tick(self, now: datetime) -> list[int]:
         """Send every digest due at `now` not yet sent this week; returns the servers whose digest went out."""
@@ -165,14 +167,18 @@ class DigestPoster:
             try:
                 if await self._maybe_send(setting, now):
                     sent.append(setting.guild_id)
+            except (PermanentFailure, TransientFailure) as exc:
+                if (setting.guild_id, now.date()) not in self._reported:
+                    self._reported.add((setting.guild_id, now.date()))
+                    log.warning("Guild %s: the weekly digest cannot be posted yet: %s", setting.guild_id, exc)
             except Exception:
                 log.exception("Weekly digest of guild %s failed; trying again on the next tick", setting.guild_id)
         return sent
 
     async def _maybe_send(self, setting: DigestSetting, now: datetime) -> bool:
         schedule = await self.storage.get_schedule(setting.guild_id)
-        if schedule is None:
-            return False
+        if schedule is None or schedule.paused:
+            return False  # a paused discussion gets no digest either
         day = due_digest(
             now, ZoneInfo(schedule.timezone), setting.weekday, parse_time(setting.local_time), setting.updated_at
         )
