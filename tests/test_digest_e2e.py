@@ -15,6 +15,7 @@ from bot.content import ContentPack
 from bot.emulator import DiscordEmulator, StoredMessage
 from bot.i18n import tr
 from bot.scheduling import ScheduleInputError, parse_time
+from tests.backends import Backend
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, has, logged, posted, schedule, services, tick
 from tests.harness import FakeClock, Running, eventually, run_bot
@@ -107,7 +108,12 @@ async def the_week(
 
 
 async def test_the_digest_goes_out_once_at_its_minute_across_a_restart_with_the_best_replies(
-    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+    emu: DiscordEmulator,
+    world: World,
+    content: ContentPack,
+    tmp_path: Path,
+    clock: FakeClock,
+    backend: Backend,
 ) -> None:
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
@@ -217,7 +223,12 @@ async def test_the_setting_is_off_by_default_shown_enabled_and_disabled_and_bad_
 
 
 async def test_a_long_week_goes_out_in_parts_within_discords_limits_and_a_crash_midway_resumes(
-    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+    emu: DiscordEmulator,
+    world: World,
+    content: ContentPack,
+    tmp_path: Path,
+    clock: FakeClock,
+    backend: Backend,
 ) -> None:
     """Seven posts, three long replies each: more than one message holds (the emulator checks every limit)."""
     clock.set(datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
