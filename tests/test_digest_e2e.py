@@ -87,7 +87,7 @@ async def the_week(
     await highlight(emu, world, world.moderator, starred)
     await highlight(emu, world, world.moderator, deleted)
     await highlight(emu, world, world.moderator, edited)
-    await emu.edit_user_message(thread, edited, "The edited text, *as it reads now* <@&1>.")
+    await emu.edit_user_message(thread, edited, f"The edited text, *as it reads now* <@{world.member.id}>.")
     await emu.delete_message(thread, deleted)
     gone = await emu.send_user_message(thread, emu.add_member(world.guild, "forgotten"), "Forget me.")
     quiet = await emu.send_user_message(thread, emu.add_member(world.guild, "quiet"), "Do not log me.")
@@ -131,7 +131,7 @@ async def test_the_digest_goes_out_once_at_its_minute_across_a_restart_with_the_
     posts = digests(emu, world.channel)
     assert len(posts) == 1
     post = posts[0]
-    assert post["_pings"] == {"users": [], "roles": [], "everyone": False} or not any(post["_pings"].values())
+    assert post["_pings"] == {"everyone": False, "roles": [], "users": []}
     embeds = post.embeds
     assert embeds[0]["title"] == "This week's discussion"
     # Saturday's post and Sunday's (sent by the 16:59 tick, nobody answered it yet).
@@ -148,6 +148,7 @@ async def test_the_digest_goes_out_once_at_its_minute_across_a_restart_with_the_
     assert f"/{week['thread'].id}/{week['starred'].id})" in replies[0]
     assert replies[1].startswith("> The edited text, \\*as it reads now\\*")  # quoted as it is now
     assert "**tanner**" in replies[1]
+    assert f"<@\u200b{world.member.id}>" in replies[1] and f"<@{world.member.id}>" not in replies[1]
     assert "**ellis**" in replies[2] and "@\u200beveryone" in replies[2]
     shown = text_of(posts)
     for absent in ("deleted", "Forget me", "Do not log me", "first version", "Not quite my tempo"):
