@@ -16,7 +16,17 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup, streaks
+from bench import (
+    command_latency,
+    digest,
+    fanout,
+    footprint,
+    punctuality,
+    reply_logging,
+    scheduler_tick,
+    startup,
+    streaks,
+)
 from bench.common import machine, postgres_backend, progress
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
@@ -77,6 +87,10 @@ def _streaks(quick: bool) -> Awaitable[dict[str, Any]]:
     return streaks.run(streaks.Config(sizes=(1_000, 10_000), samples=30) if quick else streaks.Config())
 
 
+def _digest(quick: bool) -> Awaitable[dict[str, Any]]:
+    return digest.run(digest.Config(sizes=(1_000, 10_000), samples=30) if quick else digest.Config())
+
+
 BENCHMARKS: dict[str, Runner] = {
     "reply_logging": _reply_logging,
     "reply_logging_postgresql": _reply_logging,
@@ -88,6 +102,7 @@ BENCHMARKS: dict[str, Runner] = {
     "startup": _startup,
     "streaks": _streaks,
     "footprint": footprint.run,
+    "digest": _digest,
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.clockcheck import ClockCheck
+from bot.discussion.digest import DigestPoster
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
@@ -52,5 +53,6 @@ def build_services(bot: WhiplashBot) -> Services:
         tick_seconds=bot.scheduler_tick_seconds,
         clock_check=bot.clock_check,
     )
+    poster.digest = DigestPoster(poster)  # the weekly digest rides on the daily post's tick
     purger = RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
     return Services(pool=pool, logger=logger, poster=poster, purger=purger, clock_check=bot.clock_check)

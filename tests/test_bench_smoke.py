@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bench import command_latency, fanout, footprint, punctuality, reply_logging, scheduler_tick, startup, streaks
+from bench import (
+    command_latency,
+    digest,
+    fanout,
+    footprint,
+    punctuality,
+    reply_logging,
+    scheduler_tick,
+    startup,
+    streaks,
+)
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -83,3 +93,11 @@ def test_footprint_lists_every_run_time_dependency() -> None:
     assert {"discord-py", "aiosqlite", "pydantic", "matplotlib"} <= set(install["direct"])
     assert {"discord.py", "numpy", "aiohttp"} <= install["mb"].keys()  # direct and transitive ones
     assert install["total_mb"] == pytest.approx(sum(install["mb"].values()), abs=1)
+
+
+async def test_digest_reports_p99_per_size_and_reads_only_the_weeks_threads(tmp_path: Path) -> None:
+    result = await digest.run(digest.Config(sizes=(1000, 2000), samples=3), workdir=tmp_path)
+    assert set(result["digest_p99_ms"]) == {"1000", "2000"}
+    assert result["replies_chosen"] == {1000: 21, 2000: 21}  # three of each of the week's seven posts
+    assert "replies_thread" in result["digest_query_plan"]
+    json.dumps(result)

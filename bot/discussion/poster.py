@@ -62,6 +62,7 @@ from bot.timeutil import Alarm
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
     from bot.clockcheck import ClockCheck
+    from bot.discussion.digest import DigestPoster
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class DailyPoster:
         self._tasks = TaskGroup("daily-poster")
         self._alarm = Alarm(bot.clock)  # sleeps on the bot's clock, so a test's clock moves it too
         self._held = False  # the last tick found due servers but the clocks disagreed
+        self.digest: DigestPoster | None = None  # the weekly digest rides on this tick (bot/discussion/digest.py)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -158,6 +160,10 @@ class DailyPoster:
         upcoming = await self.storage.next_due_after(int(now.timestamp()))
         if upcoming is not None:
             wake_at = min(wake_at, datetime.fromtimestamp(upcoming, UTC))
+        if self.digest is not None:
+            digest_due = await self.digest.next_due(now)
+            if digest_due is not None:
+                wake_at = min(wake_at, digest_due)
         return wake_at
 
     # ---- the tick ----------------------------------------------------------------------------
@@ -181,8 +187,15 @@ class DailyPoster:
                 self._inflight[schedule.guild_id] = task
             tasks.append(task)
         if not wait:
+            await self._digest_tick(now)
             return []
-        return list(await asyncio.gather(*tasks))
+        outcomes = list(await asyncio.gather(*tasks))
+        await self._digest_tick(now)  # after today's post, so a digest due at the same minute includes it
+        return outcomes
+
+    async def _digest_tick(self, now: datetime) -> None:
+        if self.digest is not None:
+            await self.digest.tick(now)
 
     async def _guarded(self, schedule: Schedule, now: datetime) -> PostOutcome:
         try:

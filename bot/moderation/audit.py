@@ -66,7 +66,7 @@ def _phrases(entry: AuditEntry, lang: str, question: QuestionLookup) -> list[str
     action = entry.action
     if action == "schedule.set":
         return _schedule_phrases(before if entry.before is not None else None, after, lang)
-    if action in ("schedule.pause", "schedule.resume"):
+    if action in ("schedule.pause", "schedule.resume", "schedule.digest"):
         return [tr(lang, f"audit.{action}")]
     if action == "privacy.retention" and isinstance(after.get("days"), int):
         return [tr(lang, "audit.retention", days=tr_count(lang, "count.days", after["days"]))]

@@ -11,6 +11,7 @@ from typing import Self
 
 from bot.storage.content_state import ContentStateQueries
 from bot.storage.database import Database, Migration, StorageError, load_migrations
+from bot.storage.digest import DigestPost, DigestQueries, DigestReply, DigestSetting, WeekFigures
 from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
 from bot.storage.guilds import GuildQueries, GuildRecord
 from bot.storage.highlights import HighlightQueries, HighlightResult
@@ -39,6 +40,7 @@ class Storage(
     ModerationQueries,
     HighlightQueries,
     StreakQueries,
+    DigestQueries,
 ):
     """Every query the bot makes, composed from one mixin per feature."""
 
@@ -88,6 +90,9 @@ __all__ = [
     "DailyPost",
     "Database",
     "DayFigures",
+    "DigestPost",
+    "DigestReply",
+    "DigestSetting",
     "ExportRow",
     "GuildRecord",
     "HighlightResult",
@@ -100,6 +105,7 @@ __all__ = [
     "Schedule",
     "Storage",
     "StorageError",
+    "WeekFigures",
     "days_to_mask",
     "load_migrations",
     "mask_to_days",

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
+from babel.dates import get_day_names
 from babel.lists import format_list
 from discord import app_commands
 from discord.app_commands import locale_str as _
@@ -29,7 +30,7 @@ from bot.scheduling import (
     resolve_timezone,
     search_timezones,
 )
-from bot.storage import DailyPost, Schedule, days_to_mask, mask_to_days
+from bot.storage import DailyPost, DigestSetting, Schedule, days_to_mask, mask_to_days
 from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
@@ -42,6 +43,8 @@ def stamp(moment: datetime) -> str:
     ts = int(moment.timestamp())
     return f"<t:{ts}:F> (<t:{ts}:R>)"
 
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # choice names, localized
 
 # Each language by its own name, as Discord's language picker shows them.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
@@ -287,6 +290,45 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             return tr(lang, "schedule.no_prompts")
         return tr(lang, "schedule.post_failed", reason=plain_failure(outcome.reason, lang))
 
+    @app_commands.command(name="digest", description=_("The weekly digest of the best replies; no options shows it"))
+    @app_commands.describe(
+        weekday=_("The day the digest goes out"),
+        time=_("Local time as HH:MM on a 24-hour clock, e.g. 18:00"),
+        enabled=_("Post the weekly digest (off by default)"),
+    )
+    @app_commands.choices(weekday=[app_commands.Choice(name=_(day), value=i) for i, day in enumerate(WEEKDAYS)])
+    async def digest(
+        self,
+        interaction: discord.Interaction[WhiplashBot],
+        weekday: app_commands.Choice[int] | None = None,
+        time: app_commands.Range[str, 1, 20] | None = None,
+        enabled: bool | None = None,
+    ) -> None:
+        schedule = await self._require_schedule(interaction)
+        lang = language(interaction.locale)
+        before = await self.bot.storage.get_digest_setting(schedule.guild_id)
+        setting = before or DigestSetting(schedule.guild_id, DIGEST_WEEKDAY, DIGEST_TIME, False, self.bot.clock())
+        if weekday is None and time is None and enabled is None:
+            await self._reply(interaction, _digest_text(lang, setting, schedule))
+            return
+        if weekday is not None and weekday.value not in range(7):  # Discord only sends a registered choice
+            raise BadInput(tr(lang, "digest.bad_weekday", days=", ".join(_day_names(lang))))
+        try:
+            at = parse_time(time).strftime("%H:%M") if time is not None else setting.local_time
+        except ScheduleInputError as exc:
+            raise BadInput(exc.text(lang)) from None
+        saved = DigestSetting(
+            guild_id=schedule.guild_id,
+            weekday=weekday.value if weekday is not None else setting.weekday,
+            local_time=at,
+            enabled=enabled if enabled is not None else setting.enabled,
+            updated_at=self.bot.clock(),
+        )
+        await self.bot.storage.save_digest_setting(saved)
+        self.poster.wake()  # the poster sleeps until the next moment it knew of: the digest's may be earlier
+        await self._audit(interaction, "schedule.digest", _digest_snapshot(before), _digest_snapshot(saved))
+        await self._reply(interaction, _digest_text(lang, saved, schedule))
+
     @app_commands.command(name="check", description=_("List the permissions the bot lacks in the discussion channel"))
     async def check(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         schedule = await self._require_schedule(interaction)
@@ -321,6 +363,33 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if schedule is None:
             raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
         return schedule
+
+
+DIGEST_WEEKDAY, DIGEST_TIME = 6, "18:00"  # Sunday evening until a moderator picks another moment
+
+
+def _day_names(lang: str) -> list[str]:
+    names = get_day_names("wide", locale=lang)  # Babel counts from Monday = 0, as Python does
+    return [str(names[i]) for i in range(7)]
+
+
+def _digest_text(lang: str, setting: DigestSetting, schedule: Schedule) -> str:
+    """The digest setting as one sentence a moderator reads."""
+    key = "digest.on" if setting.enabled else "digest.off"
+    return tr(
+        lang,
+        key,
+        weekday=_day_names(lang)[setting.weekday],
+        time=setting.local_time,
+        zone=schedule.timezone,
+        channel=f"<#{schedule.channel_id}>",
+    )
+
+
+def _digest_snapshot(setting: DigestSetting | None) -> dict[str, Any] | None:
+    if setting is None:
+        return None
+    return {"digest_weekday": setting.weekday, "digest_time": setting.local_time, "digest_enabled": setting.enabled}
 
 
 def _whole_lines(lines: list[str], limit: int = 1024) -> str:
