@@ -27,7 +27,7 @@ async def test_page_loads_and_film_info_answers_with_the_card(page: Any, sandbox
     assert "Whiplash" in (await card.locator(".e-title").text_content() or "")
     assert await page.locator(".message").last.locator(".top").text_content() == "↱ Andrew Neiman used /film info"
     await card.evaluate("e => e.closest('.message').scrollIntoView({block: 'start'})")  # the card's top
-    await shot(page, "film-info", docs=True)
+    await shot(page, "film-info")
 
 
 async def test_daily_post_after_a_clock_jump_and_a_thread_reply_in_stats(page: Any, sandbox: Sandbox) -> None:
@@ -57,7 +57,7 @@ async def test_daily_post_after_a_clock_jump_and_a_thread_reply_in_stats(page: A
     await card.locator(".e-desc", has_text="2 replies from 2 members").wait_for()
     chart = card.locator("img.e-image")
     await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
-    await shot(page, "discussion-stats", docs=True)
+    await shot(page, "discussion-stats")
 
 
 async def test_a_button_click_turns_the_review_excerpt(page: Any, sandbox: Sandbox) -> None:
