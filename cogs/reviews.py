@@ -161,7 +161,7 @@ def search_view(result: SearchPage, lang: str) -> discord.ui.View:
 
 
 class Reviews(
-    commands.GroupCog, group_name="review", group_description=_("Read and search the reviews in the content pack")
+    commands.GroupCog, group_name="review", group_description=_("Read and search what critics wrote about the film")
 ):
     def __init__(self, bot: WhiplashBot) -> None:
         self.bot = bot

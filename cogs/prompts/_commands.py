@@ -276,7 +276,9 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
 
     # ---- import and export -----------------------------------------------------------------------
 
-    @app_commands.command(name="import", description=_("Add or update prompts from a YAML file in the pack's format"))
+    @app_commands.command(
+        name="import", description=_("Add or update prompts from a YAML file written by /prompts export")
+    )
     @app_commands.describe(file=_("A .yaml file of at most 256 KiB, as written by /prompts export"))
     @moderator_only()
     async def import_(self, interaction: discord.Interaction[WhiplashBot], file: discord.Attachment) -> None:
@@ -333,7 +335,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
             file = discord.File(io.BytesIO(body.encode("utf-8")), filename="import-problems.txt")
         await _reply(interaction, header, embed=embed, file=file)
 
-    @app_commands.command(name="export", description=_("The server's prompt pool as a YAML file in the pack's format"))
+    @app_commands.command(name="export", description=_("The server's prompts as a YAML file to edit and import again"))
     @moderator_only()
     async def export(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         assert interaction.guild_id is not None
