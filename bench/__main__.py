@@ -101,8 +101,10 @@ BENCHMARKS: dict[str, Runner] = {
     "command_latency": _command_latency,
     "startup": _startup,
     "streaks": _streaks,
+    "streaks_postgresql": _streaks,
     "footprint": footprint.run,
     "digest": _digest,
+    "digest_postgresql": _digest,
 }
 
 

@@ -96,6 +96,37 @@ async def insert_schedules(storage: Storage, rows: Iterable[tuple[Any, ...]]) ->
         await conn.executemany(INSERT_SCHEDULE, list(rows))
 
 
+async def insert_rows(storage: Storage, sql: str, rows: Sequence[tuple[Any, ...]], chunk: int = 5_000) -> None:
+    """Bulk insert through the bot's own connection on either backend, in chunks (setup, never timed).
+
+    One transaction per chunk keeps PostgreSQL's executemany batches and SQLite's write lock short.
+    """
+    for start in range(0, len(rows), chunk):
+        async with storage.transaction() as conn:
+            await conn.executemany(sql, rows[start : start + chunk])
+
+
+async def analyze(storage: Storage) -> None:
+    """On PostgreSQL, the planner statistics autovacuum would gather after a bulk load (SQLite: nothing).
+
+    SQLite's figures were always taken without ANALYZE; PostgreSQL's planner, without statistics on freshly
+    loaded tables, guesses row counts and can pick a plan no running server would keep.
+    """
+    if storage.dialect == "postgresql":
+        async with storage.transaction() as conn:
+            await conn.execute("ANALYZE")
+
+
+def explain_prefix(storage: Storage) -> str:
+    """SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN."""
+    return "EXPLAIN QUERY PLAN " if storage.dialect == "sqlite" else "EXPLAIN "
+
+
+def plan_text(storage: Storage, rows: Sequence[Any]) -> str:
+    """A query plan as one line: SQLite's `detail` column, PostgreSQL's `QUERY PLAN` lines."""
+    return "; ".join(str(row["detail"] if storage.dialect == "sqlite" else row[0]).strip() for row in rows)
+
+
 def schedule_for(guild_id: int, channel_id: int, next_run_at: int, now: datetime) -> Schedule:
     return Schedule(guild_id, channel_id, "09:00", "UTC", EVERY_DAY, None, None, None, False, next_run_at, now)
 

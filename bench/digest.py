@@ -2,8 +2,8 @@
 
 Data, per size: one server whose daily posts each drew 100 replies (from 100 members), so ten times the
 replies is ten times the history (100 against 1,000 posted days), as a server that keeps going; every
-tenth reply is highlighted and every reply has 0 to 4 reactions. Setup writes straight into the file and
-is never timed.
+tenth reply is highlighted and every reply has 0 to 4 reactions. Setup inserts the rows
+through the storage's own connection in bulk (on SQLite or PostgreSQL alike) and is never timed.
 
 Timed, through the storage the digest uses: `Storage.week_figures` plus `Storage.digest_replies` for the
 last seven days (seven posts, 700 candidate replies, the three best of each post). The sizes alternate
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import random
-import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import percentile, progress, settle
+from bench.common import analyze, explain_prefix, insert_rows, percentile, plan_text, progress, settle
 from bot.emulator import time_snowflake
 from bot.storage import Storage
 from bot.storage.digest import DIGEST_REPLIES_SQL
 from bot.timeutil import to_iso
+from tests.backends import open_db
 
 GUILD = 1_000_000
 PER_POST = 100
@@ -39,11 +39,12 @@ class Config:
     samples: int = 300  # per size
 
 
-def populate(path: Path, replies: int, today: datetime) -> None:
-    """Posts, replies, highlights and reactions straight into the file."""
+async def populate(storage: Storage, replies: int, today: datetime) -> None:
+    """Posts, replies, highlights and reactions, inserted in bulk."""
     rng = random.Random(replies)
     posts = max(replies // PER_POST, 7)
     rows_posts, rows_replies, rows_highlights, rows_reactions = [], [], [], []
+    content = storage.blob("x " * 80)
     for n in range(posts):
         day = today - timedelta(days=posts - 1 - n)
         post_id = time_snowflake(day.replace(hour=9)) + n
@@ -55,33 +56,36 @@ def populate(path: Path, replies: int, today: datetime) -> None:
             reply_id = post_id + 1 + k
             author = 10**17 + k
             rows_replies.append(
-                (reply_id, GUILD, day.date().isoformat(), "p", post_id, post_id, author, f"m{k}", stamp, "x " * 80)
+                (reply_id, GUILD, day.date().isoformat(), "p", post_id, post_id, author, f"m{k}", stamp, content)
             )
             if k % 10 == 0:
                 rows_highlights.append((GUILD, reply_id, author, 1, stamp))
             for r in range(rng.randrange(5)):
                 rows_reactions.append((GUILD, reply_id, 10**17 + r, "👏", author))
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, message_id, "
-            "thread_id, claimed_at, posted_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows_posts,
-        )
-        conn.executemany(
-            "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
-            "author_name, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows_replies,
-        )
-        conn.executemany(
-            "INSERT INTO reply_highlights (guild_id, message_id, author_id, moderator_id, highlighted_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            rows_highlights,
-        )
-        conn.executemany(
-            "INSERT INTO reply_reactions (guild_id, message_id, user_id, emoji, author_id) VALUES (?, ?, ?, ?, ?)",
-            rows_reactions,
-        )
-    conn.close()
+    await insert_rows(
+        storage,
+        "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, message_id, "
+        "thread_id, claimed_at, posted_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows_posts,
+    )
+    await insert_rows(
+        storage,
+        "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+        "author_name, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows_replies,
+    )
+    await insert_rows(
+        storage,
+        "INSERT INTO reply_highlights (guild_id, message_id, author_id, moderator_id, highlighted_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows_highlights,
+    )
+    await insert_rows(
+        storage,
+        "INSERT INTO reply_reactions (guild_id, message_id, user_id, emoji, author_id) VALUES (?, ?, ?, ?, ?)",
+        rows_reactions,
+    )
+    await analyze(storage)
 
 
 async def run(config: Config | None = None, workdir: Path | None = None) -> dict[str, Any]:
@@ -97,10 +101,8 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     stores: dict[int, Storage] = {}
     try:
         for size in config.sizes:
-            db = tmp / f"digest-{size}.db"
-            await (await Storage.open(db)).close()  # migrate; the rows go in without the bot's connection
-            populate(db, size, now)
-            stores[size] = await Storage.open(db)
+            stores[size] = await open_db(tmp / f"digest-{size}.db")  # an SQLite file, or see postgres_backend
+            await populate(stores[size], size, now)
             progress(f"digest: {size:,} replies on {max(size // PER_POST, 7):,} posts")
         timings: dict[int, list[float]] = {size: [] for size in config.sizes}
         chosen: dict[int, int] = {}
@@ -109,8 +111,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
             await _sample(config, stores, timings, chosen, first, last)
         finally:
             gc.enable()
-        plan = await stores[config.sizes[-1]].read(
-            "EXPLAIN QUERY PLAN " + DIGEST_REPLIES_SQL, (GUILD, first.isoformat(), last.isoformat(), 3)
+        largest = stores[config.sizes[-1]]
+        plan = await largest.read(
+            explain_prefix(largest) + DIGEST_REPLIES_SQL, (GUILD, first.isoformat(), last.isoformat(), 3)
         )
     finally:
         for storage in stores.values():
@@ -123,7 +126,8 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
         "digest_p99_ms": p99,
         "digest_p50_ms": {str(size): round(percentile(timings[size], 50), 3) for size in config.sizes},
         "digest_ratio": round(p99[str(large)] / p99[str(small)], 2),
-        "digest_query_plan": "; ".join(str(row["detail"]) for row in plan),
+        "backend": largest.dialect,
+        "digest_query_plan": plan_text(largest, plan),
     }
 
 

@@ -2,7 +2,8 @@
 
 Data, per size: one server with 365 daily posts and `replies` replies from `replies / 50` members, each
 answering 50 posts in a few runs (so a server with ten times the replies has ten times the members, as
-a growing server does). Setup writes straight into the file and is never timed.
+a growing server does). Setup inserts the rows through the
+storage's own connection in bulk (on SQLite or PostgreSQL alike) and is never timed.
 
 Timed, through the storage and the pure streak function the commands use:
 - `me`: `Storage.member_figures` (one member's replies and streak: /discussion me), for a different member
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import gc
 import random
-import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import percentile, progress, settle
+from bench.common import analyze, explain_prefix, insert_rows, percentile, plan_text, progress, settle
 from bot.discussion.streaks import ranked
 from bot.emulator import time_snowflake
 from bot.storage import Storage
 from bot.timeutil import to_iso
+from tests.backends import open_db
 
 GUILD = 1_000_000
 POSTS = 365
@@ -44,8 +45,8 @@ class Config:
     opted_in: int = 20
 
 
-def populate(path: Path, replies: int, today: datetime) -> list[int]:
-    """Posts and replies straight into the file; returns the members' ids."""
+async def populate(storage: Storage, replies: int, today: datetime) -> list[int]:
+    """Posts and replies, inserted in bulk; returns the members' ids."""
     rng = random.Random(replies)
     members = [10**17 + n for n in range(max(replies // PER_MEMBER, 1))]
     post_ids = []
@@ -59,6 +60,7 @@ def populate(path: Path, replies: int, today: datetime) -> list[int]:
             (GUILD, day.date().isoformat(), n + 1, "p", 1, f"n{n}", "sent", message_id, message_id, stamp, stamp, 1)
         )
     rows_replies = []
+    content = storage.blob("x")
     for member in members:
         start = rng.randrange(0, POSTS - PER_MEMBER)
         answered = sorted(rng.sample(range(start, POSTS), PER_MEMBER))
@@ -66,24 +68,36 @@ def populate(path: Path, replies: int, today: datetime) -> list[int]:
             day, post_id = post_ids[index]
             reply_id = post_id + 1 + len(rows_replies)
             rows_replies.append(
-                (reply_id, GUILD, day.date().isoformat(), "p", post_id, post_id, member, f"m{member}", to_iso(day), "x")
+                (
+                    reply_id,
+                    GUILD,
+                    day.date().isoformat(),
+                    "p",
+                    post_id,
+                    post_id,
+                    member,
+                    f"m{member}",
+                    to_iso(day),
+                    content,
+                )
             )
             if len(rows_replies) >= replies:
                 break
         if len(rows_replies) >= replies:
             break
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, message_id, "
-            "thread_id, claimed_at, posted_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows_posts,
-        )
-        conn.executemany(
-            "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
-            "author_name, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows_replies,
-        )
-    conn.close()
+    await insert_rows(
+        storage,
+        "INSERT INTO daily_posts (guild_id, post_date, number, prompt_id, channel_id, nonce, status, message_id, "
+        "thread_id, claimed_at, posted_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows_posts,
+    )
+    await insert_rows(
+        storage,
+        "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+        "author_name, created_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows_replies,
+    )
+    await analyze(storage)
     return members
 
 
@@ -98,10 +112,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     stores: dict[int, tuple[Storage, list[int]]] = {}
     try:
         for size in config.sizes:
-            db = tmp / f"streaks-{size}.db"
-            await (await Storage.open(db)).close()  # migrate; the rows go in without the bot's connection
-            members = populate(db, size, now)
-            storage = await Storage.open(db)
+            storage = await open_db(tmp / f"streaks-{size}.db")  # an SQLite file, or see bench.common.postgres_backend
+            stores[size] = (storage, [])
+            members = await populate(storage, size, now)
             for member in members[: config.opted_in]:
                 await storage.set_on_leaderboard(GUILD, member, True, now)
             stores[size] = (storage, members)
@@ -114,8 +127,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
             await _sample(config, stores, me, board, checks)
         finally:
             gc.enable()
-        plan = await stores[config.sizes[-1]][0].read(
-            "EXPLAIN QUERY PLAN SELECT post_date, MIN(message_id) AS first_id, COUNT(*) AS n FROM replies "
+        last = stores[config.sizes[-1]][0]
+        plan = await last.read(
+            explain_prefix(last) + "SELECT post_date, MIN(message_id) AS first_id, COUNT(*) AS n FROM replies "
             "WHERE guild_id = ? AND author_id = ? AND deleted_at IS NULL GROUP BY post_date",
             (GUILD, 1),
         )
@@ -136,7 +150,8 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
         "leaderboard_p50_ms": {str(size): round(percentile(board[size], 50), 3) for size in config.sizes},
         "me_ratio": round(me_p99[str(large)] / me_p99[str(small)], 2),
         "leaderboard_ratio": round(board_p99[str(large)] / board_p99[str(small)], 2),
-        "me_query_plan": "; ".join(str(row["detail"]) for row in plan),
+        "backend": last.dialect,
+        "me_query_plan": plan_text(last, plan),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,19 @@ from bench import (
     startup,
     streaks,
 )
+from bench.__main__ import BENCHMARKS
+from tests import backends
+from tests.postgres import PostgresServer
+
+
+@pytest.fixture
+def on_postgres(pg_server: PostgresServer) -> Iterator[None]:
+    """What `python -m bench` does for a `*_postgresql` benchmark: `open_db` on a throwaway PostgreSQL."""
+    backends.use(backends.Backend("postgresql", pg_server))
+    try:
+        yield
+    finally:
+        backends.use(None)
 
 
 async def test_reply_logging_stores_every_message(tmp_path: Path) -> None:
@@ -101,3 +115,35 @@ async def test_digest_reports_p99_per_size_and_reads_only_the_weeks_threads(tmp_
     assert result["replies_chosen"] == {1000: 21, 2000: 21}  # three of each of the week's seven posts
     assert "replies_thread" in result["digest_query_plan"]
     json.dumps(result)
+
+
+async def test_streaks_and_digest_report_sqlite_as_their_backend(tmp_path: Path) -> None:
+    assert (await streaks.run(streaks.Config(sizes=(100, 200), samples=1, opted_in=2), workdir=tmp_path))[
+        "backend"
+    ] == "sqlite"
+    assert (await digest.run(digest.Config(sizes=(700, 800), samples=1), workdir=tmp_path))["backend"] == "sqlite"
+
+
+@pytest.mark.usefixtures("on_postgres")
+async def test_streaks_on_postgresql_reports_p99_per_size(tmp_path: Path) -> None:
+    result = await streaks.run(streaks.Config(sizes=(100, 1000), samples=3, opted_in=5), workdir=tmp_path)
+    assert result["backend"] == "postgresql"
+    assert set(result["me_p99_ms"]) == set(result["leaderboard_p99_ms"]) == {"100", "1000"}
+    assert result["leaderboard_rows"] == {100: 2, 1000: 5}  # the same rows as on SQLite
+    assert "replies" in result["me_query_plan"]
+    json.dumps(result)
+
+
+@pytest.mark.usefixtures("on_postgres")
+async def test_digest_on_postgresql_reports_p99_per_size(tmp_path: Path) -> None:
+    result = await digest.run(digest.Config(sizes=(1000, 2000), samples=3), workdir=tmp_path)
+    assert result["backend"] == "postgresql"
+    assert set(result["digest_p99_ms"]) == {"1000", "2000"}
+    assert result["replies_chosen"] == {1000: 21, 2000: 21}  # the same three of each post as on SQLite
+    assert "replies" in result["digest_query_plan"]
+    json.dumps(result)
+
+
+def test_streaks_and_digest_are_registered_for_postgresql() -> None:
+    assert BENCHMARKS["streaks_postgresql"] is BENCHMARKS["streaks"]
+    assert BENCHMARKS["digest_postgresql"] is BENCHMARKS["digest"]
