@@ -213,8 +213,8 @@ def test_every_problem_is_collected(pack_dir: Path) -> None:
     problems = lines(check_content(pack_dir))
     assert problems == [
         "facts.yaml: fact 'three-oscars': unknown field 'colour'",
-        "facts.yaml: fact 'fsk-12': spoiler: Input should be a valid boolean, unable to interpret input",
-        "prompts.yaml: prompt 'p001-07-healthy-pace': themes needs at least 1 item(s)",
+        "facts.yaml: fact 'fsk-12': spoiler must be true or false",
+        "prompts.yaml: prompt 'p001-07-healthy-pace': themes needs at least 1 entry",
     ]
     with pytest.raises(ContentError) as caught:
         load_content(pack_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import yaml
@@ -87,9 +88,9 @@ def test_every_problem_is_listed_with_its_line(content: ContentPack) -> None:
 
 def test_question_problems_are_told_in_the_moderators_language(content: ContentPack) -> None:
     text = "prompts:\n- id: s-1\n  text: Ist er zufrieden mit mir?\n"
-    german = [str(problem) for problem in plan_import(text.encode(), content, [], lang="de").problems]
+    german = [problem.render("de") for problem in plan_import(text.encode(), content, [], lang="de").problems]
     assert german == [
-        "line 2: prompt 's-1': text: Wer die Frage liest, kennt den Zusammenhang nicht: Sag also, wer oder was mit "
+        "Zeile 2: Frage „s-1“: text: Wer die Frage liest, kennt den Zusammenhang nicht: Sag also, wer oder was mit "
         "„er“ gemeint ist, etwa „Ist Fletcher jemals mit Andrew zufrieden?“"
     ]
 
@@ -218,3 +219,25 @@ def test_audit_lines_are_short_and_cannot_ping() -> None:
     assert "<@42> reworded a question: “" in line and line.startswith(f"<t:{int(NOW.timestamp())}:R> · ")
     assert len(line) < 150
     assert echo("<@123456789012345678>") != "<@123456789012345678>"
+
+
+def test_every_problem_of_a_german_moderators_import_is_in_german(content: ContentPack) -> None:
+    """Field checks, duplicates, the entry's kind and broken YAML: German sentences, no English words."""
+    text = (
+        "prompts:\n"
+        "- id: s-1\n  text: Ist das Tempo wichtig?\n  kind: drawn\n  themes: [tempo]\n  spoiler: maybe\n"
+        "- id: s-1\n  text: Ist das Tempo wichtig?\n  kind: drawn\n  themes: [tempo]\n  spoiler: false\n"
+        "- text: Was kostet Größe?\n  kind: drawn\n  themes: []\n  spoiler: false\n  colour: red\n"
+        "- just a string\n"
+    )
+    german = [problem.render("de") for problem in plan_import(text.encode(), content, [], lang="de").problems]
+    english = [problem.render("en") for problem in plan_import(text.encode(), content, [], lang="en").problems]
+    assert len(german) == len(english) >= 5
+    for line in german:
+        assert not re.search(r"\b(line|prompt|is missing|expected|duplicate|unknown|must be|Input should)\b", line), (
+            line
+        )
+    assert any(line.startswith("Zeile 7: Frage „s-1“: Doppelte id") for line in german)
+    assert any("Unbekanntes Feld „colour“" in line for line in german)
+    broken = plan_import(b"prompts:\n  - id: [unclosed\n", content, [], lang="de").problems
+    assert len(broken) == 1 and "kein gültiges YAML" in broken[0].render("de")

@@ -65,8 +65,8 @@ async def test_a_fragment_is_refused_in_the_members_language(
         imported = await run(emu, world, world.moderator, "prompts import", "de", file=upload)
         assert "2" in imported.content
         listed = imported.embeds[0]["description"]
-        assert "line 2: prompt 's-2': text: Die Frage wird zum Titel des Threads: Schreib sie mit großem" in listed
-        assert "line 4: prompt 's-3': text: „Was du …“ klingt wie ein halber Satz" in listed
+        assert "Zeile 2: Frage „s-2“: text: Die Frage wird zum Titel des Threads: Schreib sie mit großem" in listed
+        assert "Zeile 4: Frage „s-3“: text: „Was du …“ klingt wie ein halber Satz" in listed
         assert [prompt.prompt_id for prompt in await running.storage.server_prompts(world.guild.id)] == ["s-1"]
 
 

@@ -16,6 +16,7 @@ from bot.content.problems import ContentError, Problem, describe_validation_erro
 from bot.content.questions import question_problem
 from bot.content.types import TITLE_LIMIT
 from bot.content.yaml_loading import DEFAULT_MAX_BYTES, YamlError, line_of, load_yaml_document
+from bot.i18n import tr
 
 __all__ = [
     "FACTS_FILE",
@@ -102,8 +103,10 @@ def _validate_entries(
     kind: str,
     problems: list[Problem],
     with_lines: bool = False,
+    *,
+    lang: str = "en",
 ) -> list[tuple[str, ModelT]]:
-    """Validate each entry on its own; report duplicates. Returns (label, model) pairs."""
+    """Validate each entry on its own; report duplicates. Returns (label, model) pairs (reasons in `lang`)."""
     valid: list[tuple[str, ModelT]] = []
     first_seen: dict[str, str] = {}
     for number, raw in enumerate(entries, start=1):
@@ -120,7 +123,7 @@ def _validate_entries(
         try:
             valid.append((label, model.model_validate(raw)))
         except ValidationError as error:
-            problems.extend(Problem(file, label, reason) for reason in describe_validation_error(error))
+            problems.extend(Problem(file, label, reason) for reason in describe_validation_error(error, lang))
     return valid
 
 
@@ -278,16 +281,18 @@ def _translation_reasons(prompt: Prompt, review: Review, *, required: bool) -> l
     return reasons
 
 
-def _prompt_reasons(prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool, questions: bool) -> list[str]:
+def _prompt_reasons(
+    prompt: Prompt, reviews: Mapping[str, Review], *, pack: bool, questions: bool, lang: str = "en"
+) -> list[str]:
     review = reviews.get(prompt.review)
     if review is None:
-        return [f"review '{prompt.review}' does not exist"]
+        return [tr(lang, "import.review_missing", review=prompt.review)]
     reasons: list[str] = []
     start = review.text.find(prompt.passage)
     if start < 0:
-        reasons.append(f"passage does not occur in review '{review.id}': {prompt.passage[:60]!r}")
+        reasons.append(tr(lang, "import.passage_not_in_review", review=review.id, start=repr(prompt.passage[:60])))
     elif not prompt.spoiler and _passage_is_spoiler(review, start, start + len(prompt.passage)):
-        reasons.append("spoiler is false, but its passage is a spoiler in the review")
+        reasons.append(tr(lang, "import.spoiler_mismatch"))
     if questions:
         reasons.extend(_question_reasons(prompt))
     if pack and prompt.text_de is None:
@@ -305,6 +310,7 @@ def parse_prompt_document(
     with_lines: bool = False,
     pack: bool = True,
     questions: bool = True,
+    lang: str = "en",
 ) -> tuple[list[Prompt], list[Problem]]:
     """Validate a parsed prompt document (``{"prompts": [...]}``) against the known reviews.
 
@@ -313,10 +319,12 @@ def parse_prompt_document(
     checks the question rules itself (``questions=False``), to say what is wrong in the moderator's language.
     """
     problems: list[Problem] = []
-    entries = _validate_entries(Prompt, _entries(data, file, "prompts", problems), file, "prompt", problems, with_lines)
+    entries = _validate_entries(
+        Prompt, _entries(data, file, "prompts", problems), file, "prompt", problems, with_lines, lang=lang
+    )
     prompts: list[Prompt] = []
     for label, prompt in entries:
-        reasons = _prompt_reasons(prompt, reviews, pack=pack, questions=questions)
+        reasons = _prompt_reasons(prompt, reviews, pack=pack, questions=questions, lang=lang)
         problems.extend(Problem(file, label, reason) for reason in reasons)
         if not reasons:
             prompts.append(prompt)

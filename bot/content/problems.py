@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.i18n import tr, tr_count
+
 __all__ = ["ContentError", "Problem", "describe_validation_error"]
 
 
@@ -44,36 +46,52 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "entry"
 
 
-def _reason(error: ErrorDetails) -> str:
+_TYPE_KEYS = {
+    "bool_type": "import.field.bool",
+    "bool_parsing": "import.field.bool",
+    "string_type": "import.field.text",
+    "list_type": "import.field.list",
+    "tuple_type": "import.field.list",
+    "dict_type": "import.field.mapping",
+}
+
+
+def _reason(error: ErrorDetails, lang: str) -> str:
     where = _location(tuple(error["loc"]))
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    text = isinstance(error["input"], str)
     if kind == "missing":
-        return f"{where} is missing"
+        return tr(lang, "import.field.missing", where=where)
     if kind == "extra_forbidden":
-        return f"unknown field '{where}'"
+        return tr(lang, "import.field.extra", where=where)
     if kind == "string_too_short":
-        return f"{where} is empty"
-    if kind == "string_too_long":
-        return f"{where} is longer than {ctx.get('max_length')} characters"
+        return tr(lang, "import.field.empty", where=where)
+    if kind in ("string_too_long", "too_long") and text:
+        return tr(lang, "import.field.text_too_long", where=where, limit=ctx.get("max_length"))
+    if kind == "too_short" and text:
+        return tr(lang, "import.field.text_too_short", where=where, limit=ctx.get("min_length"))
     if kind == "too_short":
-        if isinstance(error["input"], str):
-            return f"{where} is shorter than {ctx.get('min_length')} characters"
-        return f"{where} needs at least {ctx.get('min_length')} item(s)"
+        entries = tr_count(lang, "count.entries", int(ctx.get("min_length", 0)))
+        return tr(lang, "import.field.list_too_short", where=where, entries=entries)
     if kind == "too_long":
-        if isinstance(error["input"], str):
-            return f"{where} is longer than {ctx.get('max_length')} characters"
-        return f"{where} has more than {ctx.get('max_length')} item(s)"
+        entries = tr_count(lang, "count.entries", int(ctx.get("max_length", 0)))
+        return tr(lang, "import.field.list_too_long", where=where, entries=entries)
+    if kind in _TYPE_KEYS:
+        return tr(lang, _TYPE_KEYS[kind], where=where)
     if kind == "literal_error":
-        return f"{where} is {error['input']!r}, expected {ctx.get('expected')}"
+        return tr(lang, "import.field.literal", where=where, value=repr(error["input"]), expected=ctx.get("expected"))
     if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-        return f"{where} {message}"
+        if lang != "en":  # pydantic's and the validators' own words are English: name the field only
+            return tr(lang, "import.field.invalid", where=where)
+        return tr(lang, "import.field.value", where=where, message=str(ctx.get("error", error["msg"])))
     if kind == "string_pattern_mismatch":
-        return f"{where} {error['input']!r} does not match the pattern {ctx.get('pattern')}"
-    return f"{where}: {error['msg']}"
+        return tr(lang, "import.field.pattern", where=where, value=repr(error["input"]), pattern=ctx.get("pattern"))
+    if lang != "en":
+        return tr(lang, "import.field.invalid", where=where)
+    return tr(lang, "import.field.other", where=where, message=error["msg"])
 
 
-def describe_validation_error(error: ValidationError) -> list[str]:
-    """Turn a pydantic error into one short reason per failing field."""
-    return [_reason(detail) for detail in error.errors(include_url=False)]
+def describe_validation_error(error: ValidationError, lang: str = "en") -> list[str]:
+    """Turn a pydantic error into one short reason per failing field, in `lang` (English for `check`)."""
+    return [_reason(detail, lang) for detail in error.errors(include_url=False)]

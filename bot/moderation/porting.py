@@ -32,7 +32,7 @@ from bot.content.problems import describe_validation_error
 from bot.content.questions import question_problem
 from bot.content.types import PROMPT_TEXT_LIMIT, ContentModel, NonEmptyStr, Slug, Theme
 from bot.content.yaml_loading import line_of
-from bot.i18n import tr
+from bot.i18n import tr, tr_count
 from bot.storage.moderation import ImportItem, PromptFields, ServerPrompt
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -68,10 +68,7 @@ _PACK_KEYS = (
     "spoiler",
     "note",
 )
-_SHIPPED_ONLY = "is a shipped prompt and must match the pack exactly: give your own prompt a new id"
-_OWN_PACK_FORMAT = (
-    "is your own prompt: its kind is drawn, without asks or passage_translation (they belong to shipped prompts)"
-)
+_SHIPPED_ONLY = "import.shipped_only"
 
 PromptText = Annotated[NonEmptyStr, StringConstraints(max_length=PROMPT_TEXT_LIMIT)]
 ServerPassage = Annotated[NonEmptyStr, StringConstraints(max_length=SERVER_PASSAGE_LIMIT)]
@@ -99,7 +96,11 @@ class ImportProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line is not None else ""
+        return self.render("en")
+
+    def render(self, lang: str) -> str:
+        """The problem as the moderator reads it: "line 4: prompt 's-3': …" / "Zeile 4: Frage „s-3“: …"."""
+        where = tr(lang, "import.at_line", line=self.line) if self.line is not None else ""
         entry = f"{self.entry}: " if self.entry else ""
         return f"{where}{entry}{self.reason}"
 
@@ -125,9 +126,11 @@ def fields_from_pack(prompt: Prompt) -> PromptFields:
     )
 
 
-def _entry_label(raw: Any, number: int) -> str:
+def _entry_label(raw: Any, number: int, lang: str) -> str:
     raw_id = raw.get("id") if isinstance(raw, dict) else None
-    return f"prompt '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"prompt #{number}"
+    if isinstance(raw_id, str) and raw_id:
+        return tr(lang, "import.entry_id", id=raw_id)
+    return tr(lang, "import.entry_number", number=number)
 
 
 def _question_reasons(raw: dict[Any, Any], lang: str) -> list[str]:
@@ -155,25 +158,25 @@ def _check_entry(
     raw_id = raw.get("id")
     if "review" in raw:
         prompts, problems = parse_prompt_document(
-            {"prompts": [raw]}, reviews, file="import", pack=False, questions=False
+            {"prompts": [raw]}, reviews, file="import", pack=False, questions=False, lang=lang
         )
         reasons = [problem.reason for problem in problems] + _question_reasons(raw, lang)
         if reasons or not prompts:
-            return None, reasons or ["is not a valid prompt"]
+            return None, reasons or [tr(lang, "import.not_valid")]
         prompt = prompts[0]
         if prompt.id in shipped:
             if shipped[prompt.id] != prompt:
-                return None, [_SHIPPED_ONLY]
+                return None, [tr(lang, _SHIPPED_ONLY)]
             return None, []
         if prompt.kind != "drawn" or prompt.asks is not None or prompt.passage_translation:
-            return None, [_OWN_PACK_FORMAT]
+            return None, [tr(lang, "import.own_pack_format")]
         return fields_from_pack(prompt), []
     if isinstance(raw_id, str) and raw_id in shipped:
-        return None, [_SHIPPED_ONLY]
+        return None, [tr(lang, _SHIPPED_ONLY)]
     try:
         entry = ServerPromptEntry.model_validate(raw)
     except ValidationError as error:
-        return None, describe_validation_error(error) + _question_reasons(raw, lang)
+        return None, describe_validation_error(error, lang) + _question_reasons(raw, lang)
     questions = _question_reasons(raw, lang)
     if questions:
         return None, questions
@@ -207,36 +210,40 @@ def plan_import(
     try:
         document = load_yaml_document(data, max_bytes=MAX_IMPORT_BYTES, max_aliases=MAX_IMPORT_ALIASES)
     except YamlError as error:
-        return ImportPlan((), (ImportProblem(error.line, "", error.message),))
+        # the parser's own words are English: other languages get one sentence of what to look at
+        reason = error.message if lang == "en" else tr(lang, "import.yaml_invalid")
+        return ImportPlan((), (ImportProblem(error.line, "", reason),))
     if not isinstance(document, dict) or not isinstance(document.get("prompts"), list):
-        return ImportPlan((), (ImportProblem(line_of(document), "", "expected a mapping with a 'prompts' list"),))
+        return ImportPlan((), (ImportProblem(line_of(document), "", tr(lang, "import.not_a_document")),))
     problems: list[ImportProblem] = []
     extra = sorted(str(key) for key in document if key != "prompts")
     if extra:
-        problems.append(ImportProblem(line_of(document), "", f"unknown top-level key(s): {', '.join(extra)}"))
+        problems.append(
+            ImportProblem(line_of(document), "", tr(lang, "import.unknown_top_keys", keys=", ".join(extra)))
+        )
     entries: list[Any] = document["prompts"]
     if not entries:
-        problems.append(ImportProblem(line_of(document), "", "the 'prompts' list is empty"))
+        problems.append(ImportProblem(line_of(document), "", tr(lang, "import.empty_list")))
     if len(entries) > MAX_IMPORT_ENTRIES:
-        problems.append(ImportProblem(None, "", f"more than {MAX_IMPORT_ENTRIES} prompts in one file"))
+        problems.append(ImportProblem(None, "", tr(lang, "import.too_many", limit=MAX_IMPORT_ENTRIES)))
         return ImportPlan((), tuple(problems))
     reviews = {review.id: review for review in pack.reviews}
     shipped = {prompt.id: prompt for prompt in pack.prompts}
     items: list[ImportItem] = []
     first_line: dict[str, int | None] = {}
     for number, raw in enumerate(entries, start=1):
-        label, line = _entry_label(raw, number), line_of(raw)
+        label, line = _entry_label(raw, number, lang), line_of(raw)
         if not isinstance(raw, dict):
-            problems.append(ImportProblem(line, label, f"expected a mapping, got {type(raw).__name__}"))
+            problems.append(ImportProblem(line, label, tr(lang, "import.entry_not_mapping", kind=type(raw).__name__)))
             continue
         body = {key: value for key, value in raw.items() if key != "enabled"}
         enabled = raw.get("enabled", True)
         if not isinstance(enabled, bool):
-            problems.append(ImportProblem(line, label, "enabled must be true or false"))
+            problems.append(ImportProblem(line, label, tr(lang, "import.enabled_bool")))
         raw_id = raw.get("id")
         if isinstance(raw_id, str) and raw_id in first_line:
             seen = first_line[raw_id]
-            problems.append(ImportProblem(line, label, f"duplicate id (first used on line {seen})"))
+            problems.append(ImportProblem(line, label, tr(lang, "import.duplicate_id", line=seen)))
             continue
         if isinstance(raw_id, str):
             first_line[raw_id] = line
@@ -248,7 +255,14 @@ def plan_import(
     if len(own_after) > max_server_prompts:
         problems.append(
             ImportProblem(
-                None, "", f"the server would have {len(own_after)} own prompts; the limit is {max_server_prompts}"
+                None,
+                "",
+                tr(
+                    lang,
+                    "import.over_limit",
+                    prompts=tr_count(lang, "count.questions", len(own_after)),
+                    limit=max_server_prompts,
+                ),
             )
         )
     if problems:

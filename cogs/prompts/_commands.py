@@ -298,7 +298,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         own = [prompt.prompt_id for prompt in await self.bot.storage.server_prompts(interaction.guild_id)]
         plan = plan_import(data, self.bot.content, own, lang=lang)
         if plan.problems:
-            await self._report_problems(interaction, [str(problem) for problem in plan.problems], lang)
+            await self._report_problems(interaction, [problem.render(lang) for problem in plan.problems], lang)
             return
         result = await self.bot.storage.import_prompts(
             interaction.guild_id, plan.items, interaction.user.id, self.bot.clock()
