@@ -8,17 +8,20 @@ README's are also written to docs/.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.sandbox.app import Sandbox
+from tests.harness import eventually
 from tests.sandbox_helpers import sandbox
 
 __all__ = [
     "act_as",
+    "answer_daily_posts",
     "chromium",
     "open_channel",
     "page",
@@ -122,3 +125,29 @@ async def reveal_spoilers(page: Any) -> None:
     hidden = page.locator(".spoiler:not(.revealed)")
     for _ in range(await hidden.count()):
         await hidden.first.click()
+
+
+async def answer_daily_posts(sandbox: Sandbox, days: Sequence[Sequence[tuple[str, str]]]) -> None:
+    """Jump the sandbox's clock to the next daily post once per entry of `days`, and post that day's answers
+    (persona display name, text) in the post's thread through the page's API, as the page itself would."""
+    world = sandbox.world
+    assert world is not None
+    people = {p.member.user.global_name or p.member.user.username: p.id for p in world.personas}
+    reader = str(next(iter(people.values())))
+    base = sandbox.url.rstrip("/")
+    async with aiohttp.ClientSession() as session:
+        for day, answers in enumerate(days):
+            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
+                assert response.status == 200, await response.text()
+
+            async def thread_of_post(day: int = day) -> str | None:
+                query = {"channel": str(world.daily.id), "as": reader}
+                async with session.get(f"{base}/api/messages", params=query) as response:
+                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
+                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
+
+            thread = await eventually(thread_of_post, timeout=10)
+            for who, text in answers:
+                body = {"as": str(people[who]), "channel": thread, "content": text}
+                async with session.post(f"{base}/api/messages", json=body) as response:
+                    assert response.status == 200, await response.text()

@@ -13,11 +13,9 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
-
 from bot.sandbox.app import Sandbox
 from bot.storage import DigestSetting
-from tests.browser_helpers import chromium, open_channel, page, sandbox, shot
+from tests.browser_helpers import answer_daily_posts, chromium, open_channel, page, sandbox, shot
 from tests.harness import eventually
 
 __all__ = ["chromium", "page", "sandbox"]  # the fixtures
@@ -28,31 +26,6 @@ ANSWERS = [  # per day: who answers that day's question
     [("Andrew Neiman", "Not quite my tempo."), ("Nicole", "Ich finde, der Film zeigt beides.")],
     [("Nicole", "Am Ende spielt Andrew nur noch für sich."), ("Andrew Neiman", "Caravan, double time.")],
 ]
-
-
-async def _three_days(sandbox: Sandbox) -> None:
-    """Clock jumps to the next three daily posts, each answered in its thread through the page's API."""
-    world = sandbox.world
-    assert world is not None
-    _, andrew, nicole, *_ = (persona.id for persona in world.personas)
-    people = {"Andrew Neiman": andrew, "Nicole": nicole}
-    base = sandbox.url.rstrip("/")
-    async with aiohttp.ClientSession() as session:
-        for day, answers in enumerate(ANSWERS):
-            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
-                assert response.status == 200, await response.text()
-
-            async def thread_of_post(day: int = day) -> str | None:
-                query = {"channel": str(world.daily.id), "as": str(people["Andrew Neiman"])}
-                async with session.get(f"{base}/api/messages", params=query) as response:
-                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
-                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
-
-            thread = await eventually(thread_of_post, timeout=10)
-            for who, text in answers:
-                body = {"as": str(people[who]), "channel": thread, "content": text}
-                async with session.post(f"{base}/api/messages", json=body) as response:
-                    assert response.status == 200, await response.text()
 
 
 async def _post_digest(sandbox: Sandbox) -> None:
@@ -85,7 +58,7 @@ async def _show(page: Any, title: str) -> Any:
 
 async def test_the_digest_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
     await page.set_viewport_size({"width": 1280, "height": 1400})
-    await _three_days(sandbox)
+    await answer_daily_posts(sandbox, ANSWERS)
     await _post_digest(sandbox)
     await open_channel(page, "daily-discussion")
     message = await _show(page, "This week's discussion")

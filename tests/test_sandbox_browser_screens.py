@@ -15,8 +15,17 @@ from PIL import Image
 
 from bot.discussion import stats
 from bot.sandbox.app import Sandbox
-from tests.browser_helpers import ARTIFACTS, act_as, chromium, open_channel, page, run_command, sandbox, shot
-from tests.harness import eventually
+from tests.browser_helpers import (
+    ARTIFACTS,
+    act_as,
+    answer_daily_posts,
+    chromium,
+    open_channel,
+    page,
+    run_command,
+    sandbox,
+    shot,
+)
 
 __all__ = ["chromium", "page", "sandbox"]  # the fixtures
 
@@ -65,31 +74,6 @@ async def test_film_info_card_with_links_and_sources_in_english_and_german(page:
     await shot(page, "film-info-de", docs=True)
 
 
-async def _days_of_replies(sandbox: Sandbox, days: int) -> None:
-    """Clock jumps to the next daily posts, each answered in its thread through the page's API."""
-    world = sandbox.world
-    assert world is not None
-    fletcher, andrew, nicole = (persona.id for persona in world.personas[:3])
-    people = {"Terence Fletcher": fletcher, "Andrew Neiman": andrew, "Nicole": nicole}
-    base = sandbox.url.rstrip("/")
-    async with aiohttp.ClientSession() as session:
-        for day in range(days):
-            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
-                assert response.status == 200, await response.text()
-
-            async def thread_of_post(day: int = day) -> str | None:
-                query = {"channel": str(world.daily.id), "as": str(people["Andrew Neiman"])}
-                async with session.get(f"{base}/api/messages", params=query) as response:
-                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
-                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
-
-            thread = await eventually(thread_of_post, timeout=10)
-            for who, text in REPLIES[: 1 + day % len(REPLIES)]:
-                body = {"as": str(people[who]), "channel": thread, "content": text}
-                async with session.post(f"{base}/api/messages", json=body) as response:
-                    assert response.status == 200, await response.text()
-
-
 async def _chart_on_both_themes(sandbox: Sandbox, src: str) -> None:
     """The chart PNG itself on Discord's dark and light page colours, saved next to the screenshots to look at."""
     async with aiohttp.ClientSession() as session, session.get(sandbox.url.rstrip("/") + src) as response:
@@ -105,7 +89,7 @@ async def _chart_on_both_themes(sandbox: Sandbox, src: str) -> None:
 
 async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await _days_of_replies(sandbox, 3)
+    await answer_daily_posts(sandbox, [REPLIES[: 1 + day % len(REPLIES)] for day in range(3)])
     await act_as(page, "Terence Fletcher")
     await open_channel(page, "general")
     await run_command(page, "discussion stats", days="7")

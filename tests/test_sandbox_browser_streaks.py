@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
-
 from bot.sandbox.app import Sandbox
-from tests.browser_helpers import act_as, chromium, open_channel, page, run_command, sandbox, shot
-from tests.harness import eventually
+from tests.browser_helpers import act_as, answer_daily_posts, chromium, open_channel, page, run_command, sandbox, shot
 
 __all__ = ["chromium", "page", "sandbox"]  # the fixtures
 
@@ -21,31 +18,6 @@ ANSWERS = [  # per day: who answers that day's question
     [("Andrew Neiman", "Not quite my tempo."), ("Nicole", "Ich finde, der Film zeigt beides.")],
     [("Nicole", "Am Ende spielt Andrew nur noch für sich."), ("Andrew Neiman", "Caravan, double time.")],
 ]
-
-
-async def _three_days(sandbox: Sandbox) -> None:
-    """Clock jumps to the next three daily posts, each answered in its thread through the page's API."""
-    world = sandbox.world
-    assert world is not None
-    fletcher, andrew, nicole = (persona.id for persona in world.personas[:3])
-    people = {"Terence Fletcher": fletcher, "Andrew Neiman": andrew, "Nicole": nicole}
-    base = sandbox.url.rstrip("/")
-    async with aiohttp.ClientSession() as session:
-        for day, answers in enumerate(ANSWERS):
-            async with session.post(f"{base}/api/clock", json={"jump": "next"}) as response:
-                assert response.status == 200, await response.text()
-
-            async def thread_of_post(day: int = day) -> str | None:
-                query = {"channel": str(world.daily.id), "as": str(people["Andrew Neiman"])}
-                async with session.get(f"{base}/api/messages", params=query) as response:
-                    posts = [m for m in (await response.json())["messages"] if m.get("thread")]
-                return str(posts[-1]["thread"]["id"]) if len(posts) > day else None
-
-            thread = await eventually(thread_of_post, timeout=10)
-            for who, text in answers:
-                body = {"as": str(people[who]), "channel": thread, "content": text}
-                async with session.post(f"{base}/api/messages", json=body) as response:
-                    assert response.status == 200, await response.text()
 
 
 async def _top_of(embed: Any) -> None:
@@ -65,7 +37,7 @@ async def _me(page: Any, button: str, shown: str) -> Any:
 
 async def test_me_and_the_leaderboard_in_english_and_german(page: Any, sandbox: Sandbox) -> None:
     await page.set_viewport_size({"width": 1280, "height": 900})
-    await _three_days(sandbox)
+    await answer_daily_posts(sandbox, ANSWERS)
     await open_channel(page, "general")
 
     await act_as(page, "Andrew Neiman")
