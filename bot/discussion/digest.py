@@ -195,16 +195,11 @@ class DigestPoster:
 
     async def next_due(self, now: datetime) -> datetime | None:
         """The earliest moment after `now` at which one of this process's digests falls due (None: none on)."""
-        earliest: datetime | None = None
-        for setting in await self.storage.enabled_digests(self.bot.shard_scope()):
-            schedule = await self.storage.get_schedule(setting.guild_id)
-            if schedule is None or schedule.paused:
-                continue
-            moment = next_digest_moment(
-                now, ZoneInfo(schedule.timezone), setting.weekday, parse_time(setting.local_time)
-            )
-            earliest = moment if earliest is None else min(earliest, moment)
-        return earliest
+        moments = [
+            next_digest_moment(now, ZoneInfo(zone), setting.weekday, parse_time(setting.local_time))
+            for setting, zone in await self.storage.digest_zones(self.bot.shard_scope())
+        ]
+        return min(moments, default=None)
 
     async def _maybe_send(self, setting: DigestSetting, now: datetime) -> bool:
         schedule = await self.storage.get_schedule(setting.guild_id)

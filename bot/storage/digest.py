@@ -145,6 +145,17 @@ class DigestQueries(Database):
         )
         return [_setting(row) for row in rows]
 
+    async def digest_zones(self, shards: ShardScope = ALL_SHARDS) -> list[tuple[DigestSetting, str]]:
+        """Every enabled digest of an unpaused schedule of `shards`, with the schedule's zone, in one query
+        (the poster asks after every tick when the next digest falls due)."""
+        rows = await self.read(
+            "SELECT d.*, s.timezone AS zone FROM digest_settings AS d JOIN schedules AS s ON s.guild_id = d.guild_id "
+            "WHERE d.enabled = 1 AND s.paused = 0 "
+            "AND ? LIKE '%,' || CAST(((d.guild_id >> 22) % ?) AS TEXT) || ',%' ORDER BY d.guild_id",
+            (shards.sql_ids(), shards.count),
+        )
+        return [(_setting(row), str(row["zone"])) for row in rows]
+
     # ---- claims ----------------------------------------------------------------------------
 
     async def get_digest_post(self, guild_id: int, digest_date: date) -> DigestPost | None:
