@@ -55,11 +55,11 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.logger.flush(max_attempts=1)  # count what was received, unless the database cannot be written
         storage = self.bot.storage
-        replies, opted_out = await storage.member_summary(guild_id, user_id)
-        highlighted, reactions = await storage.member_reactions_summary(guild_id, user_id)
-        record = await storage.get_guild(guild_id)
+        replies, opted_out = await storage.privacy.member_summary(guild_id, user_id)
+        highlighted, reactions = await storage.highlights.member_reactions_summary(guild_id, user_id)
+        record = await storage.guilds.get_guild(guild_id)
         retention = record.retention_days if record else DEFAULT_RETENTION_DAYS
-        on_board = await storage.on_leaderboard(guild_id, user_id)
+        on_board = await storage.streaks.on_leaderboard(guild_id, user_id)
         lines = [
             tr(lang, "privacy.status.title", server=_server_name(interaction)),
             tr(lang, "privacy.status.replies", count=format_number(lang, replies)),
@@ -82,7 +82,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         storage = self.bot.storage
         # The flag first: from its commit on, the reply INSERT itself skips this member, so a batch already
         # on its way cannot write them. If it cannot be stored, nothing changes and the member is told.
-        changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
+        changed = await storage.privacy.set_optout(guild_id, user_id, True, self.bot.clock())
         # Their queued writes go too.
         deleted = await self._forget(guild_id, user_id, opt_out=True, before_id=interaction.id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
@@ -95,7 +95,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        changed = await self.bot.storage.set_optout(guild_id, user_id, False, self.bot.clock())
+        changed = await self.bot.storage.privacy.set_optout(guild_id, user_id, False, self.bot.clock())
         self.logger.set_opted_out(guild_id, user_id, False)
         key = "privacy.optin.done" if changed else "privacy.optin.already"
         await interaction.followup.send(tr(lang, key), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -105,7 +105,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        opted_out = await self.bot.storage.is_opted_out(guild_id, user_id)
+        opted_out = await self.bot.storage.discussion.is_opted_out(guild_id, user_id)
         deleted = await self._forget(guild_id, user_id, before_id=interaction.id)
         log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
         text = tr(lang, "privacy.forget.done", deleted=tr_count(lang, "count.entries", deleted))

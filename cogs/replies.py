@@ -56,7 +56,7 @@ class RepliesCommands(
         await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
         unreadable: list[int] = []
         data, count = await export_bytes(
-            self.bot.storage.export_rows(interaction.guild_id, unreadable=unreadable), format
+            self.bot.storage.replies.export_rows(interaction.guild_id, unreadable=unreadable), format
         )
         limit = interaction.filesize_limit
         if len(data) > limit:
@@ -88,15 +88,15 @@ class RepliesCommands(
         lang = language(interaction.locale)
         storage = self.bot.storage
         if days is None:
-            record = await storage.get_guild(guild_id)
+            record = await storage.guilds.get_guild(guild_id)
             current = record.retention_days if record else DEFAULT_RETENTION_DAYS
             await interaction.response.send_message(
                 tr(lang, "privacy.retention.current", period=tr_count(lang, "count.days", current)), ephemeral=True
             )
             return
         now = self.bot.clock()
-        before = await storage.set_retention(guild_id, days, now)
-        await storage.record_audit(
+        before = await storage.privacy.set_retention(guild_id, days, now)
+        await storage.moderation.record_audit(
             guild_id, user_id, "privacy.retention", "retention", {"days": before}, {"days": days}, now
         )
         self.purger.wake()  # a shorter retention applies now, not tomorrow

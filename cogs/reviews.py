@@ -108,7 +108,7 @@ class SearchPageButton(
     async def _turn(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         bot = interaction.client
         lang = language(interaction.locale)
-        result = await search_excerpts(bot.storage, " ".join(self.tokens), self.page, lang)
+        result = await search_excerpts(bot.storage.content_state, " ".join(self.tokens), self.page, lang)
         await interaction.response.edit_message(
             embed=search_embed(bot.content, result, lang), view=search_view(result, lang)
         )
@@ -169,7 +169,7 @@ class Reviews(
         super().__init__()
 
     async def cog_load(self) -> None:
-        if await ensure_search_index(self.bot.storage, self.bot.content):
+        if await ensure_search_index(self.bot.storage.content_state, self.bot.content):
             log.info("Rebuilt the excerpt search index (%d passages)", len(self.bot.content.excerpts))
         self.bot.add_dynamic_items(ExcerptNavButton, SearchPageButton)
 
@@ -223,7 +223,7 @@ class Reviews(
     @app_commands.describe(query=_("Words to look for (English or German)"))
     async def search(self, interaction: discord.Interaction[WhiplashBot], query: str) -> None:
         lang = language(interaction.locale)
-        result = await search_excerpts(self.bot.storage, query, 1, lang)
+        result = await search_excerpts(self.bot.storage.content_state, query, 1, lang)
         await interaction.response.send_message(
             embed=search_embed(self.bot.content, result, lang), view=search_view(result, lang)
         )

@@ -15,6 +15,6 @@ async def setup(bot: WhiplashBot) -> None:
     services = bot.services
     await bot.add_cog(DiscussionEvents(bot, services.logger, services.poster))
     await bot.add_cog(
-        DiscussionCommands(bot, services.pool, services.logger, highlight_count=bot.storage.count_highlights)
+        DiscussionCommands(bot, services.pool, services.logger, highlight_count=bot.storage.highlights.count_highlights)
     )
     await bot.add_cog(ScheduleCommands(bot, services.poster))

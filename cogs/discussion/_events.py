@@ -29,7 +29,7 @@ class DiscussionEvents(commands.Cog):
 
     async def cog_load(self) -> None:
         now, scope = self.bot.clock(), self.bot.shard_scope()
-        posts = await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS))
+        posts = await self.bot.storage.discussion.posts_since(now - timedelta(days=TRACK_DAYS))
         # Another process logs (and backfills) its own shards' threads.
         await self.logger.start([post for post in posts if scope.owns(post.guild_id)])
         self.bot.add_message_hook(self.logger.record_message)  # inline: no task per message
