@@ -130,7 +130,12 @@ class Rig:
         if mode == "logging":
             logger = ReplyLogger(storage)
             await bot.add_cog(
-                DiscussionEvents(bot, logger, DailyPoster(bot, self.pool, bot.storage.discussion, tick_seconds=3600.0))
+                DiscussionEvents(
+                    bot,
+                    logger,
+                    DailyPoster(bot, self.pool, bot.storage.discussion, tick_seconds=3600.0),
+                    discussion=bot.storage.discussion,
+                )
             )
         elif mode == "naive":
             await bot.add_cog(naive)
