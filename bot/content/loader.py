@@ -365,7 +365,8 @@ def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
         _read_yaml(content_dir, PROMPTS_FILE, problems), {review.id: review for review in reviews}
     )
     problems.extend(prompt_problems)
-    pack_themes = {theme for item in (*excerpts, *prompts) for theme in item.themes}
+    pack_themes = {theme for excerpt in excerpts for theme in excerpt.themes}
+    pack_themes.update(theme for prompt in prompts for theme in prompt.themes)
     families, family_problems = parse_theme_families(_read_yaml(content_dir, FORUM_TAGS_FILE, problems), pack_themes)
     problems.extend(family_problems)
     if film is not None:
