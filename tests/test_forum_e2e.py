@@ -236,3 +236,21 @@ async def test_schedule_check_names_what_a_forum_lacks(
     assert text == tr(
         lang, "forum.missing", channel=f"<#{forum.id}>", permissions=tr(lang, "permission.forum.manage_channels")
     )
+
+
+async def test_post_now_in_a_forum_links_the_post_and_never_posts_a_day_twice(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    forum = add_forum(emu, world)
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        answers = []
+        for _ in range(2):
+            handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule post-now")
+            answers.append((await handle.message()).content)
+        await tick(running)
+    [(thread, _)] = forum_posts(emu, forum)
+    link = f"https://discord.com/channels/{world.guild.id}/{thread.id}/{thread.id}"  # the post's message is in it
+    assert answers[0].startswith("Posted today's prompt") and link in answers[0]
+    assert answers[1].startswith("Today's prompt is already posted") and link in answers[1]

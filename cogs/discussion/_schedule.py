@@ -235,7 +235,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
         reason = discord.utils.escape_markdown(plain_failure(post.error, lang))
         if post.status == "sent" and post.message_id:
-            link = jump_url(post.guild_id, post.channel_id, post.message_id)
+            link = self._post_url(post)
             line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
             return f"{line}\n⚠️ {reason}" if post.error else line  # e.g. posted, but its thread was refused
         if post.status == "failed":
@@ -294,7 +294,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
             question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
             if post.message_id:
-                question = f"[{question}]({jump_url(post.guild_id, post.channel_id, post.message_id)})"
+                question = f"[{question}]({self._post_url(post)})"
             return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
@@ -357,6 +357,12 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
+
+    def _post_url(self, post: DailyPost) -> str:
+        """A link to a daily post's message; a forum post's first message lives in the post itself (its thread)."""
+        in_forum = isinstance(self.bot.get_channel(post.channel_id), discord.ForumChannel)
+        channel_id = post.message_id if in_forum and post.message_id else post.channel_id
+        return jump_url(post.guild_id, channel_id, post.message_id)
 
     def _forum_missing(self, forum: discord.ForumChannel, lang: str, post_language: str) -> list[str]:
         """What the bot lacks in a forum for forum mode, named in `lang` (Manage Channels only if tags are due)."""
