@@ -91,7 +91,7 @@ async def test_forum_mode_in_an_english_server(page: Any, sandbox: Sandbox) -> N
     assert (await newest.locator(".fp-meta").inner_text()).strip() == "0 replies"
     forum_tags = await page.locator(".forum-head .forum-tag").all_inner_texts()
     assert forum_tags[:2] == ["Off-topic", "Fan art"] and "Whiplash" in forum_tags and len(forum_tags) <= 20
-    await shot(page, "forum-en")
+    await shot(page, "forum-en", docs=True)
     await oldest.click()
     await page.locator(".message", has_text="He wanted greatness").wait_for()
     await shot(page, "forum-en-post")
@@ -115,7 +115,7 @@ async def test_forum_mode_in_a_german_server(page: Any, sandbox: Sandbox) -> Non
     tags = await page.locator(".forum-post .forum-tag").all_inner_texts()
     assert "Spoilers" not in tags  # the spoiler tag reads "Spoiler" in German
     assert not {"Approval & praise", "Teachers & power", "Limits & their cost"} & set(tags)  # no English family
-    await shot(page, "forum-de")
+    await shot(page, "forum-de", docs=True)
     await oldest.click()
     await page.locator(".message", has_text="Er will Größe").wait_for()
     await shot(page, "forum-de-post")

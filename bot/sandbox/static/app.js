@@ -542,7 +542,7 @@ function forumHtml(c, forum) {
     const embed = first && first.embeds[0];
     // The first two paragraphs on one line (a quote's marks dropped; a spoiler stays hidden), as Discord previews.
     const paragraphs = embed && embed.description ? embed.description.split("\n\n").slice(0, 2) : [first ? first.content : ""];
-    const preview = paragraphs.join(" ").replace(/^> ?/gm, "").replace(/\n/g, " ");
+    const preview = paragraphs.map((p) => p.replace(/^> ?/gm, "")).join(" ").replace(/\n/g, " ");
     html += `<button class="forum-post" data-channel="${h(post.id)}">
       <div class="fp-tags">${tagChips(post.tags)}</div>
       <div class="fp-title">${h(post.title)}</div>
