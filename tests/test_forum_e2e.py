@@ -254,3 +254,24 @@ async def test_post_now_in_a_forum_links_the_post_and_never_posts_a_day_twice(
     link = f"https://discord.com/channels/{world.guild.id}/{thread.id}/{thread.id}"  # the post's message is in it
     assert answers[0].startswith("Posted today's prompt") and link in answers[0]
     assert answers[1].startswith("Today's prompt is already posted") and link in answers[1]
+
+
+async def test_replies_written_while_the_bot_was_away_are_backfilled_from_the_post(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    forum = add_forum(emu, world)
+    db = tmp_path / "bot.db"
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        clock.set(nine_berlin(SATURDAY))
+        await tick(running)
+    [(thread, _)] = forum_posts(emu, forum)
+    away = [await emu.send_user_message(thread, world.member, f"Written while the bot was down, {i}.") for i in (1, 2)]
+    clock.advance(minutes=10)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
+        rows = await logged(running, world.guild.id, until=has(away[-1]))
+    assert sorted(row.message_id for row in rows) == [m.id for m in away]
+    assert {row.thread_id for row in rows} == {thread.id}
+    # The backfill reads the post, never the forum itself (a forum has no messages of its own).
+    assert not emu.requests_matching("GET", rf"/channels/{forum.id}/messages")
