@@ -275,3 +275,25 @@ async def test_replies_written_while_the_bot_was_away_are_backfilled_from_the_po
     assert {row.thread_id for row in rows} == {thread.id}
     # The backfill reads the post, never the forum itself (a forum has no messages of its own).
     assert not emu.requests_matching("GET", rf"/channels/{forum.id}/messages")
+
+
+async def test_a_lost_answer_that_discord_py_repeats_leaves_one_forum_post(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """A forum post takes no nonce, and discord.py sends a request again after a 500: Discord made the post,
+    the answer was lost, the repeat makes a second one. The bot keeps the first and deletes the copy."""
+    forum = add_forum(emu, world)
+    emu.give_bot_role(world.guild, "Thread keeper", P.MANAGE_THREADS)
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        emu.fail("POST", rf"/channels/{forum.id}/threads$", 500, times=1).lose_response = True
+        clock.set(nine_berlin(SATURDAY))
+        await tick(running)
+        await tick(running)
+        post = await running.storage.get_post(world.guild.id, SATURDAY)
+    made = forum_posts(emu, forum)
+    assert all(rule.hits for rule in emu.faults)
+    assert len(emu.requests_matching("POST", rf"/channels/{forum.id}/threads$")) == 2  # the repeat made a copy
+    assert len(made) == 1  # and the copy is gone
+    assert post is not None and post.status == "sent" and post.message_id == made[0][0].id

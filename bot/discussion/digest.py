@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
-from bot.discussion.forum import ensure_tags, film_tag, find_post
+from bot.discussion.forum import ensure_tags, film_tag, settle_posts
 from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
 from bot.scheduling import parse_time
@@ -284,7 +284,7 @@ class DigestPoster:
         first = footer(lang, day, 0)
         try:
             if done == 0:
-                found = await find_post(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                found = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
                 if found is None:
                     await self.poster._pacer.wait()
                     tags = await ensure_tags(forum, [film_tag(self.bot.content)])
@@ -295,7 +295,8 @@ class DigestPoster:
                         applied_tags=tags,
                         allowed_mentions=discord.AllowedMentions.none(),
                     )
-                    found = created.message
+                    again = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                    found = again or created.message  # a lost answer discord.py repeated: one copy is kept
                 await self.storage.digest_part_sent(gid, day, 0, found.id)
                 done = 1
             stored = await self.storage.get_digest_post(gid, day)

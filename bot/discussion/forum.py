@@ -125,19 +125,20 @@ async def ensure_tags(forum: discord.ForumChannel, wanted: Sequence[str]) -> lis
     return [by_name[_key(name)] for name in wanted if _key(name) in by_name][:MAX_POST_TAGS]
 
 
-async def find_post(
+async def our_posts(
     bot: discord.Client, forum: discord.ForumChannel, claimed_at: datetime, is_ours: Callable[[discord.Message], bool]
-) -> discord.Message | None:
-    """After a crash between creating a post and recording it: the bot's post in `forum` since the claim whose
-    first message `is_ours` recognises (by its running number), among the forum's active posts."""
+) -> list[discord.Message]:
+    """The first messages of the bot's posts in `forum` since a claim that `is_ours` recognises (by the running
+    number), oldest first, among the forum's active posts."""
     me = bot.user
     if me is None:
-        return None
+        return []
     since = discord.utils.time_snowflake(claimed_at - timedelta(minutes=1))
     try:
         threads = await forum.guild.active_threads()
     except discord.Forbidden:
-        return None
+        return []
+    found = []
     for thread in sorted(threads, key=lambda t: t.id):
         if thread.parent_id != forum.id or thread.owner_id != me.id or thread.id < since:
             continue
@@ -146,6 +147,31 @@ async def find_post(
         except (discord.NotFound, discord.Forbidden):
             continue
         if is_ours(starter):
-            log.info("Found the unconfirmed forum post %s in forum %s", thread.id, forum.id)
-            return starter
-    return None
+            found.append(starter)
+    return found
+
+
+async def settle_posts(
+    bot: discord.Client, forum: discord.ForumChannel, claimed_at: datetime, is_ours: Callable[[discord.Message], bool]
+) -> discord.Message | None:
+    """The day's post in `forum`, if it is there: the oldest of the bot's posts with its running number.
+
+    A forum post takes no nonce, and discord.py repeats a request Discord answered with a 5xx, so an answer lost
+    after Discord made the post can make it twice. The younger copies are deleted (Manage Threads permitting;
+    otherwise logged), so members keep the one the bot records.
+    """
+    posts = await our_posts(bot, forum, claimed_at, is_ours)
+    if not posts:
+        return None
+    keep, extra = posts[0], posts[1:]
+    for message in extra:
+        if not isinstance(message.channel, discord.Thread):
+            continue
+        try:
+            await message.channel.delete()  # the post is a thread: deleting it removes its first message too
+            log.warning("Forum %s: deleted a second copy (%s) of the post %s", forum.id, message.id, keep.id)
+        except discord.HTTPException as exc:
+            log.error(
+                "Forum %s: post %s is a copy of %s and could not be deleted: %s", forum.id, message.id, keep.id, exc
+            )
+    return keep

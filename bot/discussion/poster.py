@@ -402,7 +402,7 @@ class DailyPoster:
         lang = self.server_language(schedule)
         try:
             if not fresh:
-                found = await forum_mode.find_post(self.bot, forum, post.claimed_at, _numbered(post.number))
+                found = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
                 if found is not None:
                     return found
             await self._pacer.wait()
@@ -420,11 +420,12 @@ class DailyPoster:
                 applied_tags=tags,
                 auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
+            settled = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
         except discord.HTTPException as exc:
             raise _failure(exc, forum.id) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
-        return created.message
+        return settled or created.message
 
     async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
         """After a crash between claim and confirmation: is the post already in the channel?"""
