@@ -11,7 +11,8 @@ then as many theme tags as fit. A post is never held back for want of a tag.
 A forum post is a thread whose first message has the thread's id, so the reply logger, the backfill, stats,
 streaks, highlights and privacy treat it as the daily post's thread. Discord takes no nonce for a forum post;
 a crash between creating it and recording it is recovered by looking for it among the forum's active posts
-(its first message carries the running number, as in a text channel) before a new one is made.
+(its first message carries the running number, as in a text channel) before a new one is made, and a second
+copy made by discord.py repeating a request whose answer was lost is deleted (`settle_posts`).
 """
 
 from __future__ import annotations
