@@ -28,6 +28,7 @@ from bot.scheduling import thread_name
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, has, logged, schedule, tick
 from tests.harness import FakeClock, eventually, run_bot
+from tests.test_highlights_e2e import highlight
 
 # Every test here runs on SQLite and on PostgreSQL (tests/backends.py): run_bot follows the backend.
 pytestmark = pytest.mark.usefixtures("backend")
@@ -87,11 +88,16 @@ async def test_a_forum_week_posts_once_a_day_tagged_logs_replies_and_posts_the_d
             await tick(running)  # a second tick the same day changes nothing
             thread = emu.get_channel(forum_posts(emu, forum)[-1][0].id)
             replies.append(await emu.send_user_message(thread, world.member, f"Day {offset + 1}: not quite my tempo."))
+            if offset == 0:  # a moderator highlights the first reply, in the post, with the context menu
+                await logged(running, world.guild.id, until=has(replies[0]))
+                await highlight(emu, world, world.moderator, replies[0])
             if day.weekday() == 6:  # Sunday: the digest at 18:00 Berlin, after the day's reply is logged
                 await logged(running, world.guild.id, until=has(replies[-1]))
                 clock.set(datetime(day.year, day.month, day.day, 17, 0, 30, tzinfo=UTC))
                 await tick(running)
         rows = await logged(running, world.guild.id, until=has(replies[-1]))
+        me = await emu.invoke(world.guild, world.channel, world.member, "discussion me")
+        figures = {field["name"]: field["value"] for field in (await me.message()).embeds[0]["fields"]}
         posts = [await running.storage.get_post(world.guild.id, SATURDAY + timedelta(days=i)) for i in range(7)]
     made = forum_posts(emu, forum)
     assert len(made) == 7  # one a day, exactly once
@@ -123,6 +129,9 @@ async def test_a_forum_week_posts_once_a_day_tagged_logs_replies_and_posts_the_d
     assert [t.name for t in digest_threads] == [digest_footer("en", date(2026, 11, 22), 0)]
     digest_text = str(emu.get_message(digest_threads[0].id).embeds)
     assert "Day 1: not quite my tempo." in digest_text and "Day 2: not quite my tempo." in digest_text
+    assert "⭐" in digest_text  # the highlight made in the post
+    # Streaks count the answers in the posts as they count answers in threads.
+    assert figures["Current streak"] == figures["Best streak"] == "7 days in a row"
 
 
 def spoiler_prompt(content: ContentPack) -> Prompt:
