@@ -98,7 +98,7 @@ async def test_a_forum_week_posts_once_a_day_tagged_logs_replies_and_posts_the_d
         rows = await logged(running, world.guild.id, until=has(replies[-1]))
         me = await emu.invoke(world.guild, world.channel, world.member, "discussion me")
         figures = {field["name"]: field["value"] for field in (await me.message()).embeds[0]["fields"]}
-        posts = [await running.storage.get_post(world.guild.id, SATURDAY + timedelta(days=i)) for i in range(7)]
+        posts = [await running.storage.discussion.get_post(world.guild.id, SATURDAY + timedelta(days=i)) for i in range(7)]
     made = forum_posts(emu, forum)
     assert len(made) == 7  # one a day, exactly once
     assert emu.messages_in(forum) == []  # nothing but posts in a forum
@@ -185,14 +185,14 @@ async def test_a_restart_between_creating_the_post_and_recording_it_posts_no_sec
         clock.set(datetime(2026, 11, 21, 8, 5, tzinfo=UTC))
         await tick(running)
         monkeypatch.undo()
-        post = await running.storage.get_post(world.guild.id, SATURDAY)
+        post = await running.storage.discussion.get_post(world.guild.id, SATURDAY)
         assert post is not None and post.status == "claimed"
     assert len(forum_posts(emu, forum)) == 1
     clock.set(datetime(2026, 11, 21, 8, 20, tzinfo=UTC))  # the restart, well after the crash
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         await tick(running)
         await tick(running)
-        post = await running.storage.get_post(world.guild.id, SATURDAY)
+        post = await running.storage.discussion.get_post(world.guild.id, SATURDAY)
     made = forum_posts(emu, forum)
     assert len(made) == 1
     assert post is not None and post.status == "sent" and post.message_id == made[0][0].id == post.thread_id
@@ -215,7 +215,7 @@ async def test_a_forum_the_bot_cannot_post_in_is_refused_in_one_sentence_and_not
             locale=locale,
         )
         answer = await handle.message()
-        stored = await running.storage.get_schedule(world.guild.id)
+        stored = await running.storage.discussion.get_schedule(world.guild.id)
     missing = format_list(
         [tr(lang, "permission.forum.send_messages"), tr(lang, "permission.forum.manage_channels")], locale=lang
     )
@@ -300,7 +300,7 @@ async def test_a_lost_answer_that_discord_py_repeats_leaves_one_forum_post(
         clock.set(nine_berlin(SATURDAY))
         await tick(running)
         await tick(running)
-        post = await running.storage.get_post(world.guild.id, SATURDAY)
+        post = await running.storage.discussion.get_post(world.guild.id, SATURDAY)
     made = forum_posts(emu, forum)
     assert all(rule.hits for rule in emu.faults)
     assert len(emu.requests_matching("POST", rf"/channels/{forum.id}/threads$")) == 2  # the repeat made a copy

@@ -182,7 +182,7 @@ class DigestPoster:
     async def tick(self, now: datetime) -> list[int]:
         """Send every digest due at `now` not yet sent this week; returns the servers whose digest went out."""
         sent = []
-        for setting in await self.storage.enabled_digests(self.bot.shard_scope()):
+        for setting in await self.digest.enabled_digests(self.bot.shard_scope()):
             try:
                 if await self._maybe_send(setting, now):
                     sent.append(setting.guild_id)
@@ -198,12 +198,12 @@ class DigestPoster:
         """The earliest moment after `now` at which one of this process's digests falls due (None: none on)."""
         moments = [
             next_digest_moment(now, ZoneInfo(zone), setting.weekday, parse_time(setting.local_time))
-            for setting, zone in await self.storage.digest_zones(self.bot.shard_scope())
+            for setting, zone in await self.digest.digest_zones(self.bot.shard_scope())
         ]
         return min(moments, default=None)
 
     async def _maybe_send(self, setting: DigestSetting, now: datetime) -> bool:
-        schedule = await self.storage.get_schedule(setting.guild_id)
+        schedule = await self.discussion.get_schedule(setting.guild_id)
         if schedule is None or schedule.paused:
             return False  # a paused discussion gets no digest either
         day = due_digest(
@@ -211,13 +211,13 @@ class DigestPoster:
         )
         if day is None:
             return False
-        existing = await self.storage.get_digest_post(setting.guild_id, day)
+        existing = await self.digest.get_digest_post(setting.guild_id, day)
         if existing is not None and existing.status == "sent":
             return False
         if not await self.poster._clock_agrees():
             return False
         async with self.poster._guild_locks[setting.guild_id]:
-            post = await self.storage.claim_digest(setting.guild_id, day, schedule.channel_id, now)
+            post = await self.digest.claim_digest(setting.guild_id, day, schedule.channel_id, now)
             if post.status == "sent":
                 return False
             return await self._send(schedule, post.digest_date, post.parts_sent, post.claimed_at, post.channel_id)
@@ -226,8 +226,8 @@ class DigestPoster:
         """The digest of the week ending `day`, in the server's language, split into messages."""
         lang = self.poster.server_language(schedule)
         first, last = week_of(day)
-        figures = await self.storage.week_figures(schedule.guild_id, first, last)
-        best = await self.storage.digest_replies(schedule.guild_id, first, last)
+        figures = await self.digest.week_figures(schedule.guild_id, first, last)
+        best = await self.digest.digest_replies(schedule.guild_id, first, last)
         questions = {}
         for _, prompt_id in figures.posts:
             prompt = await self.poster.pool.get(schedule.guild_id, prompt_id)
@@ -260,8 +260,8 @@ class DigestPoster:
                 except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
                     log.warning("Guild %s: part %s of the weekly digest was not sent: %s", gid, index + 1, exc)
                     return False
-            await self.storage.digest_part_sent(gid, day, index, message.id)
-        await self.storage.digest_done(gid, day, self.bot.clock())
+            await self.digest.digest_part_sent(gid, day, index, message.id)
+        await self.digest.digest_done(gid, day, self.bot.clock())
         log.info("Guild %s: weekly digest of %s sent in %s part(s)", gid, day, len(messages))
         return True
 
@@ -297,9 +297,9 @@ class DigestPoster:
                     )
                     again = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
                     found = again or created.message  # a lost answer discord.py repeated: one copy is kept
-                await self.storage.digest_part_sent(gid, day, 0, found.id)
+                await self.digest.digest_part_sent(gid, day, 0, found.id)
                 done = 1
-            stored = await self.storage.get_digest_post(gid, day)
+            stored = await self.digest.get_digest_post(gid, day)
             assert stored is not None and stored.message_id is not None, "part one is recorded"
             thread = self.bot.get_partial_messageable(stored.message_id, guild_id=gid)
             for index in range(done, len(messages)):
@@ -311,11 +311,11 @@ class DigestPoster:
                         nonce=digest_nonce(gid, day, index),
                         allowed_mentions=discord.AllowedMentions.none(),
                     )
-                await self.storage.digest_part_sent(gid, day, index, message.id)
+                await self.digest.digest_part_sent(gid, day, index, message.id)
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Guild %s: the weekly digest's forum post was not completed: %s", gid, exc)
             return False
-        await self.storage.digest_done(gid, day, self.bot.clock())
+        await self.digest.digest_done(gid, day, self.bot.clock())
         log.info("Guild %s: weekly digest of %s posted in forum %s", gid, day, forum.id)
         return True
 
