@@ -52,14 +52,16 @@ async def _reply_logging_postgresql(quick: bool) -> dict[str, Any]:
     return await _reply_logging_runs(quick, postgres=False)
 
 
-async def _reply_logging_runs(quick: bool, *, postgres: bool, cfg: reply_logging.Config | None = None) -> dict[str, Any]:
+async def _reply_logging_runs(
+    quick: bool, *, postgres: bool, cfg: reply_logging.Config | None = None
+) -> dict[str, Any]:
     if cfg is None:
         quick_cfg = reply_logging.Config(messages=1000, naive_messages=300, repetitions=3)
         cfg = quick_cfg if quick else reply_logging.Config()
     runs: list[dict[str, Any]] = []
     pg_runs: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
-        server, skipped = _postgres_server(stack) if postgres else (None, None)
+        server, skipped = await _postgres_server(stack) if postgres else (None, None)
         for n in range(1 if quick else REPLY_LOGGING_RUNS):
             runs.append(await reply_logging.run(cfg))
             progress(f"reply_logging run {n + 1}: ratio {runs[-1]['ratio_vs_bare']}")
@@ -88,10 +90,13 @@ async def _reply_logging_runs(quick: bool, *, postgres: bool, cfg: reply_logging
     return result
 
 
-def _postgres_server(stack: contextlib.ExitStack) -> tuple[PostgresServer | None, str | None]:
-    """A throwaway PostgreSQL for the block, or (None, why not) where it is not installed."""
+async def _postgres_server(stack: contextlib.ExitStack) -> tuple[PostgresServer | None, str | None]:
+    """A throwaway PostgreSQL for the block, or (None, why not) where it is not installed.
+
+    Started in a thread: preparing its template runs an event loop of its own, which cannot nest in this one.
+    """
     try:
-        return stack.enter_context(postgres_server()), None
+        return await asyncio.to_thread(stack.enter_context, postgres_server()), None
     except FileNotFoundError as exc:
         progress(f"reply_logging on PostgreSQL: skipped: {exc}")
         return None, str(exc)

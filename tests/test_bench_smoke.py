@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,16 +150,10 @@ def test_streaks_and_digest_are_registered_for_postgresql() -> None:
     assert BENCHMARKS["digest_postgresql"] is BENCHMARKS["digest"]
 
 
-async def test_reply_logging_reports_the_postgresql_rate_beside_sqlites(
-    pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("pg_server")  # only for its skip (or CI's failure) where PostgreSQL is not installed
+async def test_reply_logging_reports_the_postgresql_rate_beside_sqlites() -> None:
     import bench.__main__ as bench_main
 
-    @contextlib.contextmanager
-    def the_test_server() -> Iterator[PostgresServer]:
-        yield pg_server  # `python -m bench` starts its own; the tests' one is already running
-
-    monkeypatch.setattr(bench_main, "postgres_server", the_test_server)
     cfg = reply_logging.Config(messages=40, naive_messages=10, repetitions=1, authors=2)
     result = await bench_main._reply_logging_runs(True, postgres=True, cfg=cfg)
     assert result["logging_msgs_per_s"] > 0 and result["postgres_logging_msgs_per_s"] > 0
