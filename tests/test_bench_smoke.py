@@ -183,6 +183,7 @@ async def test_shards_compares_two_shard_processes_with_one_on_postgresql(tmp_pa
     assert set(result["tick_s"]) == set(result["logging_msgs_per_s"]) == {"two", "one"}
     assert {"tick_ratio", "logging_ratio"} <= result.keys()
     assert result["posts_confirmed"] == {"two": 2, "one": 2}  # each tick posted its due servers, once
+    assert result["posts_not_confirmed"] == {"two": 0, "one": 0}
     assert result["posted_once"] is True
     assert result["sent"] == result["stored"] == {"two": 40, "one": 40} and result["lost"] == 0
     assert BENCHMARKS["shards_postgresql"] is not None
