@@ -129,6 +129,15 @@ def _storage_target(settings: Settings) -> str | Path:
 
 def _setup_logging(settings: Settings) -> None:
     discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    logging.getLogger("asyncpg.pool").addFilter(_reason_not_traceback)
+
+
+def _reason_not_traceback(record: logging.LogRecord) -> bool:
+    """asyncpg's pool logs a failed reconnect (PostgreSQL restarting) with a traceback: give its reason, one line."""
+    if record.exc_info and record.exc_info[1] is not None:
+        record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]}", ()
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _require_token(settings: Settings) -> str | None:

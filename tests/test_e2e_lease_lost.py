@@ -23,7 +23,7 @@ from bot.emulator.snowflake import utc_now
 from bot.storage.postgres import SHARD_LOCK
 from tests.backends import create_database
 from tests.harness import TOKEN, eventually
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, running_server
 from tests.test_cli import clean_env
 from tests.test_e2e_two_processes import WAIT, Bot, _posts, _thread, add_servers, schedule_all
 
@@ -116,3 +116,48 @@ async def _lose_the_lease_then_take_over(
     assert await db.fetchval("SELECT count(*) FROM daily_posts") == len(servers)
     assert second.running and await second.stop() == 0
     assert "ERROR" not in second.text() and "Traceback" not in second.text(), second.text()
+
+
+@pytest.mark.usefixtures("pg_server")  # for its skip (or CI's failure) where PostgreSQL is not installed
+@pytest.mark.parametrize("clock", [utc_now])
+async def test_a_postgresql_restart_stops_the_process_that_held_the_lease(emu: DiscordEmulator, tmp_path: Path) -> None:
+    """A restart ends every session, the lease's and the pool's: the process stops, saying why once."""
+    with running_server() as own:  # its own server: restarting the session's would disturb other tests
+        url = await create_database(own, template="template0")  # the bot migrates it
+        servers = await add_servers(emu)
+        await schedule_all(url, servers)
+        env = clean_env(
+            DISCORD_TOKEN=TOKEN,
+            DATABASE_URL=url,
+            DATABASE_PATH=str(tmp_path / "unused.db"),
+            DISCORD_API_BASE=emu.api_base,
+            DISCORD_GATEWAY_URL=emu.gateway_url,
+            LOG_LEVEL="INFO",
+        )
+        bot = Bot(tmp_path, "restarted", env)
+        try:
+            await bot.start()
+            await emu.wait_until(
+                lambda: all(_posts(emu, c) and _thread(emu, c) is not None for _, c, _ in servers), WAIT, "every thread"
+            )
+            for _, channel, member in servers:  # replies on their way while the server goes down
+                await emu.send_user_message(_thread(emu, channel), member, "not quite my tempo")
+            # A restart begins with the fast shutdown: every session ended with "terminating connection due
+            # to administrator command" (the start after it changes nothing for this process).
+            stop = ("pg_ctl", "-D", str(own.root / "data"), "-m", "fast", "-w", "stop")
+            restarted = await asyncio.to_thread(own._run, *stop)
+            assert restarted.returncode == 0, restarted.stderr
+            assert bot.process is not None
+            code = await asyncio.wait_for(bot.process.wait(), WAIT)
+        finally:
+            if bot.running:
+                await bot.kill()
+    text = bot.text()
+    lost = [line for line in text.splitlines() if "Lost the PostgreSQL lease" in line]
+    assert code == 1, text
+    assert len(lost) == 1 and "on every shard (the connection to 127.0.0.1:" in lost[0], text
+    # asyncpg's pool, failing to reconnect while the server is down, says why in one line, not a traceback.
+    assert "_maintain_min_size" not in text
+    # Not asserted: the work the outage interrupts reports it too. The reply logger's last flush says how many
+    # changes it could not write (the restart's backfill reads them back, as the first test shows), and a daily
+    # post whose write was cut off may be logged as "failed unexpectedly", with its traceback (the poster's).

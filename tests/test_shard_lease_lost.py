@@ -99,3 +99,24 @@ async def relay(target_port: int) -> AsyncIterator[tuple[int, asyncio.Event]]:
         await asyncio.gather(*tasks, return_exceptions=True)
         for writer in writers:
             writer.close()
+
+
+def test_asyncpgs_failed_reconnects_are_logged_as_one_line_with_their_reason() -> None:
+    """While PostgreSQL restarts, asyncpg's pool logs each failed reconnect with a traceback: `run` makes it a line."""
+    import logging
+    import sys
+
+    from bot.__main__ import _reason_not_traceback
+
+    try:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+    except OSError:
+        record = logging.LogRecord(
+            "asyncpg.pool", logging.WARNING, __file__, 1, "Failed to restore the pool connection %s; retrying",
+            ("floor",), sys.exc_info(),
+        )  # fmt: skip
+    assert _reason_not_traceback(record)
+    assert record.exc_info is None
+    assert record.getMessage() == (
+        "Failed to restore the pool connection floor; retrying: [Errno 111] Connect call failed ('127.0.0.1', 5432)"
+    )
