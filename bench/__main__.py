@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench import (
     command_latency,
@@ -24,22 +25,50 @@ from bench import (
     punctuality,
     reply_logging,
     scheduler_tick,
+    shards,
     startup,
     streaks,
 )
-from bench.common import machine, postgres_backend, progress
+from bench.common import machine, on_postgres, postgres_backend, postgres_server, progress
+
+if TYPE_CHECKING:
+    from tests.postgres import PostgresServer
 
 Runner = Callable[[bool], Awaitable[dict[str, Any]]]
 REPLY_LOGGING_RUNS = 5  # issue 16: the ratio is judged on the median of five runs, with their spread
 
 
 async def _reply_logging(quick: bool) -> dict[str, Any]:
-    """Five runs (one in --quick): the last run's figures, plus every run's ratio, their median and spread."""
-    cfg = reply_logging.Config(messages=1000, naive_messages=300, repetitions=3) if quick else reply_logging.Config()
-    runs = []
-    for n in range(1 if quick else REPLY_LOGGING_RUNS):
-        runs.append(await reply_logging.run(cfg))
-        progress(f"reply_logging run {n + 1}: ratio {runs[-1]['ratio_vs_bare']}")
+    """Five runs (one in --quick): the last run's figures, plus every run's ratio, their median and spread.
+
+    Each SQLite run is followed by the same run with the bot's database on a throwaway PostgreSQL (the naive
+    baseline stays SQLite), for `postgres_logging_msgs_per_s`: both figures from one `python -m bench`.
+    """
+    return await _reply_logging_runs(quick, postgres=True)
+
+
+async def _reply_logging_postgresql(quick: bool) -> dict[str, Any]:
+    """Under `postgres_backend` already: the five runs on PostgreSQL alone, as before."""
+    return await _reply_logging_runs(quick, postgres=False)
+
+
+async def _reply_logging_runs(
+    quick: bool, *, postgres: bool, cfg: reply_logging.Config | None = None
+) -> dict[str, Any]:
+    if cfg is None:
+        quick_cfg = reply_logging.Config(messages=1000, naive_messages=300, repetitions=3)
+        cfg = quick_cfg if quick else reply_logging.Config()
+    runs: list[dict[str, Any]] = []
+    pg_runs: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        server, skipped = await _postgres_server(stack) if postgres else (None, None)
+        for n in range(1 if quick else REPLY_LOGGING_RUNS):
+            runs.append(await reply_logging.run(cfg))
+            progress(f"reply_logging run {n + 1}: ratio {runs[-1]['ratio_vs_bare']}")
+            if server is not None:
+                with on_postgres(server):
+                    pg_runs.append(await reply_logging.run(cfg))
+                progress(f"reply_logging run {n + 1} on PostgreSQL: {pg_runs[-1]['logging_msgs_per_s']:,.0f}/s")
     result = dict(runs[-1])
     ratios = [r["ratio_vs_bare"] for r in runs]
     naive = [r["speedup_vs_naive"] for r in runs]
@@ -49,12 +78,28 @@ async def _reply_logging(quick: bool) -> dict[str, Any]:
     result["ratio_vs_bare_spread"] = [min(ratios), max(ratios)]
     result["speedup_vs_naive_median"] = round(statistics.median(naive), 2)
     result["lost"] = sum(r["sent"] - r["stored"] for r in runs)
-    result["postgres_logging_msgs_per_s"] = None
-    result["postgres_logging_reason"] = (
-        "the PostgreSQL backend (issue 13, wt-pg) is not merged yet; bench/reply_logging.py takes a storage factory "
-        "once it is, and this key gets the same parser-path figure against a throwaway PostgreSQL"
-    )
+    if pg_runs:
+        pg_rates = [r["logging_msgs_per_s"] for r in pg_runs]
+        result["postgres_logging_msgs_per_s"] = round(statistics.median(pg_rates))
+        result["postgres_logging_msgs_per_s_runs"] = pg_rates
+        result["postgres_ratio_vs_bare_median"] = round(statistics.median(r["ratio_vs_bare"] for r in pg_runs), 3)
+        result["postgres_lost"] = sum(r["sent"] - r["stored"] for r in pg_runs)
+    elif postgres:
+        result["postgres_logging_msgs_per_s"] = None
+        result["postgres_logging_reason"] = skipped
     return result
+
+
+async def _postgres_server(stack: contextlib.ExitStack) -> tuple[PostgresServer | None, str | None]:
+    """A throwaway PostgreSQL for the block, or (None, why not) where it is not installed.
+
+    Started in a thread: preparing its template runs an event loop of its own, which cannot nest in this one.
+    """
+    try:
+        return await asyncio.to_thread(stack.enter_context, postgres_server()), None
+    except FileNotFoundError as exc:
+        progress(f"reply_logging on PostgreSQL: skipped: {exc}")
+        return None, str(exc)
 
 
 def _scheduler_tick(quick: bool) -> Awaitable[dict[str, Any]]:
@@ -91,9 +136,14 @@ def _digest(quick: bool) -> Awaitable[dict[str, Any]]:
     return digest.run(digest.Config(sizes=(1_000, 10_000), samples=30) if quick else digest.Config())
 
 
+def _shards(quick: bool) -> Awaitable[dict[str, Any]]:
+    cfg = shards.Config(due=4, repetitions=2, log_servers=4, messages=1000) if quick else shards.Config()
+    return shards.run(cfg)
+
+
 BENCHMARKS: dict[str, Runner] = {
     "reply_logging": _reply_logging,
-    "reply_logging_postgresql": _reply_logging,
+    "reply_logging_postgresql": _reply_logging_postgresql,
     "scheduler_tick": _scheduler_tick,
     "scheduler_tick_postgresql": _scheduler_tick,
     "fanout": _fanout,
@@ -105,6 +155,7 @@ BENCHMARKS: dict[str, Runner] = {
     "footprint": footprint.run,
     "digest": _digest,
     "digest_postgresql": _digest,
+    "shards_postgresql": _shards,
 }
 
 

@@ -21,7 +21,7 @@ from bot.storage import Schedule, Storage
 from bot.timeutil import Clock, to_iso
 from tests import backends
 from tests.harness import TOKEN, FakeClock, Running, run_bot
-from tests.postgres import running_server
+from tests.postgres import PostgresServer, running_server
 
 QUIET_BOT = {"scheduler_tick_seconds": 3600.0}  # the poster's own loop ticks once at READY, then sleeps
 EVERY_DAY = 127  # the days bitmask with all seven days set
@@ -64,13 +64,26 @@ def postgres_backend() -> Iterator[None]:
     The same server the tests start (tests/postgres.py), for the length of one benchmark. Raises
     FileNotFoundError when PostgreSQL is not installed.
     """
+    with postgres_server() as server, on_postgres(server):
+        yield
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL with the migrated template, for `on_postgres` blocks (FileNotFoundError: none)."""
     with running_server() as server:
         backends.prepare_template(server)
-        backends.use(backends.Backend("postgresql", server))
-        try:
-            yield
-        finally:
-            backends.use(None)
+        yield server
+
+
+@contextlib.contextmanager
+def on_postgres(server: PostgresServer) -> Iterator[None]:
+    """Inside: the bot's databases are in `server`; outside, SQLite files again (a run can do both)."""
+    backends.use(backends.Backend("postgresql", server))
+    try:
+        yield
+    finally:
+        backends.use(None)
 
 
 def bench_clock(moment: datetime | None = None) -> FakeClock:

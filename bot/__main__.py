@@ -129,6 +129,15 @@ def _storage_target(settings: Settings) -> str | Path:
 
 def _setup_logging(settings: Settings) -> None:
     discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    logging.getLogger("asyncpg.pool").addFilter(_reason_not_traceback)
+
+
+def _reason_not_traceback(record: logging.LogRecord) -> bool:
+    """asyncpg's pool logs a failed reconnect (PostgreSQL restarting) with a traceback: give its reason, one line."""
+    if record.exc_info and record.exc_info[1] is not None:
+        record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]}", ()
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _require_token(settings: Settings) -> str | None:
@@ -273,7 +282,7 @@ async def _serve_postgres(settings: Settings, content: ContentPack, token: str, 
             log.error("Cannot start: %s", exc)
             return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS
         async with storage:
-            code = await _run_bot(settings, storage, content, token, None, 0.0)
+            code = await _run_bot(settings, storage, content, token, None, 0.0, lease)
     finally:
         await lease.release()
     if code == EXIT_OK:
@@ -288,8 +297,9 @@ async def _run_bot(
     token: str,
     watch: FileWatch | None,
     watch_seconds: float,
+    lease: PostgresShardLease | None = None,
 ) -> int:
-    """Connect and serve until stopped by a signal, or by the watch finding the database file gone."""
+    """Connect and serve until stopped by a signal, the watch finding the database file gone, or the lease lost."""
     import aiohttp
 
     from bot.client import ShardedWhiplashBot
@@ -319,6 +329,25 @@ async def _run_bot(
 
     if watch is not None:
         watcher.spawn(watch.watch(watch_seconds, _database_lost), name="database-watch")
+
+    async def _watch_lease(lease: PostgresShardLease) -> None:
+        # No second try at the locks: while they were free another process may have taken and run these
+        # shards, and a restart is the tested way back in (README, "Deployment"). Queued replies are written
+        # by the close; what cannot be, the restarted process's backfill reads again from the threads.
+        reason = await lease.lost()
+        log.error(
+            "Lost the PostgreSQL lease on %s (%s): stopping so that no other process runs them twice; "
+            "restart this process to take them back",
+            describe(shards) if shards is not None else "every shard",
+            reason,
+        )
+        lease_lost.append(reason)
+        if not len(closer):
+            closer.spawn(bot.close(), name="close-bot")
+
+    lease_lost: list[str] = []
+    if lease is not None:
+        watcher.spawn(_watch_lease(lease), name="lease-watch")
 
     def _stop() -> None:
         if not len(closer):
@@ -354,7 +383,9 @@ async def _run_bot(
             loop.remove_signal_handler(sig)
         await watcher.close()
         await closer.join()
-    return EXIT_DATABASE_LOST if lost else EXIT_OK
+    if lost:
+        return EXIT_DATABASE_LOST
+    return EXIT_PROBLEMS if lease_lost else EXIT_OK
 
 
 # Gateway close codes that mean the shard settings are wrong: restarting with the same settings cannot help.

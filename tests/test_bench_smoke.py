@@ -16,6 +16,7 @@ from bench import (
     punctuality,
     reply_logging,
     scheduler_tick,
+    shards,
     startup,
     streaks,
 )
@@ -147,3 +148,43 @@ async def test_digest_on_postgresql_reports_p99_per_size(tmp_path: Path) -> None
 def test_streaks_and_digest_are_registered_for_postgresql() -> None:
     assert BENCHMARKS["streaks_postgresql"] is BENCHMARKS["streaks"]
     assert BENCHMARKS["digest_postgresql"] is BENCHMARKS["digest"]
+
+
+@pytest.mark.usefixtures("pg_server")  # only for its skip (or CI's failure) where PostgreSQL is not installed
+async def test_reply_logging_reports_the_postgresql_rate_beside_sqlites() -> None:
+    import bench.__main__ as bench_main
+
+    cfg = reply_logging.Config(messages=40, naive_messages=10, repetitions=1, authors=2)
+    result = await bench_main._reply_logging_runs(True, postgres=True, cfg=cfg)
+    assert result["logging_msgs_per_s"] > 0 and result["postgres_logging_msgs_per_s"] > 0
+    assert len(result["postgres_logging_msgs_per_s_runs"]) == result["runs"] == 1
+    assert result["lost"] == result["postgres_lost"] == 0
+    assert "postgres_logging_reason" not in result
+    json.dumps(result)
+
+
+async def test_reply_logging_without_postgresql_says_why_its_figure_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.__main__ as bench_main
+
+    def not_installed() -> Iterator[PostgresServer]:
+        raise FileNotFoundError("PostgreSQL is not installed (no initdb/pg_ctl; apt-get install postgresql)")
+
+    monkeypatch.setattr(bench_main, "postgres_server", not_installed)
+    cfg = reply_logging.Config(messages=20, naive_messages=10, repetitions=1, authors=2)
+    result = await bench_main._reply_logging_runs(True, postgres=True, cfg=cfg)
+    assert result["postgres_logging_msgs_per_s"] is None
+    assert "PostgreSQL is not installed" in result["postgres_logging_reason"]
+
+
+@pytest.mark.usefixtures("on_postgres")
+async def test_shards_compares_two_shard_processes_with_one_on_postgresql(tmp_path: Path) -> None:
+    config = shards.Config(due=2, repetitions=1, log_servers=2, messages=40, authors=1)
+    result = await shards.run(config, workdir=tmp_path)
+    assert set(result["tick_s"]) == set(result["logging_msgs_per_s"]) == {"two", "one"}
+    assert {"tick_ratio", "logging_ratio"} <= result.keys()
+    assert result["posts_confirmed"] == {"two": 2, "one": 2}  # each tick posted its due servers, once
+    assert result["posts_not_confirmed"] == {"two": 0, "one": 0}
+    assert result["posted_once"] is True
+    assert result["sent"] == result["stored"] == {"two": 40, "one": 40} and result["lost"] == 0
+    assert BENCHMARKS["shards_postgresql"] is not None
+    json.dumps(result)

@@ -81,6 +81,15 @@ def _rowcount(status: str) -> int:
     return int(match.group(1)) if match else -1
 
 
+def host_and_port(url: str) -> str:
+    """Where a PostgreSQL URL points, as `db.example:5432`, for the operator's lines."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    except ValueError:
+        return "PostgreSQL"
+
+
 def describe_url(url: str) -> str:
     """The URL without its password, for messages an operator reads."""
     try:
@@ -342,6 +351,12 @@ SHARD_COUNT_LOCK = 0x5743  # advisory lock scope: the SHARD_COUNT every process 
 # machine that died or was cut off loses its shards within about a minute, not the system's default of
 # two hours and more, so the process restarted elsewhere can take them (README, "Deployment").
 LEASE_KEEPALIVE = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+# The other side: this process asks its lease's session every 10 s whether it is still there, and takes no
+# answer within 10 s as the lease lost. So a cut-off process stops within about 20 s, well before the server
+# drops its locks (about a minute, above) and a process elsewhere may take the shards.
+LEASE_PING_SECONDS = 10.0
+LEASE_PING_TIMEOUT = 10.0
+LEASE_CLOSE_TIMEOUT = 5.0  # closing the lease's session on a cut network must not hold up the shutdown
 
 
 class ShardLease:
@@ -353,9 +368,17 @@ class ShardLease:
     a different SHARD_COUNT, is refused with one line.
     """
 
-    def __init__(self, conn: Any, shard_ids: tuple[int, ...]) -> None:
+    def __init__(self, conn: Any, shard_ids: tuple[int, ...], where: str = "PostgreSQL") -> None:
         self._conn = conn
         self.shard_ids = shard_ids
+        self.where = where
+        self._closed = asyncio.Event()
+        self._released = False
+        conn.add_termination_listener(self._on_termination)
+
+    def _on_termination(self, conn: Any) -> None:
+        """asyncpg's word that the session ended: the server closed it, or `release` did."""
+        self._closed.set()
 
     @classmethod
     async def acquire(cls, url: str, shard_count: int, shard_ids: Iterable[int]) -> ShardLease:
@@ -389,11 +412,41 @@ class ShardLease:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, wanted)
+        return cls(conn, wanted, host_and_port(url))
+
+    async def lost(self, every: float = LEASE_PING_SECONDS, answer_within: float = LEASE_PING_TIMEOUT) -> str:
+        """Wait until the lease is lost, and say how, in words for the operator's line.
+
+        The locks live exactly as long as the session, so losing the session is losing the shards: another
+        process may take them at once. Two ways of noticing: asyncpg's termination listener, at once, when
+        the server closes the session (PostgreSQL restarted, `pg_terminate_backend`, a proxy in between);
+        and a ping every `every` seconds that must answer within `answer_within` seconds, because a cut
+        network closes nothing and only an unanswered request shows it. Never returns while the lease is held.
+        """
+        closed = f"the connection to {self.where} closed"
+        while True:
+            try:
+                await asyncio.wait_for(self._closed.wait(), every)
+            except TimeoutError:
+                pass
+            else:
+                return closed
+            try:
+                await asyncio.wait_for(self._conn.fetchval("SELECT 1"), answer_within)
+            except TimeoutError:
+                return f"{self.where} did not answer for {answer_within:.0f} s"
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                return closed
 
     async def release(self) -> None:
-        """Give the shards up (closing the connection drops its locks)."""
-        await self._conn.close()
+        """Give the shards up (closing the connection drops its locks; a dead one is simply let go)."""
+        if self._released:
+            return
+        self._released = True
+        try:
+            await self._conn.close(timeout=LEASE_CLOSE_TIMEOUT)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            self._conn.terminate()
 
 
 def _count_name(count: int) -> str:
