@@ -22,6 +22,7 @@ from bot.discussion.digest import DigestPoster
 from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
+from bot.pacing import DEFAULT_RATE
 from bot.privacy import RetentionPurger
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ def build_services(bot: WhiplashBot) -> Services:
         on_posted=logger.register_post,
         tick_seconds=bot.scheduler_tick_seconds,
         clock_check=bot.clock_check,
+        # Discord's global limit is the whole bot's: processes running some of the shards share it by their part.
+        requests_per_second=DEFAULT_RATE * bot.shard_scope().share,
     )
     poster.digest = DigestPoster(poster, storage.digest)  # the weekly digest rides on the daily post's tick
     purger = RetentionPurger(storage.privacy, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)

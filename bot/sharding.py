@@ -42,6 +42,15 @@ class ShardScope:
         """True when this process runs every shard, so no server belongs to another process."""
         return len(self.ids) == self.count
 
+    @property
+    def share(self) -> float:
+        """This process's part of the bot: its shards over all of them (1.0 when it runs every shard).
+
+        Discord's global rate limit (50 requests a second) counts every request of the bot's token, from every
+        process; a process running 1 shard of 2 may therefore spend only half of it.
+        """
+        return len(self.ids) / self.count
+
     def sql_ids(self) -> str:
         """The ids as the stores' shard condition takes them: ",0,2,".
 

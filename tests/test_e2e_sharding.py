@@ -17,6 +17,7 @@ import pytest
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
 from bot.emulator.snowflake import utc_now
+from bot.pacing import DEFAULT_RATE
 from bot.sharding import shard_of
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule, services, tick
@@ -51,6 +52,8 @@ async def test_one_process_running_both_shards_posts_and_logs_every_server_once(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, **sharded(emu, shard_count=2)) as running:
         assert sorted(s.shard for s in emu.gateway.sessions.values()) == [(0, 2), (1, 2)]
         assert len(running.bot.guilds) == SERVERS and running.bot.shard_scope().complete
+        poster, _ = services(running)
+        assert poster.requests_per_second == DEFAULT_RATE  # every shard here: the whole global limit
         for guild, channel in servers:
             await schedule(emu, world, guild=guild, channel=channel)
         clock.set(datetime(2026, 11, 21, 8, 0, 30, tzinfo=UTC))  # 09:00:30 in Berlin
@@ -114,6 +117,9 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
     async with run_bot(emu, db, content, clock=clock, **options) as running:
         assert [s.shard for s in emu.gateway.sessions.values() if s.alive] == [(0, 2)]
         assert {g.id for g in running.bot.guilds} == {g.id for g in mine}
+        # Discord's global rate limit covers the bot's token in every process: this one spends its half of it.
+        poster, _ = services(running)
+        assert poster.requests_per_second == DEFAULT_RATE / 2
         # The READY sweep: shard 1's servers are missing from this shard's READY, yet they are not gone.
         removed = {g.id: (await running.storage.guilds.get_guild(g.id)).removed_at for g in [*mine, *others, left]}  # type: ignore[union-attr]
         assert removed == {g.id: clock() if g is left else None for g in [*mine, *others, left]}

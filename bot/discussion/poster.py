@@ -114,6 +114,7 @@ class DailyPoster:
         self.on_posted = on_posted
         self.tick_seconds = tick_seconds
         self._semaphore = asyncio.Semaphore(concurrency)
+        self.requests_per_second = requests_per_second  # this process's share of Discord's global limit
         self._pacer = Pacer(requests_per_second)
         self._inflight: dict[int, asyncio.Task[PostOutcome]] = {}
         # One day's post of one server is handled by one coroutine at a time (tick or post-now).
