@@ -5,7 +5,8 @@ what it needs from `bot.services`. No cog looks another cog up to reach its serv
 
 Who starts and stops what (the cog that runs a service owns its loop, mirrored in cog_load/cog_unload):
 - the reply logger and the daily poster: `DiscussionEvents` (poster stopped before the logger's final flush);
-- the retention purge: `Privacy`.
+- the retention purge: `Privacy`;
+- the stance polls' result collector: `PollEvents`.
 
 A new feature with a shared service adds a field here, builds it in `build_services`, and its cog starts it.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.clockcheck import ClockCheck
 from bot.discussion.digest import DigestPoster
 from bot.discussion.logger import ReplyLogger
+from bot.discussion.polls import PollResults
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
 from bot.privacy import RetentionPurger
@@ -40,6 +42,8 @@ class Services:
     """The daily retention purge; woken when a server's retention gets shorter."""
     clock_check: ClockCheck
     """Discord's clock against the bot's (built with the bot: its HTTP trace feeds it)."""
+    poll_results: PollResults
+    """Records the stance polls' votes and final tallies; woken by the poster when a poll goes out."""
 
 
 def build_services(bot: WhiplashBot) -> Services:
@@ -55,4 +59,13 @@ def build_services(bot: WhiplashBot) -> Services:
     )
     poster.digest = DigestPoster(poster)  # the weekly digest rides on the daily post's tick
     purger = RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
-    return Services(pool=pool, logger=logger, poster=poster, purger=purger, clock_check=bot.clock_check)
+    poll_results = PollResults(bot)
+    poster.poll_results = poll_results
+    return Services(
+        pool=pool,
+        logger=logger,
+        poster=poster,
+        purger=purger,
+        clock_check=bot.clock_check,
+        poll_results=poll_results,
+    )

@@ -33,8 +33,9 @@ import aiohttp
 import discord
 
 from bot.discussion.pool import PoolPrompt, PromptPool
+from bot.discussion.polls import poll_record
 from bot.discussion.post import (
-    build_post_embed,
+    build_post_message,
     daily_post_number,
     ping_for,
     post_footer,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from bot.client import WhiplashBot
     from bot.clockcheck import ClockCheck
     from bot.discussion.digest import DigestPoster
+    from bot.discussion.polls import PollResults
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ class DailyPoster:
         self._alarm = Alarm(bot.clock)  # sleeps on the bot's clock, so a test's clock moves it too
         self._held = False  # the last tick found due servers but the clocks disagreed
         self.digest: DigestPoster | None = None  # the weekly digest rides on this tick (bot/discussion/digest.py)
+        self.poll_results: PollResults | None = None  # told when a post went out with a stance poll
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -310,6 +313,7 @@ class DailyPoster:
             message = None if fresh else await self._find_existing(channel, post)
             if message is None:
                 message = await self._send_message(schedule, channel, post)
+            await self._record_poll(schedule, post, message)
         except PermanentFailure as exc:
             await self.storage.record_post_error(gid, post.post_date, str(exc), failed=True)
             post = await self._reload(gid, post.post_date)
@@ -335,11 +339,20 @@ class DailyPoster:
         if prompt is None:
             raise PermanentFailure(reason("post.reason.prompt_gone"))
         lang = self.server_language(schedule)
-        embed = build_post_embed(prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt))
+        built = build_post_message(
+            prompt,
+            number=post.number,
+            lang=lang,
+            source=post_source(self.bot.content, prompt),
+            poll_hours=schedule.poll_hours,
+        )
         content, mentions = ping_for(schedule.ping_role_id)
+        poll = built.poll if built.poll is not None else discord.utils.MISSING
         await self._pacer.wait()
         try:
-            return await channel.send(content=content, embed=embed, nonce=post.nonce, allowed_mentions=mentions)
+            return await channel.send(
+                content=content, embed=built.embed, poll=poll, nonce=post.nonce, allowed_mentions=mentions
+            )
         except discord.Forbidden:
             raise PermanentFailure(reason("post.reason.forbidden", channel=f"<#{channel.id}>")) from None
         except discord.NotFound:
@@ -351,6 +364,16 @@ class DailyPoster:
                 raise TransientFailure(reason("post.reason.rate_limited", detail=_describe(exc))) from None
             log.error("Discord refused the daily post in guild %s: %s", schedule.guild_id, exc)
             raise PermanentFailure(reason("post.reason.refused", detail=_describe(exc))) from None
+
+    async def _record_poll(self, schedule: Schedule, post: DailyPost, message: discord.Message) -> None:
+        """Remember the post's stance poll before the post is confirmed: a crash in between finds the message
+        again (`_find_existing`) and records it then, so no poll goes unrecorded."""
+        record = poll_record(post, message, self.server_language(schedule), schedule.poll_hours)
+        if record is None:
+            return
+        await self.storage.polls.record_poll(record)
+        if self.poll_results is not None:
+            self.poll_results.wake()
 
     def server_language(self, schedule: Schedule) -> str:
         """The language of everything the bot posts unprompted in this server (see post.server_language)."""

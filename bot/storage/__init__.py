@@ -6,6 +6,7 @@ Two backends run the same mixins: SQLite (`Storage`, the embedded default) and P
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 """
 
+from functools import cached_property
 from pathlib import Path
 from typing import Self
 
@@ -16,6 +17,7 @@ from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_
 from bot.storage.guilds import GuildQueries, GuildRecord
 from bot.storage.highlights import HighlightQueries, HighlightResult
 from bot.storage.moderation import ModerationQueries
+from bot.storage.polls import PollStore
 from bot.storage.postgres import PostgresDatabase, is_postgres_url
 from bot.storage.privacy import PrivacyQueries
 from bot.storage.replies import (
@@ -43,6 +45,10 @@ class Storage(
     DigestQueries,
 ):
     """Every query the bot makes, composed from one mixin per feature."""
+
+    @cached_property
+    def polls(self) -> PollStore:
+        return PollStore(self)
 
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None, check_data_key: bool = True) -> Self:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.content.models import Stance
 from bot.storage.database import Database, Row
 from bot.storage.ownership import Deletion
 from bot.timeutil import from_iso, to_iso
@@ -37,10 +38,12 @@ class PromptFields:
     themes: tuple[str, ...] = ()
     spoiler: bool = False
     note: str | None = None
+    stance: Stance | None = None  # a stance poll posted with the prompt (migration 0013)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["themes"] = list(self.themes)
+        data["stance"] = self.stance.model_dump(mode="json") if self.stance is not None else None
         return data
 
 
@@ -111,6 +114,7 @@ def _fields(row: Row) -> PromptFields:
         themes=tuple(json.loads(row["themes"])),
         spoiler=bool(row["spoiler"]),
         note=row["note"],
+        stance=Stance.model_validate_json(row["stance"]) if row["stance"] else None,
     )
 
 
@@ -208,7 +212,7 @@ async def _bump_server_id(conn: Connection, guild_id: int, number: int) -> None:
 
 
 def _field_values(fields: PromptFields) -> tuple[Any, ...]:
-    """kind, text, text_de, review_id, passage, themes, spoiler, note: as stored, in that column order."""
+    """kind, text, text_de, review_id, passage, themes, spoiler, note, stance: as stored, in that column order."""
     return (
         fields.kind,
         fields.text,
@@ -218,6 +222,7 @@ def _field_values(fields: PromptFields) -> tuple[Any, ...]:
         json.dumps(list(fields.themes), ensure_ascii=False),
         int(fields.spoiler),
         fields.note,
+        fields.stance.model_dump_json() if fields.stance is not None else None,
     )
 
 
@@ -226,8 +231,8 @@ async def _insert_prompt(
 ) -> None:
     await conn.execute(
         "INSERT INTO server_prompts (guild_id, prompt_id, seq, kind, text, text_de, review_id, passage, themes, "
-        "spoiler, note, created_by, created_at) "
-        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM server_prompts WHERE guild_id = ?",
+        "spoiler, note, stance, created_by, created_at) "
+        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM server_prompts WHERE guild_id = ?",
         (guild_id, prompt_id, *_field_values(fields), by, to_iso(now), guild_id),
     )
 
@@ -235,7 +240,7 @@ async def _insert_prompt(
 async def _update_prompt(conn: Connection, guild_id: int, prompt_id: str, fields: PromptFields, now: datetime) -> None:
     await conn.execute(
         "UPDATE server_prompts SET kind = ?, text = ?, text_de = ?, review_id = ?, passage = ?, themes = ?, "
-        "spoiler = ?, note = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
+        "spoiler = ?, note = ?, stance = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
         (*_field_values(fields), to_iso(now), guild_id, prompt_id),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.client import WhiplashBot
 from cogs.discussion._discussion import DiscussionCommands
 from cogs.discussion._events import DiscussionEvents
+from cogs.discussion._polls import PollEvents
 from cogs.discussion._schedule import ScheduleCommands
 
 
@@ -18,3 +19,4 @@ async def setup(bot: WhiplashBot) -> None:
         DiscussionCommands(bot, services.pool, services.logger, highlight_count=bot.storage.count_highlights)
     )
     await bot.add_cog(ScheduleCommands(bot, services.poster))
+    await bot.add_cog(PollEvents(bot, services.poll_results))
