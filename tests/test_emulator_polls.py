@@ -80,7 +80,9 @@ def recorder(into: list[tuple[str, Any]], name: str) -> Any:
     return listener
 
 
-async def send_poll(bot: discord.Client, channel_id: int, *, hours: int = 24, multiple: bool = False) -> discord.Message:
+async def send_poll(
+    bot: discord.Client, channel_id: int, *, hours: int = 24, multiple: bool = False
+) -> discord.Message:
     channel = bot.get_channel(channel_id)
     assert isinstance(channel, discord.TextChannel)
     poll = discord.Poll(question="Is Fletcher’s method ever justified?", duration=dt.timedelta(hours=hours))
@@ -281,7 +283,10 @@ async def test_an_edit_never_changes_a_poll_but_may_change_the_rest(
     assert edited.content == "Vote below" and edited.poll is not None
     with pytest.raises(discord.HTTPException) as refused:
         route = discord.http.Route(
-            "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=world["general"].id, message_id=message.id
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=world["general"].id,
+            message_id=message.id,
         )
         await bot.http.request(route, json={"poll": poll_body()})
     assert refused.value.code == 520003

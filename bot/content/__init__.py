@@ -20,8 +20,6 @@ from bot.content.types import (
 from bot.content.yaml_loading import DEFAULT_MAX_ALIASES, DEFAULT_MAX_BYTES, YamlError, load_yaml_document
 
 __all__ = [
-    "Stance",
-    "StanceAnswer",
     "DEFAULT_MAX_ALIASES",
     "DEFAULT_MAX_BYTES",
     "EXCERPT_LIMIT",
@@ -42,6 +40,8 @@ __all__ = [
     "Prompt",
     "Review",
     "Sourced",
+    "Stance",
+    "StanceAnswer",
     "YamlError",
     "build_excerpts",
     "check_content",

@@ -12,6 +12,7 @@ The result is recorded from two directions, so that neither a missed event nor a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ from bot.timeutil import Alarm
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
+    from bot.discussion.pool import PromptPool
     from bot.storage import DailyPost
+    from bot.storage.polls import PollStore
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +100,9 @@ class StanceResult:
         return sum(self.counts)
 
 
-def combine(polls: Sequence[StancePoll], live: Mapping[int, Mapping[int, int]], stance: Stance | None, lang: str) -> (
-    StanceResult | None
-):
+def combine(
+    polls: Sequence[StancePoll], live: Mapping[int, Mapping[int, int]], stance: Stance | None, lang: str
+) -> StanceResult | None:
     """The result of a prompt's polls: final tallies, plus the votes so far of a running one (`live`, by message).
 
     Polls are summed answer by answer (a stance keeps its answers' order in both languages); the answers are
@@ -151,6 +154,45 @@ def result_summary(result: StanceResult, lang: str) -> str:
     )
 
 
+FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT = 256, 1024
+
+
+def result_field(result: StanceResult, lang: str) -> tuple[str, str]:
+    """An embed field of a result: the poll's question as its name, the answers and the summary as its value."""
+    name = "📊 " + discord.utils.escape_markdown(result.question)
+    if len(name) > FIELD_NAME_LIMIT:
+        name = name[: FIELD_NAME_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    lines = result_lines(result, lang)
+    summary = result_summary(result, lang)
+    while len(lines) > 1 and len("\n".join([*lines, summary])) > FIELD_VALUE_LIMIT:
+        lines = lines[:-1]  # the least-voted answers go first; the summary still counts every vote
+    return name, "\n".join([*lines, summary])[:FIELD_VALUE_LIMIT]
+
+
+async def poll_results(
+    store: PollStore, pool: PromptPool, guild_id: int, polls: Sequence[StancePoll], lang: str
+) -> list[tuple[StancePoll, StanceResult]]:
+    """Each poll's result in `lang` (a running poll with its votes so far), in the order given."""
+    shown = []
+    for poll in polls:
+        prompt = await pool.get(guild_id, poll.prompt_id)
+        live = {} if poll.finalized else {poll.message_id: await store.live_counts(guild_id, poll.message_id)}
+        result = combine([poll], live, prompt.stance if prompt else None, lang)
+        if result is not None:
+            shown.append((poll, result))
+    return shown
+
+
+async def prompt_result(
+    store: PollStore, pool: PromptPool, guild_id: int, prompt_id: str, lang: str
+) -> StanceResult | None:
+    """A prompt's stance results summed over every time it was posted in the server (None: never posted)."""
+    polls = await store.for_prompt(guild_id, prompt_id)
+    live = {poll.message_id: await store.live_counts(guild_id, poll.message_id) for poll in polls if not poll.finalized}
+    prompt = await pool.get(guild_id, prompt_id)
+    return combine(polls, live, prompt.stance if prompt else None, lang)
+
+
 # ---- recording ----------------------------------------------------------------------------------------
 
 
@@ -162,6 +204,7 @@ class PollResults:
         self.store = bot.storage.polls
         self._alarm = Alarm(bot.clock)
         self._tasks = TaskGroup("stance-polls")
+        self._votes_in_order = asyncio.Lock()
 
     def start(self) -> None:
         self._tasks.spawn(self._loop(), name="stance-poll-results")
@@ -251,6 +294,13 @@ class PollResults:
 
     async def on_vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
         """A member voted or took a vote back: kept while the poll runs, never for an opted-out member."""
+        # discord.py runs each event's listener as its own task: without the lock, a vote taken back right after
+        # it was cast could be deleted before it is stored. Taken before the first await, the lock is granted
+        # in the order the events arrived.
+        async with self._votes_in_order:
+            await self._record_vote(payload, added=added)
+
+    async def _record_vote(self, payload: discord.RawPollVoteActionEvent, *, added: bool) -> None:
         guild_id = payload.guild_id
         if guild_id is None or payload.user_id == getattr(self.bot.user, "id", None):
             return

@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
-from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.polls import poll_record
+from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import (
     build_post_message,
     daily_post_number,

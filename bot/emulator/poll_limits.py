@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 from .limits import Errors
 from .models import JSON
@@ -70,7 +70,9 @@ def _check_duration(errs: Errors, path: tuple[str | int, ...], value: Any) -> No
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | float):
-        errs.add(path, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.', f"must be a number of hours, got {value!r}")
+        errs.add(
+            path, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.', f"must be a number of hours, got {value!r}"
+        )
         return
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
         errs.add(path, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.', f"is {value}, not a whole number of hours")

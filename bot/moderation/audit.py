@@ -125,7 +125,11 @@ def _schedule_phrases(before: Mapping[str, Any] | None, after: Mapping[str, Any]
             phrases.append(tr(lang, f"audit.schedule.{kind}_{suffix}", target=mention.format(value)))
     if "paused" in changed and not after.get("paused"):
         phrases.append(tr(lang, "audit.schedule.resume"))
-    if "poll_hours" in changed and isinstance(before.get("poll_hours"), int) and isinstance(after.get("poll_hours"), int):
+    if (
+        "poll_hours" in changed
+        and isinstance(before.get("poll_hours"), int)
+        and isinstance(after.get("poll_hours"), int)
+    ):
         phrases.append(tr(lang, "audit.schedule.poll_hours", hours=tr_count(lang, "polls.hours", after["poll_hours"])))
     known = {"channel_id", "local_time", "timezone", "days", "ping_role_id", "moderator_role_id", "log_channel_id"}
     known |= {"poll_hours"}  # an entry from before poll_hours was kept gains the key: not a change to report

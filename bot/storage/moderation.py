@@ -232,7 +232,8 @@ async def _insert_prompt(
     await conn.execute(
         "INSERT INTO server_prompts (guild_id, prompt_id, seq, kind, text, text_de, review_id, passage, themes, "
         "spoiler, note, stance, created_by, created_at) "
-        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM server_prompts WHERE guild_id = ?",
+        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+        "FROM server_prompts WHERE guild_id = ?",
         (guild_id, prompt_id, *_field_values(fields), by, to_iso(now), guild_id),
     )
 

@@ -139,9 +139,7 @@ class PollStore(Store):
             )
             if cursor.rowcount == 0:
                 return False
-            await conn.execute(
-                "DELETE FROM stance_votes WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
-            )
+            await conn.execute("DELETE FROM stance_votes WHERE guild_id = ? AND message_id = ?", (guild_id, message_id))
         return True
 
     async def due(self, now: datetime, limit: int = 100) -> list[StancePoll]:

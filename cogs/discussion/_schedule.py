@@ -14,9 +14,9 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
+from bot.discussion.polls import DEFAULT_POLL_HOURS, MAX_POLL_HOURS, MIN_POLL_HOURS
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
-from bot.discussion.polls import DEFAULT_POLL_HOURS, MAX_POLL_HOURS, MIN_POLL_HOURS
 from bot.i18n import format_date, language, tr, tr_count
 from bot.i18n import language as member_language
 from bot.moderation.audit import audit_line, schedule_snapshot
@@ -76,7 +76,7 @@ def poll_hours_choice(hours: int | None, before: Schedule | None, lang: str) -> 
 
 
 def poll_hours_line(lang: str, hours: int) -> str:
-    """"Stance polls run 1 day and 12 hours." in words, whole days where they fit."""
+    """ "Stance polls run 1 day and 12 hours." in words, whole days where they fit."""
     days, rest = divmod(hours, 24)
     parts = []
     if days:

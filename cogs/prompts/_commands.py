@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.content import PROMPT_TEXT_LIMIT
+from bot.discussion.polls import prompt_result, result_field
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import quote_passage
 from bot.errors import BadInput
@@ -137,7 +138,22 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         embed.add_field(name=tr(lang, "prompts.times_used"), value=str(entry.uses))
         if prompt.themes:
             embed.add_field(name=tr(lang, "prompts.themes"), value=", ".join(prompt.themes)[:1024], inline=False)
+        if prompt.stance is not None:
+            await self._add_stance(embed, interaction.guild_id, prompt, lang)
         await _reply(interaction, "", embed=embed)
+
+    async def _add_stance(self, embed: discord.Embed, guild_id: int, prompt: PoolPrompt, lang: str) -> None:
+        """The prompt's stance poll as asked in the moderator's language, and its results over all its uses."""
+        assert prompt.stance is not None
+        asked = [f"**{echo(prompt.stance.question_for(lang))}**"]
+        asked += [f"{number}. {echo(answer)}" for number, answer in enumerate(prompt.stance.answers_for(lang), 1)]
+        embed.add_field(name=tr(lang, "polls.show_field"), value="\n".join(asked)[:1024], inline=False)
+        result = await prompt_result(self.bot.storage.polls, self.pool, guild_id, prompt.id, lang)
+        if result is None:
+            embed.add_field(name=tr(lang, "polls.show_results"), value=tr(lang, "polls.not_posted_yet"), inline=False)
+            return
+        _name, value = result_field(result, lang)
+        embed.add_field(name=tr(lang, "polls.show_results"), value=value, inline=False)
 
     def _known_review(self, review_id: str) -> bool:
         return any(review.id == review_id for review in self.bot.content.reviews)
