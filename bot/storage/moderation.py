@@ -47,6 +47,13 @@ class PromptFields:
         return data
 
 
+class KeepStance:
+    """The stance argument of `edit_server_prompt` that leaves the stance as it is."""
+
+
+KEEP_STANCE = KeepStance()
+
+
 @dataclass(frozen=True, slots=True)
 class ServerPrompt:
     guild_id: int
@@ -297,25 +304,30 @@ class ModerationQueries(Database):
         return created
 
     async def edit_server_prompt(
-        self, guild_id: int, prompt_id: str, text: str, moderator_id: int, now: datetime
+        self,
+        guild_id: int,
+        prompt_id: str,
+        text: str | None,
+        moderator_id: int,
+        now: datetime,
+        *,
+        stance: Stance | KeepStance | None = KEEP_STANCE,
     ) -> tuple[ServerPrompt, ServerPrompt] | None:
-        """Change a server prompt's text; (before, after), or None when there is no such server prompt."""
+        """Change a server prompt's text (None: keep it) and its stance (KEEP_STANCE: keep it, None: remove it);
+        (before, after), or None when there is no such server prompt."""
         before = await self.server_prompt(guild_id, prompt_id)
         if before is None:
             return None
-        fields = replace(before.fields, text=text)
+        fields = replace(before.fields, text=text if text is not None else before.fields.text)
+        old: dict[str, Any] = {"text": before.fields.text}
+        new: dict[str, Any] = {"text": fields.text}
+        if not isinstance(stance, KeepStance):
+            fields = replace(fields, stance=stance)
+            old["stance"] = before.fields.as_json()["stance"]
+            new["stance"] = fields.as_json()["stance"]
         async with self.transaction() as conn:
             await _update_prompt(conn, guild_id, prompt_id, fields, now)
-            await _write_audit(
-                conn,
-                guild_id,
-                moderator_id,
-                "prompt.edit",
-                prompt_id,
-                {"text": before.fields.text},
-                {"text": text},
-                now,
-            )
+            await _write_audit(conn, guild_id, moderator_id, "prompt.edit", prompt_id, old, new, now)
         after = await self.server_prompt(guild_id, prompt_id)
         assert after is not None
         return before, after
