@@ -147,7 +147,7 @@ async def test_votes_and_the_final_tally_are_recorded_once_across_a_restart_and_
         assert await store.live_counts(world.guild.id, post.id) == {}  # nobody's vote is kept any more
         stats = embed_text(await command(emu, world, world.member, "discussion stats"))
         question = prompt.stance.question
-        assert f"📊 {question}" in stats
+        assert f"Poll: {question}" in stats
         assert f"{prompt.stance.answers[2].text}: 50% (2 votes)" in stats
         assert f"{prompt.stance.answers[0].text}: 25% (1 vote)" in stats
         assert "Final result: 4 votes in 1 poll." in stats
@@ -164,7 +164,7 @@ async def test_votes_and_the_final_tally_are_recorded_once_across_a_restart_and_
             if m.embeds and m.embeds[-1].get("footer", {}).get("text", "").startswith("Weekly digest")
         ]
         assert len(digest) == 1
-        assert f"📊 {question}" in embed_text(digest[0])
+        assert f"Poll: {question}" in embed_text(digest[0])
         assert "Final result: 4 votes in 1 poll." in embed_text(digest[0])
 
     async with run_bot(emu, db, pack, clock=clock, bot_options=QUIET) as running:

@@ -130,8 +130,8 @@ def combine(
     return StanceResult(question, tuple(answers), tuple(counts), len(polls), running)
 
 
-def result_lines(result: StanceResult, lang: str, *, bars: bool = True) -> list[str]:
-    """One line per answer, most votes first: a bar, the share and the votes in words ("12 votes", "1 Stimme")."""
+def result_lines(result: StanceResult, lang: str) -> list[str]:
+    """One line per answer, most votes first: the share and the votes in words ("12 votes", "1 Stimme")."""
     total = result.total
     order = sorted(range(len(result.answers)), key=lambda i: (-result.counts[i], i))
     lines = []
@@ -140,9 +140,8 @@ def result_lines(result: StanceResult, lang: str, *, bars: bool = True) -> list[
         share = count / total if total else 0.0
         percent = format_percent(share, locale=lang)
         votes = tr_count(lang, "polls.votes", count)
-        bar = ("█" * round(share * 10)).ljust(10, "░") + " " if bars else ""
         answer = discord.utils.escape_markdown(result.answers[index])
-        lines.append(tr(lang, "polls.answer_line", bar=bar, answer=answer, percent=percent, votes=votes))
+        lines.append(tr(lang, "polls.answer_line", answer=answer, percent=percent, votes=votes))
     return lines
 
 
@@ -159,7 +158,7 @@ FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT = 256, 1024
 
 def result_field(result: StanceResult, lang: str) -> tuple[str, str]:
     """An embed field of a result: the poll's question as its name, the answers and the summary as its value."""
-    name = "📊 " + discord.utils.escape_markdown(result.question)
+    name = tr(lang, "polls.field_name", question=discord.utils.escape_markdown(result.question))
     if len(name) > FIELD_NAME_LIMIT:
         name = name[: FIELD_NAME_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     lines = result_lines(result, lang)

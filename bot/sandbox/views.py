@@ -132,8 +132,38 @@ def _message_view(emu: DiscordEmulator, guild: Guild, msg: StoredMessage) -> JSO
             for emoji, users in (msg.get("_reactors") or {}).items()
             if users
         ],
+        "poll": poll_view(msg),
     }
     return view
+
+
+def poll_view(msg: StoredMessage) -> JSON | None:
+    """A message's poll as the client shows it: the question, each answer with its votes and voters, the total,
+    and whether it has ended (then the most-voted answers are the winners)."""
+    poll = msg.get("poll")
+    if not isinstance(poll, dict):
+        return None
+    votes: dict[int, list[int]] = msg.get("_poll_votes") or {}
+    counts = {int(c["id"]): int(c["count"]) for c in poll["results"]["answer_counts"]}
+    top = max(counts.values(), default=0)
+    finalized = bool(poll["results"]["is_finalized"])
+    return {
+        "question": poll["question"]["text"],
+        "answers": [
+            {
+                "id": answer["answer_id"],
+                "text": answer["poll_media"]["text"],
+                "count": counts.get(answer["answer_id"], 0),
+                "voters": [str(uid) for uid in votes.get(answer["answer_id"], [])],
+                "winner": finalized and top > 0 and counts.get(answer["answer_id"], 0) == top,
+            }
+            for answer in poll["answers"]
+        ],
+        "total": sum(counts.values()),
+        "expiry": poll["expiry"],
+        "finalized": finalized,
+        "multiselect": bool(poll.get("allow_multiselect")),
+    }
 
 
 def _embed(embed: JSON, by_name: dict[str, StoredAttachment], embedded: set[int]) -> JSON:
