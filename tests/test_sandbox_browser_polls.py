@@ -32,9 +32,9 @@ async def _next_post_with(sandbox: Sandbox, prompt_id: str, language: str) -> No
     assert schedule is not None
     await sandbox.storage.save_schedule(dataclasses.replace(schedule, language=language))
     await sandbox.storage.queue_prompt(world.guild.id, prompt_id, sandbox.clock())
-    async with aiohttp.ClientSession() as session:
-        async with session.post(sandbox.url.rstrip("/") + "/api/clock", json={"jump": "next"}) as response:
-            assert response.status == 200, await response.text()
+    url = sandbox.url.rstrip("/") + "/api/clock"
+    async with aiohttp.ClientSession() as session, session.post(url, json={"jump": "next"}) as response:
+        assert response.status == 200, await response.text()
 
 
 async def _poll_card(page: Any, question: str) -> Any:
