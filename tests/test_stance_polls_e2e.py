@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.content import ContentPack, Prompt
-from bot.emulator import DiscordEmulator, StoredMessage
+from bot.emulator import DiscordEmulator, StoredMessage, permissions
 from bot.i18n import tr, tr_count
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, bot_posts, schedule, tick
@@ -100,6 +100,18 @@ async def test_a_prompt_without_a_stance_gets_no_poll(
         post = await post_today(emu, world, running, clock)
         assert "poll" not in post
         assert await running.storage.polls.between(world.guild.id, NINE_BERLIN.date(), NINE_BERLIN.date()) == []
+
+
+async def test_without_send_polls_the_question_is_posted_without_its_poll(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    pack, _ = pack_of(content)
+    emu.set_overwrite(world.channel, world.guild.id, deny=permissions.SEND_POLLS)  # @everyone, the bot included
+    clock.set(BEFORE)
+    async with run_bot(emu, tmp_path / "bot.db", pack, clock=clock, bot_options=QUIET) as running:
+        post = await post_today(emu, world, running, clock)
+        assert "poll" not in post and post.embeds[0]["title"]
+        assert await running.storage.polls.get(world.guild.id, post.id) is None
 
 
 async def test_votes_and_the_final_tally_are_recorded_once_across_a_restart_and_shown(

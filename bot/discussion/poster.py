@@ -348,6 +348,12 @@ class DailyPoster:
         )
         content, mentions = ping_for(schedule.ping_role_id)
         poll = built.poll if built.poll is not None else discord.utils.MISSING
+        if built.poll is not None and not channel.permissions_for(channel.guild.me).send_polls:
+            # Discord refuses the whole message without Send Polls: the question matters more than its poll.
+            log.warning(
+                "Guild %s: no Send Polls in the channel; the daily post goes out without its poll", post.guild_id
+            )
+            poll = discord.utils.MISSING
         await self._pacer.wait()
         try:
             return await channel.send(
