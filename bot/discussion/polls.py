@@ -236,7 +236,7 @@ class PollResults:
         Returns how many are still waiting for Discord to finalize them.
         """
         waiting = 0
-        for poll in await self.store.due(now):
+        for poll in await self.store.due(now, shards=self.bot.shard_scope()):
             if self.bot.get_guild(poll.guild_id) is None:
                 continue  # another shard's server, or one the bot has left: its data goes with it
             if not await self._fetch_final(poll):

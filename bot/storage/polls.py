@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage.database import Row
 from bot.storage.ownership import Deletion
 from bot.storage.store import Store
@@ -142,11 +143,13 @@ class PollStore(Store):
             await conn.execute("DELETE FROM stance_votes WHERE guild_id = ? AND message_id = ?", (guild_id, message_id))
         return True
 
-    async def due(self, now: datetime, limit: int = 100) -> list[StancePoll]:
-        """Polls past their end whose tally is not stored yet (e.g. they ended while the bot was down)."""
+    async def due(self, now: datetime, limit: int = 100, shards: ShardScope = ALL_SHARDS) -> list[StancePoll]:
+        """Polls past their end whose tally is not stored yet (e.g. they ended while the bot was down), of the
+        servers of `shards` only: another process reads its own servers' polls."""
         rows = await self.read(
-            "SELECT * FROM stance_polls WHERE finalized_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-            (int(now.timestamp()), limit),
+            "SELECT * FROM stance_polls WHERE finalized_at IS NULL AND expires_at <= ? "
+            "AND ? LIKE '%,' || CAST(((guild_id >> 22) % ?) AS TEXT) || ',%' ORDER BY expires_at LIMIT ?",
+            (int(now.timestamp()), shards.sql_ids(), shards.count, limit),
         )
         return [_poll(row) for row in rows]
 
