@@ -45,7 +45,7 @@ async def is_moderator(interaction: discord.Interaction[WhiplashBot]) -> bool:
         return False
     if interaction.permissions.manage_guild or interaction.permissions.administrator:
         return True
-    schedule = await interaction.client.storage.get_schedule(interaction.guild_id)
+    schedule = await interaction.client.storage.discussion.get_schedule(interaction.guild_id)
     role_id = schedule.moderator_role_id if schedule else None
     return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
 

@@ -28,10 +28,10 @@ async def _next_post_with(sandbox: Sandbox, prompt_id: str, language: str) -> No
     """Queue `prompt_id`, set the server's language and jump the sandbox's clock to the next daily post."""
     world = sandbox.world
     assert world is not None
-    schedule = await sandbox.storage.get_schedule(world.guild.id)
+    schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
     assert schedule is not None
-    await sandbox.storage.save_schedule(dataclasses.replace(schedule, language=language))
-    await sandbox.storage.queue_prompt(world.guild.id, prompt_id, sandbox.clock())
+    await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language=language))
+    await sandbox.storage.discussion.queue_prompt(world.guild.id, prompt_id, sandbox.clock())
     url = sandbox.url.rstrip("/") + "/api/clock"
     async with aiohttp.ClientSession() as session, session.post(url, json={"jump": "next"}) as response:
         assert response.status == 200, await response.text()

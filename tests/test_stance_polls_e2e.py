@@ -85,7 +85,7 @@ async def test_a_daily_post_with_a_stance_carries_the_poll_for_the_servers_hours
         assert stored.expires_at == created + timedelta(hours=36)
         # A later /schedule set without poll_hours keeps them, as it keeps the language; /schedule show says so.
         await schedule(emu, world, time="10:00")
-        kept = await running.storage.get_schedule(world.guild.id)
+        kept = await running.storage.discussion.get_schedule(world.guild.id)
         assert kept is not None and kept.poll_hours == 36 and kept.language == "de"
         shown = await command(emu, world, world.moderator, "schedule show")
         assert "Stance polls run for 1 day and 12 hours." in embed_text(shown)

@@ -115,7 +115,7 @@ async def test_prompts_add_with_a_stance_is_posted_with_its_poll_and_shown(
         added = await run(emu, world, "prompts add", text="Was Fletcher right to push so hard?", stance=STANCE,
                           stance_de=STANCE_DE)  # fmt: skip
         assert "Added prompt s-1" in added.content
-        stored = await running.storage.server_prompt(world.guild.id, "s-1")
+        stored = await running.storage.moderation.server_prompt(world.guild.id, "s-1")
         assert stored is not None and stored.fields.stance == parse_stance(STANCE, STANCE_DE, "en")
         shown = (await run(emu, world, "prompts show", locale="de", id="s-1")).embeds[0]
         fields = {field["name"]: field["value"] for field in shown["fields"]}
@@ -138,16 +138,16 @@ async def test_bad_stances_in_add_and_edit_store_nothing(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         refused = await run(emu, world, "prompts add", locale="de", text="Hat Fletcher recht?", stance="Recht? | Ja")
         assert refused.content == "Eine Umfrage braucht 2 bis 10 Antworten; diese hat 1 Antwort."
-        assert await running.storage.server_prompts(world.guild.id) == []
+        assert await running.storage.moderation.server_prompts(world.guild.id) == []
         await run(emu, world, "prompts add", text="Was Fletcher right to push so hard?", stance=STANCE)
         eleven = "Right?" + "".join(f" | answer {n}" for n in range(11))
         refused = await run(emu, world, "prompts edit", id="s-1", stance=eleven)
         assert refused.content == "A stance needs 2 to 10 answers; this one has 11 answers."
-        kept = await running.storage.server_prompt(world.guild.id, "s-1")
+        kept = await running.storage.moderation.server_prompt(world.guild.id, "s-1")
         assert kept is not None and kept.fields.stance == parse_stance(STANCE, None, "en")
         changed = await run(emu, world, "prompts edit", id="s-1", stance="-")
         assert "no longer has a stance poll" in changed.content
-        gone = await running.storage.server_prompt(world.guild.id, "s-1")
+        gone = await running.storage.moderation.server_prompt(world.guild.id, "s-1")
         assert gone is not None and gone.fields.stance is None
         assert gone.fields.text == "Was Fletcher right to push so hard?"
 
@@ -177,10 +177,10 @@ async def test_an_import_takes_stances_in_the_packs_shape_and_refuses_a_wrong_on
             reply = await run(emu, world, "prompts import", file=upload)
             problems = reply.embeds[0]["description"]
             assert reason in problems and bad["id"] in problems, problems
-            assert await running.storage.server_prompts(world.guild.id) == []
+            assert await running.storage.moderation.server_prompts(world.guild.id) == []
         body = yaml.safe_dump({"prompts": [good]}, allow_unicode=True).encode()
         await run(emu, world, "prompts import", file=emu.make_attachment("prompts.yaml", body, "application/x-yaml"))
-        stored = await running.storage.server_prompt(world.guild.id, "own-stance")
+        stored = await running.storage.moderation.server_prompt(world.guild.id, "own-stance")
         assert stored is not None and stored.fields.stance is not None
         assert stored.fields.stance.answers_for("de") == ("Ja", "Nein")
         exported = await run(emu, world, "prompts export")

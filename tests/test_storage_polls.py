@@ -63,10 +63,10 @@ async def test_forget_and_a_departed_server_take_the_votes_and_polls_with_them(t
         await store.add_vote(1, 100, 1, 50)
         await store.add_vote(1, 100, 2, 51)
         await store.add_vote(2, 200, 1, 50)
-        await storage.forget_member(1, 50, before_id=1)
+        await storage.privacy.forget_member(1, 50, before_id=1)
         assert await store.live_counts(1, 100) == {2: 1}
         assert await store.live_counts(2, 200) == {1: 1}  # the same member elsewhere keeps theirs
-        await storage.delete_guild_data(2)
+        await storage.privacy.delete_guild_data(2)
         assert await store.get(2, 200) is None and await store.live_counts(2, 200) == {}
         assert await store.get(1, 100) is not None
 

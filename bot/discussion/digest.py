@@ -26,7 +26,7 @@ from bot.discussion.polls import poll_results, result_field
 from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
 from bot.scheduling import parse_time
-from bot.storage import DigestReply, DigestSetting, Schedule, WeekFigures
+from bot.storage import DigestReply, DigestSetting, DigestStore, Schedule, WeekFigures
 
 if TYPE_CHECKING:
     from bot.discussion.poster import DailyPoster
@@ -178,16 +178,17 @@ def split_messages(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 class DigestPoster:
     """Sends due digests; driven by the daily poster's tick, sharing its helpers."""
 
-    def __init__(self, poster: DailyPoster) -> None:
+    def __init__(self, poster: DailyPoster, digest: DigestStore) -> None:
         self.poster = poster
         self.bot = poster.bot
-        self.storage = poster.storage
+        self.digest = digest
+        self.discussion = poster.discussion  # the schedule the digest follows (its channel, zone, language)
         self._reported: set[tuple[int, date]] = set()  # a failing week is logged once, not on every tick
 
     async def tick(self, now: datetime) -> list[int]:
         """Send every digest due at `now` not yet sent this week; returns the servers whose digest went out."""
         sent = []
-        for setting in await self.storage.enabled_digests(self.bot.shard_scope()):
+        for setting in await self.digest.enabled_digests(self.bot.shard_scope()):
             try:
                 if await self._maybe_send(setting, now):
                     sent.append(setting.guild_id)
@@ -203,12 +204,12 @@ class DigestPoster:
         """The earliest moment after `now` at which one of this process's digests falls due (None: none on)."""
         moments = [
             next_digest_moment(now, ZoneInfo(zone), setting.weekday, parse_time(setting.local_time))
-            for setting, zone in await self.storage.digest_zones(self.bot.shard_scope())
+            for setting, zone in await self.digest.digest_zones(self.bot.shard_scope())
         ]
         return min(moments, default=None)
 
     async def _maybe_send(self, setting: DigestSetting, now: datetime) -> bool:
-        schedule = await self.storage.get_schedule(setting.guild_id)
+        schedule = await self.discussion.get_schedule(setting.guild_id)
         if schedule is None or schedule.paused:
             return False  # a paused discussion gets no digest either
         day = due_digest(
@@ -216,13 +217,13 @@ class DigestPoster:
         )
         if day is None:
             return False
-        existing = await self.storage.get_digest_post(setting.guild_id, day)
+        existing = await self.digest.get_digest_post(setting.guild_id, day)
         if existing is not None and existing.status == "sent":
             return False
         if not await self.poster._clock_agrees():
             return False
         async with self.poster._guild_locks[setting.guild_id]:
-            post = await self.storage.claim_digest(setting.guild_id, day, schedule.channel_id, now)
+            post = await self.digest.claim_digest(setting.guild_id, day, schedule.channel_id, now)
             if post.status == "sent":
                 return False
             return await self._send(schedule, post.digest_date, post.parts_sent, post.claimed_at, post.channel_id)
@@ -231,8 +232,8 @@ class DigestPoster:
         """The digest of the week ending `day`, in the server's language, split into messages."""
         lang = self.poster.server_language(schedule)
         first, last = week_of(day)
-        figures = await self.storage.week_figures(schedule.guild_id, first, last)
-        best = await self.storage.digest_replies(schedule.guild_id, first, last)
+        figures = await self.digest.week_figures(schedule.guild_id, first, last)
+        best = await self.digest.digest_replies(schedule.guild_id, first, last)
         questions = {}
         for _, prompt_id in figures.posts:
             prompt = await self.poster.pool.get(schedule.guild_id, prompt_id)
@@ -248,7 +249,9 @@ class DigestPoster:
         self, guild_id: int, first: date, last: date, lang: str
     ) -> dict[tuple[date, str], tuple[str, str]]:
         """The week's stance poll results as embed fields, by the day and prompt of their post."""
-        store = self.storage.polls
+        if self.poster.poll_results is None:
+            return {}
+        store = self.poster.poll_results.store
         shown = await poll_results(store, self.poster.pool, guild_id, await store.between(guild_id, first, last), lang)
         return {(poll.post_date, poll.prompt_id): result_field(result, lang) for poll, result in shown}
 
@@ -271,8 +274,8 @@ class DigestPoster:
                 except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
                     log.warning("Guild %s: part %s of the weekly digest was not sent: %s", gid, index + 1, exc)
                     return False
-            await self.storage.digest_part_sent(gid, day, index, message.id)
-        await self.storage.digest_done(gid, day, self.bot.clock())
+            await self.digest.digest_part_sent(gid, day, index, message.id)
+        await self.digest.digest_done(gid, day, self.bot.clock())
         log.info("Guild %s: weekly digest of %s sent in %s part(s)", gid, day, len(messages))
         return True
 

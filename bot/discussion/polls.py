@@ -32,7 +32,7 @@ from bot.timeutil import Alarm
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
     from bot.discussion.pool import PromptPool
-    from bot.storage import DailyPost
+    from bot.storage import DailyPost, DiscussionStore
     from bot.storage.polls import PollStore
 
 log = logging.getLogger(__name__)
@@ -198,9 +198,10 @@ async def prompt_result(
 class PollResults:
     """Records the votes and the final tally of the stance polls (see the module docstring)."""
 
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, store: PollStore, discussion: DiscussionStore) -> None:
         self.bot = bot
-        self.store = bot.storage.polls
+        self.store = store
+        self._discussion = discussion  # who opted out
         self._alarm = Alarm(bot.clock)
         self._tasks = TaskGroup("stance-polls")
         self._votes_in_order = asyncio.Lock()
@@ -304,7 +305,7 @@ class PollResults:
         if guild_id is None or payload.user_id == getattr(self.bot.user, "id", None):
             return
         if added:
-            if await self.bot.storage.is_opted_out(guild_id, payload.user_id):
+            if await self._discussion.is_opted_out(guild_id, payload.user_id):
                 return
             await self.store.add_vote(guild_id, payload.message_id, payload.answer_id, payload.user_id)
         else:

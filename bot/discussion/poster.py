@@ -56,7 +56,7 @@ from bot.scheduling import (
     thread_name,
     wait_for_previous_day,
 )
-from bot.storage import DailyPost, Schedule, mask_to_days
+from bot.storage import DailyPost, DiscussionStore, Schedule, mask_to_days
 from bot.tasks import TaskGroup
 from bot.timeutil import Alarm
 
@@ -100,6 +100,7 @@ class DailyPoster:
         self,
         bot: WhiplashBot,
         pool: PromptPool,
+        discussion: DiscussionStore,
         *,
         on_posted: Callable[[DailyPost], None] | None = None,
         tick_seconds: float = 300.0,
@@ -109,7 +110,7 @@ class DailyPoster:
     ) -> None:
         self.bot = bot
         self.clock_check = clock_check  # None: the machine clock is trusted (benchmarks, unit tests)
-        self.storage = bot.storage
+        self.discussion = discussion  # schedules and posts
         self.pool = pool
         self.on_posted = on_posted
         self.tick_seconds = tick_seconds
@@ -160,7 +161,7 @@ class DailyPoster:
         wake_at = now + timedelta(seconds=self.tick_seconds)
         if self._held:
             return min(wake_at, now + HELD_RETRY)
-        upcoming = await self.storage.next_due_after(int(now.timestamp()))
+        upcoming = await self.discussion.next_due_after(int(now.timestamp()))
         if upcoming is not None:
             wake_at = min(wake_at, datetime.fromtimestamp(upcoming, UTC))
         if self.digest is not None:
@@ -178,7 +179,7 @@ class DailyPoster:
         every outcome, so a caller sees the tick's work finished.
         """
         now = self.bot.clock()
-        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
+        due = await self.discussion.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
         self._held = bool(due) and not await self._clock_agrees()
         if self._held:
             return []  # nothing claimed, no next run moved: computed from a wrong clock, they would skip days
@@ -204,14 +205,16 @@ class DailyPoster:
         try:
             async with self._semaphore, self._guild_locks[schedule.guild_id]:
                 # The tick read the schedule before waiting for the lock: a /schedule set may have changed it.
-                current = await self.storage.get_schedule(schedule.guild_id)
+                current = await self.discussion.get_schedule(schedule.guild_id)
                 if current is None or current.paused or current.next_run_at > int(now.timestamp()):
                     return PostOutcome("not_due", schedule.guild_id)
                 schedule = current
                 return await self._run_schedule(schedule, now)
         except Exception as exc:
             log.exception("Daily post for guild %s failed unexpectedly", schedule.guild_id)
-            await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()), schedule.version)
+            await self.discussion.set_next_run(
+                schedule.guild_id, int((now + RETRY_AFTER).timestamp()), schedule.version
+            )
             return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
         finally:
             self._inflight.pop(schedule.guild_id, None)
@@ -229,7 +232,7 @@ class DailyPoster:
             upcoming = min(upcoming, now + RETRY_AFTER)
         if outcome.retry_at is not None:
             upcoming = min(upcoming, outcome.retry_at)
-        if not await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()), schedule.version):
+        if not await self.discussion.set_next_run(schedule.guild_id, int(upcoming.timestamp()), schedule.version):
             log.info("Schedule of guild %s changed during its tick; keeping the new next run", schedule.guild_id)
         return outcome
 
@@ -238,12 +241,12 @@ class DailyPoster:
         now = self.bot.clock()
         if new:
             return next_run(now, at, tz, days)
-        claimed = await self.storage.get_post(guild_id, local_date(now, tz)) is not None
+        claimed = await self.discussion.get_post(guild_id, local_date(now, tz)) is not None
         return run_after_change(now, at, tz, days, today_claimed=claimed)
 
     async def post_now(self, guild_id: int) -> PostOutcome:
         """A moderator's post-now: today's post (in the server's zone), whatever the time."""
-        schedule = await self.storage.get_schedule(guild_id)
+        schedule = await self.discussion.get_schedule(guild_id)
         if schedule is None:
             return PostOutcome("no_schedule", guild_id)
         if not await self._clock_agrees():
@@ -262,7 +265,7 @@ class DailyPoster:
 
     async def _post_day(self, schedule: Schedule, day: date, now: datetime, *, force: bool) -> PostOutcome:
         gid = schedule.guild_id
-        post = await self.storage.get_post(gid, day)
+        post = await self.discussion.get_post(gid, day)
         fresh = False
         if post is None:
             if not force:
@@ -272,7 +275,7 @@ class DailyPoster:
             prompt = await self._choose(gid)
             if prompt is None:
                 return PostOutcome("no_prompts", gid)
-            post, fresh = await self.storage.claim_post(
+            post, fresh = await self.discussion.claim_post(
                 gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now, schedule.timezone
             )
         if post.status == "sent":
@@ -281,13 +284,13 @@ class DailyPoster:
         if post.status == "failed":
             if not force:
                 return PostOutcome("failed", gid, post, post.error)
-            await self.storage.retry_claim(gid, day, schedule.channel_id, now)
+            await self.discussion.retry_claim(gid, day, schedule.channel_id, now)
             post = await self._reload(gid, day)
         return await self._send(schedule, post, now, fresh=fresh)
 
     async def _previous_day_open(self, schedule: Schedule, day: date, now: datetime) -> PostOutcome | None:
         """A "waiting" outcome while the latest post's day has not ended in its zone (after a zone change)."""
-        latest = await self.storage.latest_post(schedule.guild_id)
+        latest = await self.discussion.latest_post(schedule.guild_id)
         if latest is None:
             return None
         tz = ZoneInfo(schedule.timezone)
@@ -315,19 +318,19 @@ class DailyPoster:
                 message = await self._send_message(schedule, channel, post)
             await self._record_poll(schedule, post, message)
         except PermanentFailure as exc:
-            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=True)
+            await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=True)
             post = await self._reload(gid, post.post_date)
             await self._report(schedule, post)
             return PostOutcome("failed", gid, post, str(exc))
         except TransientFailure as exc:
             give_up = post.attempts + 1 >= MAX_ATTEMPTS
-            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=give_up)
+            await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=give_up)
             post = await self._reload(gid, post.post_date)
             if give_up:
                 await self._report(schedule, post)
                 return PostOutcome("failed", gid, post, str(exc))
             return PostOutcome("retrying", gid, post, str(exc))
-        await self.storage.mark_sent(gid, post.post_date, message.id, self.bot.clock())
+        await self.discussion.mark_sent(gid, post.post_date, message.id, self.bot.clock())
         post = await self._reload(gid, post.post_date)
         if self.on_posted is not None:
             self.on_posted(post)
@@ -375,11 +378,10 @@ class DailyPoster:
         """Remember the post's stance poll before the post is confirmed: a crash in between finds the message
         again (`_find_existing`) and records it then, so no poll goes unrecorded."""
         record = poll_record(post, message, self.server_language(schedule), schedule.poll_hours)
-        if record is None:
+        if record is None or self.poll_results is None:
             return
-        await self.storage.polls.record_poll(record)
-        if self.poll_results is not None:
-            self.poll_results.wake()
+        await self.poll_results.store.record_poll(record)
+        self.poll_results.wake()
 
     def server_language(self, schedule: Schedule) -> str:
         """The language of everything the bot posts unprompted in this server (see post.server_language)."""
@@ -443,7 +445,7 @@ class DailyPoster:
                 why = reason("post.reason.thread_failed", detail=_describe(exc))
                 if exc.status == 403 and exc.code == 50013:  # "Missing Permissions": name it, in the reader's language
                     why = reason("post.thread_forbidden")
-                await self.storage.record_post_error(post.guild_id, post.post_date, why, failed=False)
+                await self.discussion.record_post_error(post.guild_id, post.post_date, why, failed=False)
                 await self._report(schedule, await self._reload(post.guild_id, post.post_date))
                 return not (isinstance(exc, discord.DiscordServerError) or exc.status == 429)
         except PermanentFailure as exc:
@@ -452,7 +454,7 @@ class DailyPoster:
         except (TransientFailure, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Guild %s: could not open the thread, trying again later: %s", post.guild_id, exc)
             return False
-        await self.storage.set_thread(post.guild_id, post.post_date, post.message_id)
+        await self.discussion.set_thread(post.guild_id, post.post_date, post.message_id)
         if channel is not None:
             await self._add_thread_button(post, channel, lang)
         return True
@@ -478,15 +480,15 @@ class DailyPoster:
         by_id = {prompt.id: prompt for prompt in prompts}
         chosen = choose_prompt(
             [prompt.id for prompt in prompts],
-            await self.storage.queued_prompts(guild_id),
-            await self.storage.prompt_last_used(guild_id),
+            await self.discussion.queued_prompts(guild_id),
+            await self.discussion.prompt_last_used(guild_id),
             seed=guild_id,
             passages={prompt.id: prompt.passage for prompt, _ in every},  # disabled too: it may be the last post's
         )
         return by_id.get(chosen) if chosen else None
 
     async def _reload(self, guild_id: int, day: date) -> DailyPost:
-        post = await self.storage.get_post(guild_id, day)
+        post = await self.discussion.get_post(guild_id, day)
         assert post is not None, "a claimed day cannot disappear"
         return post
 
@@ -506,7 +508,7 @@ class DailyPoster:
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:  # OSError: resets and timeouts
             log.warning("Could not report a failed post to the log channel of guild %s: %r", schedule.guild_id, exc)
             return
-        await self.storage.mark_error_reported(post.guild_id, post.post_date)
+        await self.discussion.mark_error_reported(post.guild_id, post.post_date)
 
 
 # A stored failure reason starting with this is an i18n key, shown in the language of whoever reads it

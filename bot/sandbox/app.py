@@ -171,7 +171,7 @@ class Sandbox:
     # ---- clock ----------------------------------------------------------------------------------
 
     async def next_post_at(self) -> datetime | None:
-        schedule = await self._storage().get_schedule(self._world().guild.id)
+        schedule = await self._storage().discussion.get_schedule(self._world().guild.id)
         if schedule is None or schedule.paused:
             return None
         return datetime.fromtimestamp(schedule.next_run_at, UTC)

@@ -31,7 +31,16 @@ from bot.scheduling import (
     resolve_timezone,
     search_timezones,
 )
-from bot.storage import DailyPost, DigestSetting, Schedule, days_to_mask, mask_to_days
+from bot.storage import (
+    DailyPost,
+    DigestSetting,
+    DigestStore,
+    DiscussionStore,
+    ModerationStore,
+    Schedule,
+    days_to_mask,
+    mask_to_days,
+)
 from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
@@ -89,9 +98,20 @@ def poll_hours_line(lang: str, hours: int) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ScheduleCommands(commands.GroupCog, group_name="schedule", group_description=_("Set up the daily discussion")):
-    def __init__(self, bot: WhiplashBot, poster: DailyPoster) -> None:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        poster: DailyPoster,
+        *,
+        discussion: DiscussionStore,
+        moderation: ModerationStore,
+        digest: DigestStore,
+    ) -> None:
         self.bot = bot
         self.poster = poster
+        self._discussion = discussion
+        self._moderation = moderation
+        self._digest = digest
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction[WhiplashBot]) -> bool:  # type: ignore[override]
@@ -101,10 +121,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         """Failures of the daily post nobody was told about yet: shown once, on a moderator's next command."""
         assert interaction.guild_id is not None
         lines = []
-        for post in await self.bot.storage.unreported_errors(interaction.guild_id):
+        for post in await self._discussion.unreported_errors(interaction.guild_id):
             reason = plain_failure(post.error, lang)
             lines.append(tr(lang, "post.failure_report", day=format_date(lang, post.post_date), reason=reason))
-            await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
+            await self._discussion.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
 
     async def _reply(
@@ -157,7 +177,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
-        before = await self.bot.storage.get_schedule(interaction.guild.id)
+        before = await self._discussion.get_schedule(interaction.guild.id)
         post_language = server_language_choice(language, before, interaction.guild, lang)
         hours = poll_hours_choice(poll_hours, before, lang)
         upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
@@ -176,7 +196,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             language=post_language,
             poll_hours=hours,
         )
-        await self.bot.storage.save_schedule(saved)
+        await self._discussion.save_schedule(saved)
         self.poster.wake()  # the poster sleeps until the next due time it knew: this one may be earlier
         await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
         text = tr(
@@ -235,11 +255,11 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             roles.append(tr(lang, "schedule.log_channel", channel=f"<#{schedule.log_channel_id}>"))
         if roles:
             embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
-        recent = await self.bot.storage.recent_posts(schedule.guild_id, RECENT_POSTS)
+        recent = await self._discussion.recent_posts(schedule.guild_id, RECENT_POSTS)
         posts = [await self._post_line(post, lang) for post in recent]
         if posts:
             embed.add_field(name=tr(lang, "schedule.recent"), value=_whole_lines(posts), inline=False)
-        entries = await self.bot.storage.recent_audit(schedule.guild_id, 5)
+        entries = await self._moderation.recent_audit(schedule.guild_id, 5)
         questions = await self._question_texts(schedule.guild_id, entries, lang)
         changes = [audit_line(entry, lang, questions.get) for entry in entries]
         if changes:
@@ -279,7 +299,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def pause(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        await self._discussion.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
         self.poster.wake()  # it forgets this server's next run
         await self._audit(interaction, "schedule.pause", {"paused": schedule.paused}, {"paused": True})
         await self._reply(interaction, tr(lang, "schedule.paused_now"))
@@ -292,7 +312,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         upcoming = next_run(
             now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
         )
-        await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        await self._discussion.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
         self.poster.wake()
         await self._audit(interaction, "schedule.resume", {"paused": schedule.paused}, {"paused": False})
         await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
@@ -334,7 +354,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     ) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        before = await self.bot.storage.get_digest_setting(schedule.guild_id)
+        before = await self._digest.get_digest_setting(schedule.guild_id)
         setting = before or DigestSetting(schedule.guild_id, DIGEST_WEEKDAY, DIGEST_TIME, False, self.bot.clock())
         if weekday is None and time is None and enabled is None:
             await self._reply(interaction, _digest_text(lang, setting, schedule))
@@ -352,7 +372,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             enabled=enabled if enabled is not None else setting.enabled,
             updated_at=self.bot.clock(),
         )
-        await self.bot.storage.save_digest_setting(saved)
+        await self._digest.save_digest_setting(saved)
         self.poster.wake()  # the poster sleeps until the next moment it knew of: the digest's may be earlier
         await self._audit(interaction, "schedule.digest", _digest_snapshot(before), _digest_snapshot(saved))
         await self._reply(interaction, _digest_text(lang, saved, schedule))
@@ -381,13 +401,13 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     ) -> None:
         """Record a moderator's change of the schedule (who, what, before and after, when)."""
         assert interaction.guild_id is not None
-        await self.bot.storage.record_audit(
+        await self._moderation.record_audit(
             interaction.guild_id, interaction.user.id, action, "schedule", before, after, self.bot.clock()
         )
 
     async def _require_schedule(self, interaction: discord.Interaction[WhiplashBot]) -> Schedule:
         assert interaction.guild_id is not None
-        schedule = await self.bot.storage.get_schedule(interaction.guild_id)
+        schedule = await self._discussion.get_schedule(interaction.guild_id)
         if schedule is None:
             raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
         return schedule
