@@ -56,8 +56,12 @@ def world(emu: DiscordEmulator) -> dict[str, Any]:
 
 
 def described(poll: Any) -> list[str]:
+    """What the emulator says of a Create Message body carrying `poll` (its checks of the poll alone)."""
     errs = Errors()
-    validate_poll(errs, poll)
+    validate_message_body(errs, {"content": "Vote below", "poll": poll}, allowed_flags=0)
+    alone = Errors()
+    validate_poll(alone, poll)
+    assert alone.describe() == errs.describe()
     return errs.describe()
 
 
