@@ -33,7 +33,7 @@ CREATE INDEX stance_polls_prompt ON stance_polls (guild_id, prompt_id);
 CREATE TABLE stance_votes (
     guild_id    BIGINT NOT NULL,
     message_id  BIGINT NOT NULL,
-    answer_id   INTEGER NOT NULL,
+    answer_id   BIGINT NOT NULL,
     user_id     BIGINT NOT NULL,
     PRIMARY KEY (guild_id, message_id, answer_id, user_id)
 );
