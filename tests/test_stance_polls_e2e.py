@@ -114,6 +114,36 @@ async def test_without_send_polls_the_question_is_posted_without_its_poll(
         assert await running.storage.polls.get(world.guild.id, post.id) is None
 
 
+async def test_in_forum_mode_the_poll_is_the_posts_second_message_and_its_result_is_recorded(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Discord takes no poll in a forum post's first message: the poll follows it, once, in the post."""
+    from tests.test_forum_e2e import add_forum, forum_posts
+
+    pack, prompt = pack_of(content)
+    assert prompt.stance is not None
+    forum = add_forum(emu, world)
+    clock.set(BEFORE)
+    async with run_bot(emu, tmp_path / "bot.db", pack, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum, poll_hours=2)
+        clock.set(NINE_BERLIN)
+        await tick(running)
+        await tick(running)
+        [(thread, first)] = forum_posts(emu, forum)
+        assert "poll" not in first
+        polls = [m for m in emu.messages_in(thread) if "poll" in m]
+        assert len(polls) == 1 and polls[0]["poll"]["question"]["text"] == prompt.stance.question
+        await emu.vote_poll(thread, polls[0], world.member, 3)
+        clock.set(NINE_BERLIN + timedelta(hours=2))
+
+        async def final() -> Any:
+            poll = await running.storage.polls.get(world.guild.id, polls[0].id)
+            return poll if poll is not None and poll.finalized else None
+
+        recorded = await eventually(final)
+        assert recorded.final_counts == (0, 0, 1) and recorded.channel_id == thread.id
+
+
 async def test_votes_and_the_final_tally_are_recorded_once_across_a_restart_and_shown(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
 ) -> None:

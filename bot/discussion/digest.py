@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
+from bot.discussion.forum import ensure_tags, film_tag, settle_posts
 from bot.discussion.polls import poll_results, result_field
 from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
@@ -260,7 +261,10 @@ class DigestPoster:
         gid = schedule.guild_id
         messages = await self.render(schedule, day)
         lang = self.poster.server_language(schedule)
-        channel = await self.poster._text_channel(channel_id)
+        target = await self.poster._post_channel(channel_id)
+        if isinstance(target, discord.ForumChannel):
+            return await self._send_forum(schedule, day, done, claimed_at, target, messages)
+        channel = target
         for index in range(done, len(messages)):
             message = await self._find_part(channel, claimed_at, footer(lang, day, index))
             if message is None:
@@ -279,8 +283,62 @@ class DigestPoster:
         log.info("Guild %s: weekly digest of %s sent in %s part(s)", gid, day, len(messages))
         return True
 
+    async def _send_forum(
+        self,
+        schedule: Schedule,
+        day: date,
+        done: int,
+        claimed_at: datetime,
+        forum: discord.ForumChannel,
+        messages: list[list[discord.Embed]],
+    ) -> bool:
+        """Forum mode: the digest as a forum post titled with its week, any further parts as replies in it.
+
+        The post is its own thread (the first part's id); a crash after creating it is recovered by looking
+        for it among the forum's posts (its footer names the week), a later part by reading the post.
+        """
+        gid = schedule.guild_id
+        lang = self.poster.server_language(schedule)
+        first = footer(lang, day, 0)
+        try:
+            if done == 0:
+                found = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                if found is None:
+                    await self.poster._pacer.wait()
+                    tags = await ensure_tags(forum, [film_tag(self.bot.content)])
+                    await self.poster._pacer.wait()
+                    created = await forum.create_thread(
+                        name=first,
+                        embeds=messages[0],
+                        applied_tags=tags,
+                        allowed_mentions=discord.AllowedMentions.none(),
+                    )
+                    again = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                    found = again or created.message  # a lost answer discord.py repeated: one copy is kept
+                await self.digest.digest_part_sent(gid, day, 0, found.id)
+                done = 1
+            stored = await self.digest.get_digest_post(gid, day)
+            assert stored is not None and stored.message_id is not None, "part one is recorded"
+            thread = self.bot.get_partial_messageable(stored.message_id, guild_id=gid)
+            for index in range(done, len(messages)):
+                message = await self._find_part(thread, claimed_at, footer(lang, day, index))
+                if message is None:
+                    await self.poster._pacer.wait()
+                    message = await thread.send(
+                        embeds=messages[index],
+                        nonce=digest_nonce(gid, day, index),
+                        allowed_mentions=discord.AllowedMentions.none(),
+                    )
+                await self.digest.digest_part_sent(gid, day, index, message.id)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: the weekly digest's forum post was not completed: %s", gid, exc)
+            return False
+        await self.digest.digest_done(gid, day, self.bot.clock())
+        log.info("Guild %s: weekly digest of %s posted in forum %s", gid, day, forum.id)
+        return True
+
     async def _find_part(
-        self, channel: discord.TextChannel, claimed_at: datetime, marker: str
+        self, channel: discord.abc.Messageable, claimed_at: datetime, marker: str
     ) -> discord.Message | None:
         """After a crash: is this part already in the channel (its footer names the week and the part)?"""
         me = self.bot.user
@@ -294,3 +352,8 @@ class DigestPoster:
         except discord.Forbidden:
             return None  # without Read Message History, the nonce is what prevents a duplicate
         return None
+
+
+def _footer_of(message: discord.Message) -> str | None:
+    """The footer of a message's last embed (where a digest part names its week and part)."""
+    return message.embeds[-1].footer.text if message.embeds else None

@@ -327,10 +327,9 @@ async def backfill(
         last = await logger.storage.replies.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
         thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
         channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
-        sources: list[tuple[Any, int, int | None]] = [
-            (thread, last or ref.thread_id, None),
-            (channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT),
-        ]
+        sources: list[tuple[Any, int, int | None]] = [(thread, last or ref.thread_id, None)]
+        if not isinstance(channel, discord.ForumChannel):  # a forum has no messages of its own, only its posts
+            sources.append((channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT))
         for source, new_after, limit in sources:
             try:
                 scan = scans.setdefault(ref.thread_id, ReactionScan()) if scans is not None else None

@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
-from bot.discussion.polls import poll_record
+from bot.discussion import forum as forum_mode
+from bot.discussion.polls import build_poll, poll_record
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import (
     build_post_message,
@@ -312,11 +313,20 @@ class DailyPoster:
     async def _send(self, schedule: Schedule, post: DailyPost, now: datetime, *, fresh: bool) -> PostOutcome:
         gid = schedule.guild_id
         try:
-            channel = await self._text_channel(post.channel_id)
-            message = None if fresh else await self._find_existing(channel, post)
+            channel = await self._post_channel(post.channel_id)
+            message: discord.Message | None = None
+            if isinstance(channel, discord.ForumChannel):
+                message = await self._send_forum_post(schedule, channel, post, fresh=fresh)
+            elif not fresh:
+                message = await self._find_existing(channel, post)
             if message is None:
+                assert isinstance(channel, discord.TextChannel)
                 message = await self._send_message(schedule, channel, post)
-            await self._record_poll(schedule, post, message)
+            poll_message: discord.Message | None = message
+            if isinstance(channel, discord.ForumChannel):
+                poll_message = await self._send_forum_poll(schedule, post, message)
+            if poll_message is not None:
+                await self._record_poll(schedule, post, poll_message)
         except PermanentFailure as exc:
             await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=True)
             post = await self._reload(gid, post.post_date)
@@ -331,9 +341,13 @@ class DailyPoster:
                 return PostOutcome("failed", gid, post, str(exc))
             return PostOutcome("retrying", gid, post, str(exc))
         await self.discussion.mark_sent(gid, post.post_date, message.id, self.bot.clock())
+        if isinstance(channel, discord.ForumChannel):  # the post is its own thread, with the message's id
+            await self.discussion.set_thread(gid, post.post_date, message.id)
         post = await self._reload(gid, post.post_date)
         if self.on_posted is not None:
             self.on_posted(post)
+        if isinstance(channel, discord.ForumChannel):
+            return PostOutcome("posted", gid, post)
         pending = not await self._ensure_thread(schedule, post, channel)
         return PostOutcome("posted", gid, await self._reload(gid, post.post_date), thread_pending=pending)
 
@@ -388,6 +402,13 @@ class DailyPoster:
         return server_language(schedule, self.bot.get_guild(schedule.guild_id))
 
     async def _text_channel(self, channel_id: int) -> discord.TextChannel:
+        channel = await self._post_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PermanentFailure(reason("post.reason.not_text", channel=f"<#{channel_id}>"))
+        return channel
+
+    async def _post_channel(self, channel_id: int) -> discord.TextChannel | discord.ForumChannel:
+        """The schedule's channel: a text channel, or a forum (forum mode, bot/discussion/forum.py)."""
         channel = self.bot.get_channel(channel_id)
         if channel is None:
             try:
@@ -398,9 +419,77 @@ class DailyPoster:
                 raise PermanentFailure(reason("post.reason.cannot_see", channel=f"<#{channel_id}>")) from None
             except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
                 raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise PermanentFailure(reason("post.reason.not_text", channel=f"<#{channel_id}>"))
         return channel
+
+    async def _send_forum_post(
+        self, schedule: Schedule, forum: discord.ForumChannel, post: DailyPost, *, fresh: bool
+    ) -> discord.Message:
+        """Forum mode: the day's prompt as a tagged forum post; returns its first message (the thread's id).
+
+        The first message is the embed of a text channel's daily post; the title is the question. A claim
+        left unconfirmed is first looked for among the forum's posts, since a forum post takes no nonce.
+        """
+        prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
+        if prompt is None:
+            raise PermanentFailure(reason("post.reason.prompt_gone"))
+        lang = self.server_language(schedule)
+        try:
+            if not fresh:
+                found = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
+                if found is not None:
+                    return found
+            await self._pacer.wait()
+            tags = await forum_mode.ensure_tags(forum, forum_mode.post_tags(prompt, self.bot.content, lang))
+            # The same message as a text channel's post; its poll goes second (_send_forum_poll).
+            embed = build_post_message(
+                prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt), poll_hours=1
+            ).embed
+            content, mentions = ping_for(schedule.ping_role_id)
+            await self._pacer.wait()
+            created = await forum.create_thread(
+                name=thread_name(prompt.text_for(lang), fallback=post_footer(lang, post.number)),
+                content=content,
+                embed=embed,
+                allowed_mentions=mentions,
+                applied_tags=tags,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+            settled = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
+        except discord.HTTPException as exc:
+            raise _failure(exc, forum.id) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
+        return settled or created.message
+
+    async def _send_forum_poll(
+        self, schedule: Schedule, post: DailyPost, starter: discord.Message
+    ) -> discord.Message | None:
+        """Forum mode: the stance poll as the post's second message (Discord takes no poll in a forum post's
+        first message). Sent once: after a crash the poll already in the post is taken. A failure costs the
+        poll, never the post."""
+        prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
+        if prompt is None or prompt.stance is None:
+            return None
+        lang = self.server_language(schedule)
+        poll = build_poll(prompt.stance, lang, schedule.poll_hours)
+        me = self.bot.user
+        try:
+            thread = self.bot.get_channel(starter.channel.id) or await self.bot.fetch_channel(starter.channel.id)
+            if not isinstance(thread, discord.Thread) or me is None:
+                return None
+            async for message in thread.history(limit=10, oldest_first=True):
+                if message.author.id == me.id and message.poll is not None:
+                    return message
+            if not thread.permissions_for(thread.guild.me).send_polls:
+                log.warning("Guild %s: no Send Polls in the forum; the post goes out without its poll", post.guild_id)
+                return None
+            await self._pacer.wait()
+            return await thread.send(poll=poll, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: the forum post's stance poll could not be sent: %s", post.guild_id, _describe(exc))
+            return None
 
     async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
         """After a crash between claim and confirmation: is the post already in the channel?"""
@@ -428,6 +517,9 @@ class DailyPoster:
         Returns False when a transient failure (5xx, 429, network) means it should be tried again later.
         """
         if post.thread_id is not None or post.message_id is None:
+            return True
+        if isinstance(self.bot.get_channel(post.channel_id), discord.ForumChannel):
+            await self.discussion.set_thread(post.guild_id, post.post_date, post.message_id)  # a post is its thread
             return True
         prompt = await self.pool.get(post.guild_id, post.prompt_id)
         lang = self.server_language(schedule)
@@ -538,3 +630,20 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, discord.HTTPException):
         return f"HTTP {exc.status}" + (f", code {exc.code}" if exc.code else "")
     return type(exc).__name__
+
+
+def _numbered(number: int) -> Callable[[discord.Message], bool]:
+    """Whether a message is the daily post with running number `number` (its footer says so)."""
+    return lambda message: any(daily_post_number(e.footer.text) == number for e in message.embeds)
+
+
+def _failure(exc: discord.HTTPException, channel_id: int) -> PermanentFailure | TransientFailure:
+    """A Discord refusal of a post as the poster treats it: worth a retry today, or not."""
+    if isinstance(exc, discord.Forbidden):
+        return PermanentFailure(reason("post.reason.forbidden", channel=f"<#{channel_id}>"))
+    if isinstance(exc, discord.NotFound):
+        return PermanentFailure(reason("post.reason.channel_gone", channel=f"<#{channel_id}>"))
+    if isinstance(exc, discord.DiscordServerError) or exc.status == 429:
+        return TransientFailure(reason("post.reason.discord_error", detail=_describe(exc)))
+    log.error("Discord refused a forum post in channel %s: %s", channel_id, exc)
+    return PermanentFailure(reason("post.reason.refused", detail=_describe(exc)))

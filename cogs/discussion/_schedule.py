@@ -14,14 +14,16 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
+from bot.discussion.forum import missing_tags as forum_missing_tags
 from bot.discussion.polls import DEFAULT_POLL_HOURS, MAX_POLL_HOURS, MIN_POLL_HOURS
+from bot.discussion.post import server_language
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import format_date, language, tr, tr_count
 from bot.i18n import language as member_language
 from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.moderation.failures import plain_failure
-from bot.permissions import missing_permissions, require_moderator
+from bot.permissions import missing_forum_permissions, missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
     describe_days,
@@ -140,7 +142,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
 
     @app_commands.command(name="set", description=_("Post a daily prompt in a channel at a local time"))
     @app_commands.describe(
-        channel=_("The text channel for the daily post"),
+        channel=_("The text or forum channel for the daily post"),
         time=_("Local time as HH:MM on a 24-hour clock, e.g. 09:30"),
         timezone=_("IANA time zone, e.g. Europe/Berlin"),
         days=_("daily, weekdays, mon-fri or mon,wed,fri (default daily)"),
@@ -156,7 +158,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def set_(
         self,
         interaction: discord.Interaction[WhiplashBot],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64],
         days: app_commands.Range[str, 1, 100] = "daily",
@@ -180,6 +182,8 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         before = await self._discussion.get_schedule(interaction.guild.id)
         post_language = server_language_choice(language, before, interaction.guild, lang)
         hours = poll_hours_choice(poll_hours, before, lang)
+        if isinstance(channel, discord.ForumChannel):
+            self._require_forum_permissions(channel, lang, post_language)
         upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
         saved = Schedule(
             guild_id=interaction.guild.id,
@@ -210,7 +214,13 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         )
         text += "\n" + tr(lang, "schedule.post_language", language=LANGUAGE_NAMES[post_language])
         text += "\n" + poll_hours_line(lang, hours)
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
+        if isinstance(channel, discord.ForumChannel):
+            text += "\n" + tr(lang, "forum.saved")
+        missing = (
+            []
+            if isinstance(channel, discord.ForumChannel)
+            else missing_permissions(channel.permissions_for(interaction.guild.me), lang)
+        )
         if missing:
             text += "\n" + tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         if ping_role is not None and not ping_role.mentionable and not interaction.app_permissions.mention_everyone:
@@ -273,7 +283,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
         reason = discord.utils.escape_markdown(plain_failure(post.error, lang))
         if post.status == "sent" and post.message_id:
-            link = jump_url(post.guild_id, post.channel_id, post.message_id)
+            link = self._post_url(post)
             line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
             return f"{line}\n⚠️ {reason}" if post.error else line  # e.g. posted, but its thread was refused
         if post.status == "failed":
@@ -332,7 +342,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
             question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
             if post.message_id:
-                question = f"[{question}]({jump_url(post.guild_id, post.channel_id, post.message_id)})"
+                question = f"[{question}]({self._post_url(post)})"
             return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
@@ -383,6 +393,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         assert interaction.guild is not None
         lang = language(interaction.locale)
         channel = interaction.guild.get_channel(schedule.channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            post_language = server_language(schedule, interaction.guild)
+            await self._reply(interaction, self._forum_check(channel, lang, post_language))
+            return
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError(tr(lang, "schedule.channel_gone"))
         missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
@@ -391,6 +405,31 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
+
+    def _post_url(self, post: DailyPost) -> str:
+        """A link to a daily post's message; a forum post's first message lives in the post itself (its thread)."""
+        in_forum = isinstance(self.bot.get_channel(post.channel_id), discord.ForumChannel)
+        channel_id = post.message_id if in_forum and post.message_id else post.channel_id
+        return jump_url(post.guild_id, channel_id, post.message_id)
+
+    def _forum_missing(self, forum: discord.ForumChannel, lang: str, post_language: str) -> list[str]:
+        """What the bot lacks in a forum for forum mode, named in `lang` (Manage Channels only if tags are due)."""
+        tags_due = bool(forum_missing_tags(forum, self.bot.content, post_language))
+        return missing_forum_permissions(forum.permissions_for(forum.guild.me), lang, tags_to_create=tags_due)
+
+    def _require_forum_permissions(self, forum: discord.ForumChannel, lang: str, post_language: str) -> None:
+        """Refuse a forum the bot cannot post in (one sentence, nothing stored)."""
+        missing = self._forum_missing(forum, lang, post_language)
+        if missing:
+            permissions = format_list(missing, locale=lang)
+            raise BadInput(tr(lang, "forum.refused", channel=forum.mention, permissions=permissions))
+
+    def _forum_check(self, forum: discord.ForumChannel, lang: str, post_language: str) -> str:
+        """/schedule check for a forum: one sentence on what is missing, or that nothing is."""
+        missing = self._forum_missing(forum, lang, post_language)
+        if missing:
+            return tr(lang, "forum.missing", channel=forum.mention, permissions=format_list(missing, locale=lang))
+        return tr(lang, "forum.all_permissions", channel=forum.mention)
 
     async def _audit(
         self,
