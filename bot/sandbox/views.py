@@ -256,8 +256,13 @@ def forum_view(emu: DiscordEmulator, guild: Guild, forum: Channel) -> JSON:
                 "id": str(thread.id),
                 "title": thread.name,
                 "tags": [tags[tag] for tag in thread.applied_tags if tag in tags],
-                "replies": max(thread.message_count - 1, 0),
+                "replies": max(thread.message_count - 1 - _stance_polls_in(emu, thread), 0),
                 "first": _message_view(emu, guild, first) if first is not None else None,
             }
         )
     return {"tags": list(tags.values()), "posts": posts}
+
+
+def _stance_polls_in(emu: DiscordEmulator, thread: Channel) -> int:
+    """The bot's stance poll in a forum post (its second message) is no member's reply: not counted as one."""
+    return sum(1 for m in emu.messages_in(thread) if isinstance(m.get("poll"), dict) and m.author_id == emu.bot.id)
