@@ -127,7 +127,7 @@ def test_a_poll_outside_discords_limits_is_refused(poll: dict[str, Any], where: 
     assert problems and all(problem.startswith(where) for problem in problems), problems
 
 
-def test_a_message_may_be_just_a_poll_but_an_edit_never_carries_one() -> None:
+def test_a_message_may_be_just_a_poll() -> None:
     errs = Errors()
     validate_message_body(errs, {"poll": poll_body()}, allowed_flags=0)
     assert errs.describe() == []
