@@ -99,6 +99,7 @@ class WhiplashBot(commands.Bot):
         intents = discord.Intents.default()
         intents.message_content = True
         intents.guild_reactions = True  # reactions on replies are counted (SPEC §11); not privileged
+        intents.guild_polls = True  # stance polls' vote events (SPEC §11); not privileged
         # The bot never joins voice: discord.py's warnings that PyNaCl and davey are missing would only
         # send operators after libraries they do not need.
         discord.VoiceClient.warn_nacl = False

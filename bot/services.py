@@ -5,7 +5,8 @@ what it needs from `bot.services`. No cog looks another cog up to reach its serv
 
 Who starts and stops what (the cog that runs a service owns its loop, mirrored in cog_load/cog_unload):
 - the reply logger and the daily poster: `DiscussionEvents` (poster stopped before the logger's final flush);
-- the retention purge: `Privacy`.
+- the retention purge: `Privacy`;
+- the stance polls' result collector: `PollEvents`.
 
 Each service is handed the feature stores it uses (`bot.storage.discussion`, `bot.storage.privacy`, ...), not
 the whole storage, except the reply logger, which also needs the connection's `scrub`.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from bot.clockcheck import ClockCheck
 from bot.discussion.digest import DigestPoster
 from bot.discussion.logger import ReplyLogger
+from bot.discussion.polls import PollResults
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
 from bot.pacing import DEFAULT_RATE
@@ -43,6 +45,8 @@ class Services:
     """The daily retention purge; woken when a server's retention gets shorter."""
     clock_check: ClockCheck
     """Discord's clock against the bot's (built with the bot: its HTTP trace feeds it)."""
+    poll_results: PollResults
+    """Records the stance polls' votes and final tallies; woken by the poster when a poll goes out."""
 
 
 def build_services(bot: WhiplashBot) -> Services:
@@ -63,4 +67,13 @@ def build_services(bot: WhiplashBot) -> Services:
     )
     poster.digest = DigestPoster(poster, storage.digest)  # the weekly digest rides on the daily post's tick
     purger = RetentionPurger(storage.privacy, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
-    return Services(pool=pool, logger=logger, poster=poster, purger=purger, clock_check=bot.clock_check)
+    poll_results = PollResults(bot, storage.polls, storage.discussion)
+    poster.poll_results = poll_results
+    return Services(
+        pool=pool,
+        logger=logger,
+        poster=poster,
+        purger=purger,
+        clock_check=bot.clock_check,
+        poll_results=poll_results,
+    )

@@ -30,7 +30,7 @@ PROCESSES = 6
 SQLITE_ONLY = ("excerpt_search",)
 POSTGRES_ONLY = ("schema_version",)
 # Integer columns holding Discord ids (snowflakes, 64 bits) or unix seconds are BIGINT on PostgreSQL.
-BIGINT_NAMES = frozenset({"created_by", "next_run_at"})
+BIGINT_NAMES = frozenset({"created_by", "next_run_at", "expires_at"})
 TYPE_MAP = {"TEXT": "text", "BLOB": "bytea"}
 
 

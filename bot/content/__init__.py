@@ -7,7 +7,7 @@ Load it once at start-up with :func:`load_content` (``default_content_dir()`` fo
 from bot.content.excerpts import Chunk, build_excerpts, find_paragraphs, reassemble, split_paragraph
 from bot.content.film import Film, Sourced
 from bot.content.loader import check_content, default_content_dir, load_content, parse_prompt_document
-from bot.content.models import Attribution, Block, Excerpt, Fact, ParagraphMeta, Prompt, Review
+from bot.content.models import Attribution, Block, Excerpt, Fact, ParagraphMeta, Prompt, Review, Stance, StanceAnswer
 from bot.content.pack import ContentPack
 from bot.content.problems import ContentError, Problem
 from bot.content.types import (
@@ -40,6 +40,8 @@ __all__ = [
     "Prompt",
     "Review",
     "Sourced",
+    "Stance",
+    "StanceAnswer",
     "YamlError",
     "build_excerpts",
     "check_content",

@@ -298,6 +298,8 @@ def _prompt_reasons(
         reasons.extend(_question_reasons(prompt))
     if pack and prompt.text_de is None:
         reasons.append("text_de is missing (every shipped prompt is asked in German too)")
+    if pack and prompt.stance is not None and not prompt.stance.german:
+        reasons.append("stance.question_de is missing (every shipped stance is asked in German too)")
     reasons.extend(_asks_reasons(prompt, review))
     reasons.extend(_translation_reasons(prompt, review, required=pack))
     return reasons

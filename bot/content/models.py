@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from bot.content.types import (
     EXCERPT_LIMIT,
     FACT_TEXT_LIMIT,
     PROMPT_TEXT_LIMIT,
+    STANCE_ANSWER_LIMIT,
+    STANCE_MAX_ANSWERS,
+    STANCE_MIN_ANSWERS,
+    STANCE_QUESTION_LIMIT,
     TITLE_LIMIT,
     ContentModel,
     FactCategory,
@@ -33,6 +37,8 @@ __all__ = [
     "Review",
     "ReviewEntry",
     "ReviewKind",
+    "Stance",
+    "StanceAnswer",
 ]
 
 ParagraphRole = Literal["title", "spoiler-warning", "heading", "body", "info"]
@@ -44,6 +50,8 @@ PromptKind = Literal["seed-question", "drawn"]
 
 FactText = Annotated[NonEmptyStr, StringConstraints(max_length=FACT_TEXT_LIMIT)]
 PromptText = Annotated[NonEmptyStr, StringConstraints(max_length=PROMPT_TEXT_LIMIT)]
+StanceQuestion = Annotated[NonEmptyStr, StringConstraints(max_length=STANCE_QUESTION_LIMIT)]
+StanceAnswerText = Annotated[NonEmptyStr, StringConstraints(max_length=STANCE_ANSWER_LIMIT)]
 TitleText = Annotated[NonEmptyStr, StringConstraints(max_length=TITLE_LIMIT)]
 
 
@@ -157,6 +165,48 @@ class Excerpt(ContentModel):
     language: Language
 
 
+class StanceAnswer(ContentModel):
+    """One position a member can take, in English (``text``) and German (``text_de``)."""
+
+    text: StanceAnswerText
+    text_de: StanceAnswerText | None = None
+
+
+class Stance(ContentModel):
+    """A prompt's stance poll: a short question and 2-10 positions, posted as a native Discord poll.
+
+    ``question_de`` and every answer's ``text_de`` come together: a stance is German throughout or not at all,
+    so a German server never gets a poll with English answers under a German question.
+    """
+
+    question: StanceQuestion
+    question_de: StanceQuestion | None = None
+    answers: tuple[StanceAnswer, ...] = Field(min_length=STANCE_MIN_ANSWERS, max_length=STANCE_MAX_ANSWERS)
+
+    @model_validator(mode="after")
+    def _german_throughout(self) -> Stance:
+        german = [answer.text_de is not None for answer in self.answers]
+        if self.question_de is not None and not all(german):
+            raise ValueError("question_de is set, so every answer needs its text_de")
+        if self.question_de is None and any(german):
+            raise ValueError("answers have text_de, so the stance needs question_de")
+        return self
+
+    @property
+    def german(self) -> bool:
+        return self.question_de is not None
+
+    def question_for(self, language: str) -> str:
+        """The question in ``language`` where the stance has it, else the one it has."""
+        return self.question_de if language == "de" and self.question_de else self.question
+
+    def answers_for(self, language: str) -> tuple[str, ...]:
+        """The answers in ``language`` where the stance has it, in their order (the poll's answer ids 1..n)."""
+        if language == "de" and self.question_de:
+            return tuple(answer.text_de or answer.text for answer in self.answers)
+        return tuple(answer.text for answer in self.answers)
+
+
 class Prompt(ContentModel):
     """A discussion prompt and the exact passage of a review it grew from.
 
@@ -178,6 +228,8 @@ class Prompt(ContentModel):
     spoiler: bool
     passage_translation: dict[Language, NonEmptyStr] = Field(default_factory=dict)
     """The project's own translation of ``passage`` into the other language, keyed by language."""
+    stance: Stance | None = None
+    """A stance poll posted with the prompt (optional)."""
     note: NonEmptyStr | None = None
 
     def passage_for(self, language: str, review_language: str) -> tuple[str, str | None]:

@@ -53,6 +53,8 @@ _TYPE_KEYS = {
     "list_type": "import.field.list",
     "tuple_type": "import.field.list",
     "dict_type": "import.field.mapping",
+    "model_type": "import.field.mapping",
+    "model_attributes_type": "import.field.mapping",
 }
 
 

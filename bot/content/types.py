@@ -11,6 +11,10 @@ __all__ = [
     "FACT_CATEGORIES",
     "FACT_TEXT_LIMIT",
     "PROMPT_TEXT_LIMIT",
+    "STANCE_ANSWER_LIMIT",
+    "STANCE_MAX_ANSWERS",
+    "STANCE_MIN_ANSWERS",
+    "STANCE_QUESTION_LIMIT",
     "TITLE_LIMIT",
     "ContentModel",
     "FactCategory",
@@ -30,6 +34,15 @@ FACT_TEXT_LIMIT = 500
 
 PROMPT_TEXT_LIMIT = 100
 """Longest discussion prompt (either language): it names the daily post's thread, and a thread name holds 100."""
+
+STANCE_QUESTION_LIMIT = 300
+"""Longest stance question (either language): Discord's limit for a poll's question."""
+
+STANCE_ANSWER_LIMIT = 55
+"""Longest stance answer (either language): Discord's limit for a poll answer."""
+
+STANCE_MIN_ANSWERS, STANCE_MAX_ANSWERS = 2, 10
+"""A stance offers 2 to 10 answers (Discord allows a poll 1 to 10; one answer is no stance)."""
 
 TITLE_LIMIT = 256
 """Embed title limit; review titles and headings must fit."""

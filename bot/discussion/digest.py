@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ import aiohttp
 import discord
 
 from bot.discussion.forum import ensure_tags, film_tag, settle_posts
+from bot.discussion.polls import poll_results, result_field
 from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
 from bot.scheduling import parse_time
@@ -117,8 +119,10 @@ def build_embeds(
     figures: WeekFigures,
     questions: dict[str, str],
     best: list[DigestReply],
+    polls: Mapping[tuple[date, str], tuple[str, str]] | None = None,
 ) -> list[discord.Embed]:
-    """The digest as embeds: a header with the week's figures, then one embed per prompt with its best replies."""
+    """The digest as embeds: a header with the week's figures, then one embed per prompt with its best replies
+    and, for a prompt posted with a stance poll, how the server voted (`polls`: the field by day and prompt)."""
     head = discord.Embed(
         title=tr(lang, "digest.title"),
         description=tr(
@@ -143,13 +147,15 @@ def build_embeds(
             )
         text = "\n\n".join(lines) if lines else tr(lang, "digest.no_replies")
         question = questions.get(prompt_id) or tr(lang, "digest.question_gone")
-        embeds.append(
-            discord.Embed(
-                title=_safe(question)[:256],
-                description=text[:EMBED_DESCRIPTION_LIMIT],
-                colour=DIGEST_COLOUR,
-            ).set_author(name=format_date(lang, day))
-        )
+        embed = discord.Embed(
+            title=_safe(question)[:256],
+            description=text[:EMBED_DESCRIPTION_LIMIT],
+            colour=DIGEST_COLOUR,
+        ).set_author(name=format_date(lang, day))
+        if polls and (day, prompt_id) in polls:
+            name, value = polls[(day, prompt_id)]
+            embed.add_field(name=name, value=value, inline=False)
+        embeds.append(embed)
     return embeds
 
 
@@ -234,10 +240,21 @@ class DigestPoster:
             prompt = await self.poster.pool.get(schedule.guild_id, prompt_id)
             if prompt is not None:
                 questions[prompt_id] = prompt.text_for(lang)
-        messages = split_messages(build_embeds(lang, schedule.guild_id, figures, questions, best))
+        polls = await self._poll_fields(schedule.guild_id, first, last, lang)
+        messages = split_messages(build_embeds(lang, schedule.guild_id, figures, questions, best, polls))
         for index, embeds in enumerate(messages):
             embeds[-1].set_footer(text=footer(lang, day, index))
         return messages
+
+    async def _poll_fields(
+        self, guild_id: int, first: date, last: date, lang: str
+    ) -> dict[tuple[date, str], tuple[str, str]]:
+        """The week's stance poll results as embed fields, by the day and prompt of their post."""
+        if self.poster.poll_results is None:
+            return {}
+        store = self.poster.poll_results.store
+        shown = await poll_results(store, self.poster.pool, guild_id, await store.between(guild_id, first, last), lang)
+        return {(poll.post_date, poll.prompt_id): result_field(result, lang) for poll, result in shown}
 
     async def _send(self, schedule: Schedule, day: date, done: int, claimed_at: datetime, channel_id: int) -> bool:
         """Send the parts not confirmed yet; each is first looked for in the channel (a crash after its send)."""

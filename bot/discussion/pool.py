@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.content import ContentPack, Prompt
+from bot.content import ContentPack, Prompt, Stance
 from bot.storage import DiscussionStore, ModerationStore
 from bot.storage.moderation import ServerPrompt
 
@@ -31,6 +31,8 @@ class PoolPrompt:
     source: Source
     passage_translation: Mapping[str, str] = field(default_factory=dict)
     """The project's translation of ``passage`` by language (shipped prompts only)."""
+    stance: Stance | None = None
+    """A stance poll posted with the prompt (bot/discussion/polls.py)."""
 
     def text_for(self, lang: str) -> str:
         return self.text_de if lang == "de" and self.text_de else self.text
@@ -65,6 +67,7 @@ def from_pack(prompt: Prompt) -> PoolPrompt:
         themes=tuple(prompt.themes),
         source="pack",
         passage_translation={str(lang): text for lang, text in prompt.passage_translation.items()},
+        stance=prompt.stance,
     )
 
 
@@ -79,6 +82,7 @@ def from_server(prompt: ServerPrompt) -> PoolPrompt:
         spoiler=fields.spoiler,
         themes=fields.themes,
         source="server",
+        stance=fields.stance,
     )
 
 

@@ -16,6 +16,7 @@ from functools import cache
 import discord
 
 from bot.content import ContentPack
+from bot.discussion.polls import build_poll
 from bot.discussion.pool import PoolPrompt
 from bot.i18n import SUPPORTED, format_number, language, tr
 from bot.storage import Schedule
@@ -152,6 +153,26 @@ def build_post_embed(prompt: PoolPrompt, *, number: int, lang: str, source: Post
         embed.add_field(name=tr(lang, "post.source_name"), value=source_line(lang, source)[:1024], inline=False)
     embed.set_footer(text=post_footer(lang, number))
     return embed
+
+
+@dataclass(frozen=True, slots=True)
+class PostMessage:
+    """Everything the daily post's message carries: the embed and, for a prompt with a stance, its poll.
+
+    A text channel's post and a forum post's first message are both built from this, so both carry the poll.
+    """
+
+    embed: discord.Embed
+    poll: discord.Poll | None = None
+
+
+def build_post_message(
+    prompt: PoolPrompt, *, number: int, lang: str, source: PostSource | None, poll_hours: int
+) -> PostMessage:
+    """The daily post's message in the server's language: the embed, and the stance poll running `poll_hours`."""
+    embed = build_post_embed(prompt, number=number, lang=lang, source=source)
+    poll = build_poll(prompt.stance, lang, poll_hours) if prompt.stance is not None else None
+    return PostMessage(embed, poll)
 
 
 def thread_url(guild_id: int, thread_id: int) -> str:

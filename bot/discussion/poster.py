@@ -33,9 +33,10 @@ import aiohttp
 import discord
 
 from bot.discussion import forum as forum_mode
+from bot.discussion.polls import build_poll, poll_record
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import (
-    build_post_embed,
+    build_post_message,
     daily_post_number,
     ping_for,
     post_footer,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from bot.client import WhiplashBot
     from bot.clockcheck import ClockCheck
     from bot.discussion.digest import DigestPoster
+    from bot.discussion.polls import PollResults
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,7 @@ class DailyPoster:
         self._alarm = Alarm(bot.clock)  # sleeps on the bot's clock, so a test's clock moves it too
         self._held = False  # the last tick found due servers but the clocks disagreed
         self.digest: DigestPoster | None = None  # the weekly digest rides on this tick (bot/discussion/digest.py)
+        self.poll_results: PollResults | None = None  # told when a post went out with a stance poll
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -320,6 +323,11 @@ class DailyPoster:
             if message is None:
                 assert isinstance(channel, discord.TextChannel)
                 message = await self._send_message(schedule, channel, post)
+            poll_message: discord.Message | None = message
+            if isinstance(channel, discord.ForumChannel):
+                poll_message = await self._send_forum_poll(schedule, post, message)
+            if poll_message is not None:
+                await self._record_poll(schedule, post, poll_message)
         except PermanentFailure as exc:
             await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=True)
             post = await self._reload(gid, post.post_date)
@@ -349,11 +357,26 @@ class DailyPoster:
         if prompt is None:
             raise PermanentFailure(reason("post.reason.prompt_gone"))
         lang = self.server_language(schedule)
-        embed = build_post_embed(prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt))
+        built = build_post_message(
+            prompt,
+            number=post.number,
+            lang=lang,
+            source=post_source(self.bot.content, prompt),
+            poll_hours=schedule.poll_hours,
+        )
         content, mentions = ping_for(schedule.ping_role_id)
+        poll = built.poll if built.poll is not None else discord.utils.MISSING
+        if built.poll is not None and not channel.permissions_for(channel.guild.me).send_polls:
+            # Discord refuses the whole message without Send Polls: the question matters more than its poll.
+            log.warning(
+                "Guild %s: no Send Polls in the channel; the daily post goes out without its poll", post.guild_id
+            )
+            poll = discord.utils.MISSING
         await self._pacer.wait()
         try:
-            return await channel.send(content=content, embed=embed, nonce=post.nonce, allowed_mentions=mentions)
+            return await channel.send(
+                content=content, embed=built.embed, poll=poll, nonce=post.nonce, allowed_mentions=mentions
+            )
         except discord.Forbidden:
             raise PermanentFailure(reason("post.reason.forbidden", channel=f"<#{channel.id}>")) from None
         except discord.NotFound:
@@ -365,6 +388,15 @@ class DailyPoster:
                 raise TransientFailure(reason("post.reason.rate_limited", detail=_describe(exc))) from None
             log.error("Discord refused the daily post in guild %s: %s", schedule.guild_id, exc)
             raise PermanentFailure(reason("post.reason.refused", detail=_describe(exc))) from None
+
+    async def _record_poll(self, schedule: Schedule, post: DailyPost, message: discord.Message) -> None:
+        """Remember the post's stance poll before the post is confirmed: a crash in between finds the message
+        again (`_find_existing`) and records it then, so no poll goes unrecorded."""
+        record = poll_record(post, message, self.server_language(schedule), schedule.poll_hours)
+        if record is None or self.poll_results is None:
+            return
+        await self.poll_results.store.record_poll(record)
+        self.poll_results.wake()
 
     def server_language(self, schedule: Schedule) -> str:
         """The language of everything the bot posts unprompted in this server (see post.server_language)."""
@@ -411,9 +443,10 @@ class DailyPoster:
                     return found
             await self._pacer.wait()
             tags = await forum_mode.ensure_tags(forum, forum_mode.post_tags(prompt, self.bot.content, lang))
-            embed = build_post_embed(
-                prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt)
-            )
+            # The same message as a text channel's post; its poll goes second (_send_forum_poll).
+            embed = build_post_message(
+                prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt), poll_hours=1
+            ).embed
             content, mentions = ping_for(schedule.ping_role_id)
             await self._pacer.wait()
             created = await forum.create_thread(
@@ -430,6 +463,34 @@ class DailyPoster:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
         return settled or created.message
+
+    async def _send_forum_poll(
+        self, schedule: Schedule, post: DailyPost, starter: discord.Message
+    ) -> discord.Message | None:
+        """Forum mode: the stance poll as the post's second message (Discord takes no poll in a forum post's
+        first message). Sent once: after a crash the poll already in the post is taken. A failure costs the
+        poll, never the post."""
+        prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
+        if prompt is None or prompt.stance is None:
+            return None
+        lang = self.server_language(schedule)
+        poll = build_poll(prompt.stance, lang, schedule.poll_hours)
+        me = self.bot.user
+        try:
+            thread = self.bot.get_channel(starter.channel.id) or await self.bot.fetch_channel(starter.channel.id)
+            if not isinstance(thread, discord.Thread) or me is None:
+                return None
+            async for message in thread.history(limit=10, oldest_first=True):
+                if message.author.id == me.id and message.poll is not None:
+                    return message
+            if not thread.permissions_for(thread.guild.me).send_polls:
+                log.warning("Guild %s: no Send Polls in the forum; the post goes out without its poll", post.guild_id)
+                return None
+            await self._pacer.wait()
+            return await thread.send(poll=poll, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: the forum post's stance poll could not be sent: %s", post.guild_id, _describe(exc))
+            return None
 
     async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
         """After a crash between claim and confirmation: is the post already in the channel?"""

@@ -20,11 +20,11 @@ from .interactions import (
 )
 from .messages import find_component
 from .models import JSON, Channel, Guild, Member, StoredAttachment, StoredMessage
-from .reactions import ReactionsMixin
+from .polls import PollsMixin
 from .rest.common import bump_channel
 
 
-class InjectionMixin(ReactionsMixin):
+class InjectionMixin(PollsMixin):
     """Helpers that create proper payloads, dispatch them and return handles."""
 
     # -- messages --------------------------------------------------------------------------------------

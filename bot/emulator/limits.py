@@ -463,6 +463,10 @@ def validate_message_body(
             "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
             "content and embeds cannot be used with IS_COMPONENTS_V2",
         )
+    if not editing and body.get("poll") is not None:
+        from .poll_limits import validate_poll  # poll_limits builds on this module's Errors
+
+        validate_poll(errs, body["poll"])
     ref = body.get("message_reference")
     if ref is not None:
         ref_obj = errs.obj(("message_reference",), ref)

@@ -11,6 +11,8 @@ from .core import EmulatorCore
 from .gateway import MESSAGE_CONTENT, blank_message, blank_message_for
 from .mentions import compute_mentions
 from .models import EPHEMERAL, JSON, Channel, StoredAttachment, StoredMessage, User
+from .poll_limits import poll_object
+from .snowflake import snowflake_time
 
 REPLY = 19
 DEFAULT = 0
@@ -68,6 +70,8 @@ class MessagesMixin(EmulatorCore):
         )
         if body.get("nonce") is not None:
             msg["nonce"] = body["nonce"]
+        if isinstance(body.get("poll"), dict):
+            msg["poll"] = poll_object(body["poll"], snowflake_time(mid))
         if webhook_like:
             msg["webhook_id"] = str(self.application_id)
             msg["application_id"] = str(self.application_id)

@@ -120,9 +120,11 @@ class DiscordEmulator(InjectionMixin):
         port = self._runner.addresses[0][1]
         self._port = int(port)
         self._base_url = f"http://127.0.0.1:{self._port}"
+        self.watch_poll_expiry()
 
     async def stop(self) -> None:
         """Close gateway connections and the server; pending deadline timers are cancelled."""
+        self.unwatch_poll_expiry()
         for task in list(self._background):
             task.cancel()
         for task in list(self._background):
@@ -358,6 +360,7 @@ class DiscordEmulator(InjectionMixin):
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
+            self.expire_due_polls()  # Discord ends a poll at its expiry, whoever asks first
             if not full.startswith(API_PREFIX + "/"):
                 raise ApiError(404, 0, "404: Not Found", violation=f"request outside {API_PREFIX}")
             if problem:

@@ -35,6 +35,7 @@ def schedule_snapshot(schedule: Schedule | None) -> dict[str, Any] | None:
         "moderator_role_id": schedule.moderator_role_id,
         "log_channel_id": schedule.log_channel_id,
         "paused": schedule.paused,
+        "poll_hours": schedule.poll_hours,
     }
 
 
@@ -124,7 +125,14 @@ def _schedule_phrases(before: Mapping[str, Any] | None, after: Mapping[str, Any]
             phrases.append(tr(lang, f"audit.schedule.{kind}_{suffix}", target=mention.format(value)))
     if "paused" in changed and not after.get("paused"):
         phrases.append(tr(lang, "audit.schedule.resume"))
+    if (
+        "poll_hours" in changed
+        and isinstance(before.get("poll_hours"), int)
+        and isinstance(after.get("poll_hours"), int)
+    ):
+        phrases.append(tr(lang, "audit.schedule.poll_hours", hours=tr_count(lang, "polls.hours", after["poll_hours"])))
     known = {"channel_id", "local_time", "timezone", "days", "ping_role_id", "moderator_role_id", "log_channel_id"}
+    known |= {"poll_hours"}  # an entry from before poll_hours was kept gains the key: not a change to report
     if changed - known - {"paused"}:
         phrases.append(tr(lang, "audit.schedule.other"))
     return phrases or [tr(lang, "audit.schedule.unchanged")]

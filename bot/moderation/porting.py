@@ -27,7 +27,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import StringConstraints, ValidationError
 
-from bot.content import ContentPack, Prompt, Review, YamlError, load_yaml_document, parse_prompt_document
+from bot.content import (
+    ContentPack,
+    Prompt,
+    Review,
+    Stance,
+    YamlError,
+    load_yaml_document,
+    parse_prompt_document,
+)
 from bot.content.problems import describe_validation_error
 from bot.content.questions import question_problem
 from bot.content.types import PROMPT_TEXT_LIMIT, ContentModel, NonEmptyStr, Slug, Theme
@@ -66,6 +74,7 @@ _PACK_KEYS = (
     "passage_translation",
     "themes",
     "spoiler",
+    "stance",
     "note",
 )
 _SHIPPED_ONLY = "import.shipped_only"
@@ -84,6 +93,7 @@ class ServerPromptEntry(ContentModel):
     passage: ServerPassage | None = None
     themes: tuple[Theme, ...] = ()
     spoiler: bool = False
+    stance: Stance | None = None
     note: NonEmptyStr | None = None
 
 
@@ -123,6 +133,7 @@ def fields_from_pack(prompt: Prompt) -> PromptFields:
         themes=tuple(prompt.themes),
         spoiler=prompt.spoiler,
         note=prompt.note,
+        stance=prompt.stance,
     )
 
 
@@ -189,6 +200,7 @@ def _check_entry(
             themes=entry.themes,
             spoiler=entry.spoiler,
             note=entry.note,
+            stance=entry.stance,
         ),
         [],
     )
@@ -280,6 +292,9 @@ def _pack_entry(prompt: Prompt) -> dict[str, Any]:
         value = dumped.get(key)
         if value is None:
             continue
+        if key == "stance":
+            entry[key] = _stance_entry(prompt.stance)
+            continue
         entry[key] = list(value) if isinstance(value, tuple) else value
     return entry
 
@@ -296,6 +311,7 @@ def _server_entry(prompt: ServerPrompt) -> dict[str, Any]:
             "passage": fields.passage,
             "themes": list(fields.themes),
             "spoiler": fields.spoiler,
+            "stance": _stance_entry(fields.stance),
             "note": fields.note,
         }
     else:
@@ -307,9 +323,17 @@ def _server_entry(prompt: ServerPrompt) -> dict[str, Any]:
             "passage": fields.passage,
             "themes": list(fields.themes) or None,
             "spoiler": fields.spoiler,
+            "stance": _stance_entry(fields.stance),
             "note": fields.note,
         }
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _stance_entry(stance: Stance | None) -> dict[str, Any] | None:
+    """A stance as the pack writes it: question, question_de when there is one, answers with text(_de)."""
+    if stance is None:
+        return None
+    return stance.model_dump(mode="json", exclude_none=True)
 
 
 def render_export(

@@ -139,6 +139,7 @@ class Sandbox:
         app.router.add_post("/api/autocomplete", self._autocomplete)
         app.router.add_post("/api/click", self._click)
         app.router.add_post("/api/react", self._react)
+        app.router.add_post("/api/vote", self._vote)
         app.router.add_post("/api/apps", self._apps)
         app.router.add_post("/api/modal", self._modal)
         app.router.add_post("/api/clock", self._jump)
@@ -450,6 +451,20 @@ class Sandbox:
                 locale=viewer.locale,
             )
         return web.json_response({"interaction": str(handle.id)})
+
+    async def _vote(self, request: web.Request) -> web.StreamResponse:
+        """The persona votes for an answer of a poll, or takes their vote back (a click on their own answer)."""
+        body = await _json(request)
+        viewer = self._persona_of(body.get("as"))
+        channel = self._channel(body.get("channel"), viewer.member.id)
+        message, answer = int(body.get("message") or 0), int(body.get("answer") or 0)
+        with _emulator_errors():
+            if viewer.member.id in self.emu.poll_voters(message, answer):
+                await self.emu.unvote_poll(channel, message, viewer.member)
+            else:
+                await self.emu.vote_poll(channel, message, viewer.member, answer)
+        self._push()
+        return web.json_response({"ok": True})
 
     async def _react(self, request: web.Request) -> web.StreamResponse:
         """The persona adds the emoji to a message, or takes theirs back (a click on a reaction, as in Discord)."""

@@ -133,8 +133,38 @@ def _message_view(emu: DiscordEmulator, guild: Guild, msg: StoredMessage) -> JSO
             for emoji, users in (msg.get("_reactors") or {}).items()
             if users
         ],
+        "poll": poll_view(msg),
     }
     return view
+
+
+def poll_view(msg: StoredMessage) -> JSON | None:
+    """A message's poll as the client shows it: the question, each answer with its votes and voters, the total,
+    and whether it has ended (then the most-voted answers are the winners)."""
+    poll = msg.get("poll")
+    if not isinstance(poll, dict):
+        return None
+    votes: dict[int, list[int]] = msg.get("_poll_votes") or {}
+    counts = {int(c["id"]): int(c["count"]) for c in poll["results"]["answer_counts"]}
+    top = max(counts.values(), default=0)
+    finalized = bool(poll["results"]["is_finalized"])
+    return {
+        "question": poll["question"]["text"],
+        "answers": [
+            {
+                "id": answer["answer_id"],
+                "text": answer["poll_media"]["text"],
+                "count": counts.get(answer["answer_id"], 0),
+                "voters": [str(uid) for uid in votes.get(answer["answer_id"], [])],
+                "winner": finalized and top > 0 and counts.get(answer["answer_id"], 0) == top,
+            }
+            for answer in poll["answers"]
+        ],
+        "total": sum(counts.values()),
+        "expiry": poll["expiry"],
+        "finalized": finalized,
+        "multiselect": bool(poll.get("allow_multiselect")),
+    }
 
 
 def _embed(embed: JSON, by_name: dict[str, StoredAttachment], embedded: set[int]) -> JSON:
@@ -226,8 +256,13 @@ def forum_view(emu: DiscordEmulator, guild: Guild, forum: Channel) -> JSON:
                 "id": str(thread.id),
                 "title": thread.name,
                 "tags": [tags[tag] for tag in thread.applied_tags if tag in tags],
-                "replies": max(thread.message_count - 1, 0),
+                "replies": max(thread.message_count - 1 - _stance_polls_in(emu, thread), 0),
                 "first": _message_view(emu, guild, first) if first is not None else None,
             }
         )
     return {"tags": list(tags.values()), "posts": posts}
+
+
+def _stance_polls_in(emu: DiscordEmulator, thread: Channel) -> int:
+    """The bot's stance poll in a forum post (its second message) is no member's reply: not counted as one."""
+    return sum(1 for m in emu.messages_in(thread) if isinstance(m.get("poll"), dict) and m.author_id == emu.bot.id)

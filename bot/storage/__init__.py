@@ -24,6 +24,7 @@ from bot.storage.discussion import DailyPost, DiscussionStore, Schedule, days_to
 from bot.storage.guilds import GuildRecord, GuildStore
 from bot.storage.highlights import HighlightResult, HighlightStore
 from bot.storage.moderation import ModerationStore
+from bot.storage.polls import PollStore
 from bot.storage.postgres import PostgresDatabase, is_postgres_url
 from bot.storage.privacy import PrivacyStore
 from bot.storage.replies import (
@@ -96,6 +97,10 @@ class Storage(Database):
     def digest(self) -> DigestStore:
         return DigestStore(self)
 
+    @cached_property
+    def polls(self) -> PollStore:
+        return PollStore(self)
+
 
 class PostgresStorage(PostgresDatabase, Storage):
     """The same stores on PostgreSQL: PostgresDatabase's connection calls under them."""
@@ -141,6 +146,7 @@ __all__ = [
     "Migration",
     "ModerationStore",
     "Participant",
+    "PollStore",
     "PostgresStorage",
     "PrivacyStore",
     "ReplyDelete",

@@ -32,6 +32,7 @@ class Schedule:
     updated_at: datetime
     version: int = 0  # bumped by every change; the poster's compare-and-set on next_run_at checks it
     language: str | None = None  # 'en'/'de' for the server's posts; None follows the server's preferred locale
+    poll_hours: int = 24  # how long a stance poll sent with the daily post runs (migration 0013)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ def _schedule(r: Row) -> Schedule:
         updated_at=from_iso(r["updated_at"]),
         version=r["version"],
         language=r["language"],
+        poll_hours=r["poll_hours"],
     )
 
 
@@ -100,13 +102,13 @@ class DiscussionStore(Store):
         async with self.transaction() as conn:
             await conn.execute(
                 "INSERT INTO schedules (guild_id, channel_id, local_time, timezone, days, ping_role_id, "
-                "moderator_role_id, log_channel_id, paused, next_run_at, updated_at, language) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "moderator_role_id, log_channel_id, paused, next_run_at, updated_at, language, poll_hours) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
                 "channel_id = excluded.channel_id, local_time = excluded.local_time, timezone = excluded.timezone, "
                 "days = excluded.days, ping_role_id = excluded.ping_role_id, "
                 "moderator_role_id = excluded.moderator_role_id, log_channel_id = excluded.log_channel_id, "
                 "paused = excluded.paused, next_run_at = excluded.next_run_at, updated_at = excluded.updated_at, "
-                "language = excluded.language, version = schedules.version + 1",
+                "language = excluded.language, poll_hours = excluded.poll_hours, version = schedules.version + 1",
                 (
                     schedule.guild_id,
                     schedule.channel_id,
@@ -120,6 +122,7 @@ class DiscussionStore(Store):
                     schedule.next_run_at,
                     to_iso(schedule.updated_at),
                     schedule.language,
+                    schedule.poll_hours,
                 ),
             )
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.content.models import Stance
 from bot.storage.database import Row
 from bot.storage.ownership import Deletion
 from bot.storage.store import Store
@@ -38,11 +39,20 @@ class PromptFields:
     themes: tuple[str, ...] = ()
     spoiler: bool = False
     note: str | None = None
+    stance: Stance | None = None  # a stance poll posted with the prompt (migration 0013)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["themes"] = list(self.themes)
+        data["stance"] = self.stance.model_dump(mode="json") if self.stance is not None else None
         return data
+
+
+class KeepStance:
+    """The stance argument of `edit_server_prompt` that leaves the stance as it is."""
+
+
+KEEP_STANCE = KeepStance()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +122,7 @@ def _fields(row: Row) -> PromptFields:
         themes=tuple(json.loads(row["themes"])),
         spoiler=bool(row["spoiler"]),
         note=row["note"],
+        stance=Stance.model_validate_json(row["stance"]) if row["stance"] else None,
     )
 
 
@@ -209,7 +220,7 @@ async def _bump_server_id(conn: Connection, guild_id: int, number: int) -> None:
 
 
 def _field_values(fields: PromptFields) -> tuple[Any, ...]:
-    """kind, text, text_de, review_id, passage, themes, spoiler, note: as stored, in that column order."""
+    """kind, text, text_de, review_id, passage, themes, spoiler, note, stance: as stored, in that column order."""
     return (
         fields.kind,
         fields.text,
@@ -219,6 +230,7 @@ def _field_values(fields: PromptFields) -> tuple[Any, ...]:
         json.dumps(list(fields.themes), ensure_ascii=False),
         int(fields.spoiler),
         fields.note,
+        fields.stance.model_dump_json() if fields.stance is not None else None,
     )
 
 
@@ -227,8 +239,9 @@ async def _insert_prompt(
 ) -> None:
     await conn.execute(
         "INSERT INTO server_prompts (guild_id, prompt_id, seq, kind, text, text_de, review_id, passage, themes, "
-        "spoiler, note, created_by, created_at) "
-        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM server_prompts WHERE guild_id = ?",
+        "spoiler, note, stance, created_by, created_at) "
+        "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+        "FROM server_prompts WHERE guild_id = ?",
         (guild_id, prompt_id, *_field_values(fields), by, to_iso(now), guild_id),
     )
 
@@ -236,7 +249,7 @@ async def _insert_prompt(
 async def _update_prompt(conn: Connection, guild_id: int, prompt_id: str, fields: PromptFields, now: datetime) -> None:
     await conn.execute(
         "UPDATE server_prompts SET kind = ?, text = ?, text_de = ?, review_id = ?, passage = ?, themes = ?, "
-        "spoiler = ?, note = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
+        "spoiler = ?, note = ?, stance = ?, updated_at = ? WHERE guild_id = ? AND prompt_id = ?",
         (*_field_values(fields), to_iso(now), guild_id, prompt_id),
     )
 
@@ -292,25 +305,30 @@ class ModerationStore(Store):
         return created
 
     async def edit_server_prompt(
-        self, guild_id: int, prompt_id: str, text: str, moderator_id: int, now: datetime
+        self,
+        guild_id: int,
+        prompt_id: str,
+        text: str | None,
+        moderator_id: int,
+        now: datetime,
+        *,
+        stance: Stance | KeepStance | None = KEEP_STANCE,
     ) -> tuple[ServerPrompt, ServerPrompt] | None:
-        """Change a server prompt's text; (before, after), or None when there is no such server prompt."""
+        """Change a server prompt's text (None: keep it) and its stance (KEEP_STANCE: keep it, None: remove it);
+        (before, after), or None when there is no such server prompt."""
         before = await self.server_prompt(guild_id, prompt_id)
         if before is None:
             return None
-        fields = replace(before.fields, text=text)
+        fields = replace(before.fields, text=text if text is not None else before.fields.text)
+        old: dict[str, Any] = {"text": before.fields.text}
+        new: dict[str, Any] = {"text": fields.text}
+        if not isinstance(stance, KeepStance):
+            fields = replace(fields, stance=stance)
+            old["stance"] = before.fields.as_json()["stance"]
+            new["stance"] = fields.as_json()["stance"]
         async with self.transaction() as conn:
             await _update_prompt(conn, guild_id, prompt_id, fields, now)
-            await _write_audit(
-                conn,
-                guild_id,
-                moderator_id,
-                "prompt.edit",
-                prompt_id,
-                {"text": before.fields.text},
-                {"text": text},
-                now,
-            )
+            await _write_audit(conn, guild_id, moderator_id, "prompt.edit", prompt_id, old, new, now)
         after = await self.server_prompt(guild_id, prompt_id)
         assert after is not None
         return before, after

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, replies, streaks
+from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, polls, replies, streaks
 from bot.storage.ownership import Deletion
 from bot.storage.store import Store
 from bot.timeutil import to_iso
@@ -172,6 +172,7 @@ FEATURES: tuple[Deletion, ...] = (
     replies.DELETION,
     highlights.DELETION,
     moderation.DELETION,
+    polls.DELETION,
     discussion.DELETION,
     content_state.DELETION,
     streaks.DELETION,

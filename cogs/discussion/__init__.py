@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.client import WhiplashBot
 from cogs.discussion._discussion import DiscussionCommands
 from cogs.discussion._events import DiscussionEvents
+from cogs.discussion._polls import PollEvents
 from cogs.discussion._schedule import ScheduleCommands
 
 
@@ -24,6 +25,7 @@ async def setup(bot: WhiplashBot) -> None:
             discussion=storage.discussion,
             replies=storage.replies,
             streaks=storage.streaks,
+            polls=storage.polls,
         )
     )
     await bot.add_cog(
@@ -35,3 +37,4 @@ async def setup(bot: WhiplashBot) -> None:
             digest=storage.digest,
         )
     )
+    await bot.add_cog(PollEvents(bot, services.poll_results))

@@ -15,17 +15,20 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.discussion.logger import ReplyLogger
+from bot.discussion.polls import poll_results, result_field
 from bot.discussion.pool import PromptPool
 from bot.discussion.post import POST_COLOUR, thread_url
 from bot.discussion.stats import MAX_DAYS, chart_png, recent_posts, shows_chart, stats_embed, summarize
 from bot.discussion.streaks import HighlightCounter, no_highlights
 from bot.errors import UserFacingError
-from bot.i18n import language, tr
+from bot.i18n import language, tr, tr_count
 from bot.scheduling import local_date
-from bot.storage import DiscussionStore, ReplyStore, Schedule, StreakStore
+from bot.storage import DiscussionStore, PollStore, ReplyStore, Schedule, StreakStore
 from cogs.discussion._streaks import NO_PINGS, LeaderboardButton, discussion_mention, leaderboard_embed, me_screen
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
+STATS_POLLS = 3  # stance polls shown one by one in /discussion stats, newest first
+STATS_EMBED_BUDGET = 5500  # of Discord's 6,000 characters per embed, leaving room for the footer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         discussion: DiscussionStore,
         replies: ReplyStore,
         streaks: StreakStore,
+        polls: PollStore,
     ) -> None:
         self.bot = bot
         self.pool = pool
@@ -66,6 +70,7 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         self._discussion = discussion
         self._replies = replies
         self._streaks = streaks
+        self._polls = polls  # the stance polls shown in /discussion stats
         self.highlight_count = highlight_count  # /discussion me's highlights figure (none until wired to a store)
         super().__init__()
 
@@ -126,11 +131,25 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
                 questions[figures.prompt_id] = prompt.text_for(lang)
         chart = shows_chart(summary)
         embed = stats_embed(summary, questions, lang, chart=chart)
+        await self._add_poll_results(embed, interaction.guild_id, since, lang)
         files = []
         if chart:
             png = await asyncio.to_thread(chart_png, summary.per_day, since, days, lang)
             files.append(discord.File(io.BytesIO(png), filename="replies.png"))
         await interaction.followup.send(embed=embed, files=files, allowed_mentions=discord.AllowedMentions.none())
+
+    async def _add_poll_results(self, embed: discord.Embed, guild_id: int, since: date, lang: str) -> None:
+        """The stance polls of the period, newest first, as far as the embed holds them."""
+        polls = await self._polls.between(guild_id, since, date.max)
+        shown = await poll_results(self._polls, self.pool, guild_id, list(reversed(polls))[:STATS_POLLS], lang)
+        for _poll, result in shown:
+            name, value = result_field(result, lang)
+            if len(embed) + len(name) + len(value) > STATS_EMBED_BUDGET or len(embed.fields) >= 24:
+                break
+            embed.add_field(name=name, value=value, inline=False)
+        hidden = len(polls) - len(shown)
+        if hidden > 0:
+            embed.add_field(name="\u200b", value=tr_count(lang, "polls.stats_more", hidden), inline=False)
 
     @app_commands.command(
         name="me", description=_("Your replies and streaks here, and whether you appear on the leaderboard")

@@ -15,10 +15,11 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.discussion.forum import missing_tags as forum_missing_tags
+from bot.discussion.polls import DEFAULT_POLL_HOURS, MAX_POLL_HOURS, MIN_POLL_HOURS
 from bot.discussion.post import server_language
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
-from bot.i18n import format_date, language, tr
+from bot.i18n import format_date, language, tr, tr_count
 from bot.i18n import language as member_language
 from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.moderation.failures import plain_failure
@@ -75,6 +76,27 @@ def server_language_choice(
     return member_language(guild.preferred_locale)
 
 
+def poll_hours_choice(hours: int | None, before: Schedule | None, lang: str) -> int:
+    """How long the server's stance polls run: the hours given now, else the ones set before (so changing the
+    time keeps them), else Discord's default of a day."""
+    if hours is None:
+        return before.poll_hours if before is not None else DEFAULT_POLL_HOURS
+    if not MIN_POLL_HOURS <= hours <= MAX_POLL_HOURS:  # Discord checks the range; never store another
+        raise BadInput(tr(lang, "polls.bad_hours", low=MIN_POLL_HOURS, high=MAX_POLL_HOURS))
+    return hours
+
+
+def poll_hours_line(lang: str, hours: int) -> str:
+    """ "Stance polls run 1 day and 12 hours." in words, whole days where they fit."""
+    days, rest = divmod(hours, 24)
+    parts = []
+    if days:
+        parts.append(tr_count(lang, "count.days", days))
+    if rest:
+        parts.append(tr_count(lang, "polls.hours", rest))
+    return tr(lang, "polls.runs_for", duration=format_list(parts, locale=lang))
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ScheduleCommands(commands.GroupCog, group_name="schedule", group_description=_("Set up the daily discussion")):
@@ -128,6 +150,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         moderator_role=_("A role that may run the moderator commands (optional)"),
         log_channel=_("A channel where the bot reports failed posts (optional)"),
         language=_("The language of the daily post and the bot's reports (default: the server's language)"),
+        poll_hours=_("How many hours a stance poll runs, 1 to 768 (default 24)"),
     )
     @app_commands.choices(
         language=[app_commands.Choice(name="English", value="en"), app_commands.Choice(name="Deutsch", value="de")]
@@ -143,6 +166,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         moderator_role: discord.Role | None = None,
         log_channel: discord.TextChannel | None = None,
         language: app_commands.Choice[str] | None = None,
+        poll_hours: app_commands.Range[int, MIN_POLL_HOURS, MAX_POLL_HOURS] | None = None,
     ) -> None:
         assert interaction.guild is not None
         lang = member_language(interaction.locale)
@@ -157,6 +181,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         now = self.bot.clock()
         before = await self._discussion.get_schedule(interaction.guild.id)
         post_language = server_language_choice(language, before, interaction.guild, lang)
+        hours = poll_hours_choice(poll_hours, before, lang)
         if isinstance(channel, discord.ForumChannel):
             self._require_forum_permissions(channel, lang, post_language)
         upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
@@ -173,6 +198,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             next_run_at=int(upcoming.timestamp()),
             updated_at=now,
             language=post_language,
+            poll_hours=hours,
         )
         await self._discussion.save_schedule(saved)
         self.poster.wake()  # the poster sleeps until the next due time it knew: this one may be earlier
@@ -187,6 +213,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             next=stamp(upcoming),
         )
         text += "\n" + tr(lang, "schedule.post_language", language=LANGUAGE_NAMES[post_language])
+        text += "\n" + poll_hours_line(lang, hours)
         if isinstance(channel, discord.ForumChannel):
             text += "\n" + tr(lang, "forum.saved")
         missing = (
@@ -228,6 +255,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             else stamp(datetime.fromtimestamp(schedule.next_run_at).astimezone())
         )
         embed.add_field(name=tr(lang, "schedule.next"), value=state, inline=False)
+        embed.add_field(name=tr(lang, "polls.schedule_field"), value=poll_hours_line(lang, schedule.poll_hours))
         roles = []
         if schedule.ping_role_id:
             roles.append(tr(lang, "schedule.ping_role", role=f"<@&{schedule.ping_role_id}>"))

@@ -14,6 +14,12 @@ from cogs.prompts._suggest import SuggestCommand
 async def setup(bot: WhiplashBot) -> None:
     storage = bot.storage
     await bot.add_cog(
-        PromptCommands(bot, bot.services.pool, moderation=storage.moderation, discussion=storage.discussion)
+        PromptCommands(
+            bot,
+            bot.services.pool,
+            moderation=storage.moderation,
+            discussion=storage.discussion,
+            polls=storage.polls,
+        )
     )
     await bot.add_cog(SuggestCommand(bot, moderation=storage.moderation, discussion=storage.discussion))

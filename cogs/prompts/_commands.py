@@ -18,15 +18,19 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.content import PROMPT_TEXT_LIMIT
+from bot.discussion.polls import prompt_result, result_field
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import quote_passage
 from bot.errors import BadInput
 from bot.i18n import language, tr, tr_count
 from bot.moderation.inputs import clean_passage, clean_prompt_id, clean_text, echo, shorten
 from bot.moderation.porting import MAX_IMPORT_BYTES, MAX_SERVER_PROMPTS, plan_import, render_export
+from bot.moderation.stance import OPTION_LIMIT as STANCE_OPTION_LIMIT
+from bot.moderation.stance import REMOVE as STANCE_REMOVE
+from bot.moderation.stance import parse_stance
 from bot.permissions import is_moderator, moderator_only
-from bot.storage import DiscussionStore, ModerationStore
-from bot.storage.moderation import PromptFields
+from bot.storage import DiscussionStore, ModerationStore, PollStore
+from bot.storage.moderation import KEEP_STANCE, PromptFields
 from cogs.prompts._views import (
     DecisionButton,
     PageButton,
@@ -65,12 +69,19 @@ async def _reply(
 @app_commands.default_permissions(manage_guild=True)
 class PromptCommands(commands.GroupCog, group_name="prompts", group_description=_("The server's discussion prompts")):
     def __init__(
-        self, bot: WhiplashBot, pool: PromptPool, *, moderation: ModerationStore, discussion: DiscussionStore
+        self,
+        bot: WhiplashBot,
+        pool: PromptPool,
+        *,
+        moderation: ModerationStore,
+        discussion: DiscussionStore,
+        polls: PollStore,
     ) -> None:
         self.bot = bot
         self.pool = pool
         self._moderation = moderation
         self._discussion = discussion
+        self._polls = polls  # a prompt's stance poll results for /prompts show
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -142,7 +153,22 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         embed.add_field(name=tr(lang, "prompts.times_used"), value=str(entry.uses))
         if prompt.themes:
             embed.add_field(name=tr(lang, "prompts.themes"), value=", ".join(prompt.themes)[:1024], inline=False)
+        if prompt.stance is not None:
+            await self._add_stance(embed, interaction.guild_id, prompt, lang)
         await _reply(interaction, "", embed=embed)
+
+    async def _add_stance(self, embed: discord.Embed, guild_id: int, prompt: PoolPrompt, lang: str) -> None:
+        """The prompt's stance poll as asked in the moderator's language, and its results over all its uses."""
+        assert prompt.stance is not None
+        asked = [f"**{echo(prompt.stance.question_for(lang))}**"]
+        asked += [f"{number}. {echo(answer)}" for number, answer in enumerate(prompt.stance.answers_for(lang), 1)]
+        embed.add_field(name=tr(lang, "polls.show_field"), value="\n".join(asked)[:1024], inline=False)
+        result = await prompt_result(self._polls, self.pool, guild_id, prompt.id, lang)
+        if result is None:
+            embed.add_field(name=tr(lang, "polls.show_results"), value=tr(lang, "polls.not_posted_yet"), inline=False)
+            return
+        _name, value = result_field(result, lang)
+        embed.add_field(name=tr(lang, "polls.show_results"), value=value, inline=False)
 
     def _known_review(self, review_id: str) -> bool:
         return any(review.id == review_id for review in self.bot.content.reviews)
@@ -171,6 +197,8 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
     @app_commands.describe(
         text=_("A complete question, up to 100 characters"),
         passage=_("A passage the prompt grew from (optional, up to 1000 characters)"),
+        stance=_("A poll posted with it: Question? | Answer | Answer (2 to 10 answers, optional)"),
+        stance_de=_("The same poll in German, with the same answers in the same order (optional)"),
     )
     @moderator_only()
     async def add(
@@ -178,10 +206,16 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         interaction: discord.Interaction[WhiplashBot],
         text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT],
         passage: app_commands.Range[str, 1, 1000] | None = None,
+        stance: app_commands.Range[str, 1, STANCE_OPTION_LIMIT] | None = None,
+        stance_de: app_commands.Range[str, 1, STANCE_OPTION_LIMIT] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
-        fields = PromptFields(text=clean_text(text, lang), passage=clean_passage(passage, lang))
+        fields = PromptFields(
+            text=clean_text(text, lang),
+            passage=clean_passage(passage, lang),
+            stance=parse_stance(stance, stance_de, lang),
+        )
         if await self._moderation.count_server_prompts(interaction.guild_id) >= MAX_SERVER_PROMPTS:
             raise BadInput(tr(lang, "prompts.too_many", limit=MAX_SERVER_PROMPTS))
         created = await self._moderation.add_server_prompt(
@@ -190,26 +224,47 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         await _reply(interaction, tr(lang, "prompts.added", id=created.prompt_id, text=echo(fields.text)))
 
     @app_commands.command(name="edit", description=_("Change the text of one of the server's own prompts"))
-    @app_commands.describe(id=_("The prompt's id"), text=_("The new question, up to 100 characters"))
+    @app_commands.describe(
+        id=_("The prompt's id"),
+        text=_("The new question, up to 100 characters"),
+        stance=_("A new poll: Question? | Answer | Answer, or - to remove it (optional)"),
+        stance_de=_("The same poll in German, with the same answers in the same order (optional)"),
+    )
     @moderator_only()
     async def edit(
         self,
         interaction: discord.Interaction[WhiplashBot],
         id: app_commands.Range[str, 1, 100],
-        text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT],
+        text: app_commands.Range[str, 1, PROMPT_TEXT_LIMIT] | None = None,
+        stance: app_commands.Range[str, 1, STANCE_OPTION_LIMIT] | None = None,
+        stance_de: app_commands.Range[str, 1, STANCE_OPTION_LIMIT] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
         prompt = await self._prompt(interaction, id)
-        new_text = clean_text(text, lang)
+        if text is None and stance is None and stance_de is None:
+            raise BadInput(tr(lang, "prompts.edit_nothing"))
+        new_text = clean_text(text, lang) if text is not None else None
+        removing = stance is not None and stance.strip() == STANCE_REMOVE
+        if removing and stance_de is not None:
+            raise BadInput(tr(lang, "prompts.stance_de_alone"))
+        new_stance = None if removing else parse_stance(stance, stance_de, lang)
         if prompt.source == "pack":
             raise BadInput(tr(lang, "prompts.shipped_no_edit", id=prompt.id))
         changed = await self._moderation.edit_server_prompt(
-            interaction.guild_id, prompt.id, new_text, interaction.user.id, self.bot.clock()
+            interaction.guild_id,
+            prompt.id,
+            new_text,
+            interaction.user.id,
+            self.bot.clock(),
+            stance=new_stance if stance is not None or stance_de is not None else KEEP_STANCE,
         )
         if changed is None:
             raise BadInput(tr(lang, "prompts.unknown_id", id=prompt.id))
-        await _reply(interaction, tr(lang, "prompts.edited", id=prompt.id, text=echo(new_text)))
+        answer = tr(lang, "prompts.edited", id=prompt.id, text=echo(changed[1].fields.text))
+        if removing:
+            answer += "\n" + tr(lang, "prompts.stance_removed")
+        await _reply(interaction, answer)
 
     @app_commands.command(name="remove", description=_("Remove one of the server's own prompts"))
     @app_commands.describe(id=_("The prompt's id"))

@@ -27,6 +27,7 @@ from ..models import (
     Channel,
     StoredMessage,
 )
+from ..poll_limits import CANNOT_EDIT_POLL
 from ..snowflake import snowflake_time
 from .base import ApiError, Req, json_response, missing_access, missing_permissions, no_content, raise_for, route
 from .common import apply_edit, bump_channel, check_message_body, collect_files
@@ -161,6 +162,8 @@ def _check_can_send(emu: DiscordEmulator, channel: Channel, perms: int, body: di
         raise missing_permissions("embeds need EMBED_LINKS")
     if has_files and not perms & P.ATTACH_FILES:
         raise missing_permissions("files need ATTACH_FILES")
+    if body.get("poll") is not None and not perms & P.SEND_POLLS:
+        raise missing_permissions("polls need SEND_POLLS")
     if body.get("tts") and not perms & P.SEND_TTS_MESSAGES:
         body["tts"] = False
     if channel.is_thread and channel.archived and channel.locked and not perms & P.MANAGE_THREADS:
@@ -199,6 +202,8 @@ async def create_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
     msg = emu.build_message(channel=channel, author=emu.bot, body=body, files=files)
     channel.member_ids.add(emu.bot.id)
     emu.store_message(msg)
+    if "poll" in msg:
+        emu.track_poll(msg)
     bump_channel(emu, channel, msg)
     emu.dispatch_message("MESSAGE_CREATE", msg)
     return json_response(emu.rest_message(msg))
@@ -277,6 +282,8 @@ async def edit_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         if not perms & P.MANAGE_MESSAGES:
             raise missing_permissions("needs MANAGE_MESSAGES")
+    if "poll" in body:  # Discord: a poll is part of the message it was created with, never changed after
+        raise ApiError(400, CANNOT_EDIT_POLL, "Cannot edit a poll message", violation="edit: a poll cannot be edited")
     check_message_body(emu, req, body, allowed_flags=CHANNEL_MESSAGE_FLAGS, editing=True)
     if body.get("embeds") and not perms & P.EMBED_LINKS:
         raise missing_permissions("embeds need EMBED_LINKS")

@@ -198,6 +198,7 @@ function messageHtml(m) {
   if (m.content) body += `<div class="content">${md(m.content)}${m.edited ? ' <span class="edited">(edited)</span>' : ""}</div>`;
   for (const e of m.embeds) body += embedHtml(e);
   for (const f of m.attachments) body += fileHtml(f);
+  if (m.poll) body += pollHtml(m);
   if (m.components.length) body += componentsHtml(m);
   if (m.reactions && m.reactions.length) body += reactionsHtml(m);
   if (m.thread) {
@@ -222,6 +223,64 @@ function reactionsHtml(m) {
     html += `<button class="reaction${mine}" data-react="${h(r.emoji)}" data-message="${h(m.id)}">${h(r.emoji)} <span class="count">${r.count}</span></button>`;
   }
   return html + "</div>";
+}
+
+// ---- polls: the card Discord's client shows under a message with a poll ----
+
+const POLL_TEXT = {
+  "en-US": { select: "Select one answer", vote: ["vote", "votes"], ends: "Ends", closed: "Poll closed",
+    winner: "Winning answer", yours: "Your vote" },
+  de: { select: "Wähle eine Antwort", vote: ["Stimme", "Stimmen"], ends: "Endet", closed: "Umfrage beendet",
+    winner: "Gewinnerantwort", yours: "Deine Stimme" },
+};
+
+function pollText(key) {
+  return (POLL_TEXT[S.state?.locale] || POLL_TEXT["en-US"])[key];
+}
+
+function pollVotes(count) {
+  const locale = S.state?.locale || "en-US";
+  const [one, other] = pollText("vote");
+  const form = new Intl.PluralRules(locale).select(count) === "one" ? one : other;
+  return `${new Intl.NumberFormat(locale).format(count)} ${form}`;
+}
+
+function pollHtml(m) {
+  const p = m.poll;
+  const locale = S.state?.locale || "en-US";
+  const voted = p.answers.some((a) => a.voters.includes(S.as));
+  const showResults = voted || p.finalized;
+  const percent = new Intl.NumberFormat(locale, { style: "percent" });
+  let html = `<div class="poll${p.finalized ? " closed" : ""}" data-poll="${h(m.id)}"><div class="poll-question">${h(p.question)}</div>`;
+  if (!showResults) html += `<div class="poll-hint muted">${h(pollText("select"))}</div>`;
+  for (const a of p.answers) {
+    const share = p.total ? a.count / p.total : 0;
+    const mine = a.voters.includes(S.as);
+    const classes = ["poll-answer", mine ? "mine" : "", a.winner ? "winner" : ""].filter(Boolean).join(" ");
+    const fill = showResults ? `<span class="poll-fill" style="width:${Math.round(share * 100)}%"></span>` : "";
+    const marks = mine ? `<span class="poll-mark" title="${h(pollText("yours"))}">✓</span>` : "";
+    const figures = showResults ? `<span class="poll-figures">${h(pollVotes(a.count))} · ${h(percent.format(share))}</span>` : "";
+    const disabled = p.finalized ? " disabled" : "";
+    const title = a.winner ? ` title="${h(pollText("winner"))}"` : "";
+    html += `<button class="${classes}"${title} data-vote="${a.id}" data-message="${h(m.id)}"${disabled}>${fill}` +
+      `<span class="poll-text">${h(a.text)}</span>${marks}${figures}</button>`;
+  }
+  let state;
+  if (p.finalized) {
+    state = pollText("closed");
+  } else {
+    const hours = Math.max(1, Math.round((new Date(p.expiry) - new Date(S.state.clock.now)) / 3600000));
+    const rel = new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(hours, "hour");
+    state = `${pollText("ends")} ${rel}`;
+  }
+  return html + `<div class="poll-footer muted">${h(pollVotes(p.total))} · ${h(state)}</div></div>`;
+}
+
+async function votePoll(target) {
+  try {
+    await api("/api/vote", { as: S.as, channel: S.channel, message: target.dataset.message, answer: target.dataset.vote });
+  } catch (err) { showError(err.message); }
+  refresh();
 }
 
 function appsMenuHtml(m) {
@@ -566,8 +625,12 @@ function switchTo(channel) {
 }
 
 document.addEventListener("click", async (ev) => {
-  const target = ev.target.closest("[data-channel], [data-persona], [data-jump], [data-custom], [data-dismiss], .spoiler, [data-path], [data-choice], [data-reply], [data-react], [data-apps], [data-msgcmd]");
+  const target = ev.target.closest("[data-channel], [data-persona], [data-jump], [data-custom], [data-dismiss], .spoiler, [data-path], [data-choice], [data-reply], [data-react], [data-apps], [data-msgcmd], [data-vote]");
   if (!target) return;
+  if (target.dataset.vote) {
+    await votePoll(target);
+    return;
+  }
   if (target.classList.contains("spoiler")) {
     target.classList.add("revealed");
     const message = target.closest(".message");
