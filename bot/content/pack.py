@@ -8,6 +8,7 @@ from functools import cached_property
 from bot.content.film import Film
 from bot.content.models import Excerpt, Fact, Prompt, Review
 from bot.content.types import FACT_CATEGORIES
+from bot.content.watchparty import WatchPrompt
 
 __all__ = ["ContentPack"]
 
@@ -23,6 +24,8 @@ class ContentPack:
     prompts: tuple[Prompt, ...]
     root: str = field(default="", compare=False)
     """The folder the pack was loaded from (for messages only)."""
+    watchparty: tuple[WatchPrompt, ...] = ()
+    """The watch party's prompts, one per sequence of the film, in story order (content/watchparty.yaml)."""
 
     @cached_property
     def _facts_by_id(self) -> dict[str, Fact]:
