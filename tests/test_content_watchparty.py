@@ -33,7 +33,7 @@ def test_broken_watch_party_entries_are_reported_with_file_entry_and_reason(pack
         entry(data, "watchparty", "out-of-tune")["fact"] = "no-such-fact"
         entry(data, "watchparty", "not-my-tempo")["question"]["de"] = "Eine Frage ohne Fragezeichen."
         del entry(data, "watchparty", "bleeding-hands")["question"]["de"]
-        entry(data, "watchparty", "caravan")["fact"] = "bleeding-hands"
+        entry(data, "watchparty", "caravan")["fact"] = "breakup-with-nicole"
         entry(data, "watchparty", "the-crash")["fact"] = "written-and-directed-by-chazelle"
 
     edit_yaml(pack_dir / "watchparty.yaml", breaks)
@@ -43,7 +43,7 @@ def test_broken_watch_party_entries_are_reported_with_file_entry_and_reason(pack
     assert "prompt 'not-my-tempo': question.de must end with a question mark" in found
     assert "prompt 'bleeding-hands'" in found and "de" in found
     assert "prompt 'the-crash': fact 'written-and-directed-by-chazelle' is not a story fact" in found
-    assert "prompt 'caravan': fact 'bleeding-hands' is already used by prompt 'bleeding-hands'" in found
+    assert "prompt 'caravan': fact 'breakup-with-nicole' is already used by prompt 'breakup-with-nicole'" in found
 
 
 def test_an_empty_watchparty_list_is_reported(pack_dir: Path) -> None:  # noqa: F811
