@@ -6,6 +6,7 @@ Two backends run the same mixins: SQLite (`Storage`, the embedded default) and P
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 """
 
+from functools import cached_property
 from pathlib import Path
 from typing import Self
 
@@ -29,6 +30,7 @@ from bot.storage.replies import (
     ReplyRecord,
 )
 from bot.storage.streaks import StreakQueries
+from bot.storage.watchparty import WatchPartyStore
 
 
 class Storage(
@@ -43,6 +45,10 @@ class Storage(
     DigestQueries,
 ):
     """Every query the bot makes, composed from one mixin per feature."""
+
+    @cached_property
+    def watchparty(self) -> WatchPartyStore:
+        return WatchPartyStore(self)
 
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None, check_data_key: bool = True) -> Self:

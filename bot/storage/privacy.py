@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, replies, streaks
+from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, replies, streaks, watchparty
 from bot.storage.database import Database
 from bot.storage.ownership import Deletion
 from bot.timeutil import to_iso
@@ -176,6 +176,7 @@ FEATURES: tuple[Deletion, ...] = (
     content_state.DELETION,
     streaks.DELETION,
     digest.DELETION,
+    watchparty.DELETION,
     DELETION,
     guilds.DELETION,  # last: the server's own row goes after everything that belongs to it
 )

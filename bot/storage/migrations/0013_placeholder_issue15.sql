@@ -1,0 +1,3 @@
+-- Placeholder for migration 0013, which another part of issue 15 owns (forum mode / stance polls).
+-- It only keeps the numbers in sequence on this branch: DELETE this file when merging.
+SELECT 1;
