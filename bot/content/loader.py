@@ -335,7 +335,9 @@ def parse_prompt_document(
 # --- watch party -------------------------------------------------------------------------------
 
 
-def _load_watchparty(content_dir: Path, facts: list[tuple[str, Fact]], problems: list[Problem]) -> tuple[WatchPrompt, ...]:
+def _load_watchparty(
+    content_dir: Path, facts: list[tuple[str, Fact]], problems: list[Problem]
+) -> tuple[WatchPrompt, ...]:
     """The watch party's prompts in file order (the film's order), each checked against the story facts."""
     data = _read_yaml(content_dir, WATCHPARTY_FILE, problems)
     if data is None:

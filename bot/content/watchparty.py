@@ -74,7 +74,9 @@ def watchparty_problems(prompts: list[tuple[str, WatchPrompt]], facts: Mapping[s
         elif fact.category != "story":
             problems.append(Problem(WATCHPARTY_FILE, label, f"fact {prompt.fact!r} is not a story fact"))
         if prompt.fact in used:
-            problems.append(Problem(WATCHPARTY_FILE, label, f"fact {prompt.fact!r} is already used by {used[prompt.fact]}"))
+            problems.append(
+                Problem(WATCHPARTY_FILE, label, f"fact {prompt.fact!r} is already used by {used[prompt.fact]}")
+            )
         used.setdefault(prompt.fact, label)
         for lang in ("en", "de"):
             if not prompt.question_for(lang).endswith("?"):
