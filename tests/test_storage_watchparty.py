@@ -67,8 +67,9 @@ async def test_each_message_is_claimed_once(tmp_path: Path, backend: Backend) ->
     async with await open_db(tmp_path / "bot.db") as storage:
         store = storage.watchparty
         await store.create(party())
-        first = await store.claim(1, 500, "prompt", 0, NOW)
-        again = await store.claim(1, 500, "prompt", 0, NOW + timedelta(minutes=1))
+        first, fresh = await store.claim(1, 500, "prompt", 0, NOW)
+        again, fresh_again = await store.claim(1, 500, "prompt", 0, NOW + timedelta(minutes=1))
+        assert fresh and not fresh_again
         assert first == again and first.status == "claimed" and first.claimed_at == NOW
         await store.sent(1, 500, "prompt", 0, message_id=1234)
         await store.claim(1, 500, "prompt", 1, NOW)

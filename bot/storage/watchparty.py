@@ -212,10 +212,13 @@ class WatchPartyStore(Store):
 
     # ---- claims ----------------------------------------------------------------------------
 
-    async def claim(self, guild_id: int, event_id: int, kind: PostKind, position: int, now: datetime) -> PartyPost:
-        """Claim one message before it is sent; an existing claim is returned as it is."""
+    async def claim(
+        self, guild_id: int, event_id: int, kind: PostKind, position: int, now: datetime
+    ) -> tuple[PartyPost, bool]:
+        """Claim one message before it is sent; an existing claim is returned as it is, with False (not fresh:
+        a crash may have left the message sent but unconfirmed)."""
         async with self.transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO watch_party_posts (guild_id, event_id, kind, position, status, claimed_at) "
                 "VALUES (?, ?, ?, ?, 'claimed', ?) ON CONFLICT (guild_id, event_id, kind, position) DO NOTHING",
                 (guild_id, event_id, kind, position, to_iso(now)),
@@ -225,7 +228,7 @@ class WatchPartyStore(Store):
             (guild_id, event_id, kind, position),
         )
         assert row is not None, "a claim cannot disappear"
-        return _post(row)
+        return _post(row), bool(cursor.rowcount)
 
     async def sent(self, guild_id: int, event_id: int, kind: PostKind, position: int, message_id: int) -> None:
         async with self.transaction() as conn:
