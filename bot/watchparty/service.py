@@ -367,7 +367,22 @@ class WatchParties:
             view.add_item(self.next_button(lang, party.event_id, position))
         thread = await self._channel(party.thread_id or 0)
         marker = messages.prompt_label(lang, position, party.prompt_count)
-        await self._deliver(thread, party, "prompt", position, content, marker, view=view)
+        if await self._deliver(thread, party, "prompt", position, content, marker, view=view) is not None:
+            await self._retire_button(party, thread, position - 1)
+
+    async def _retire_button(self, party: WatchParty, thread: Any, position: int) -> None:
+        """Take "Next question" off the previous prompt once the next one is up (best effort: a click on it
+        would only be told the party has moved on)."""
+        if position < 0:
+            return
+        claims = {post.position: post for post in await self.store.posts(party.guild_id, party.event_id, "prompt")}
+        previous = claims.get(position)
+        if previous is None or previous.message_id is None:
+            return
+        try:
+            await thread.get_partial_message(previous.message_id).edit(view=None)
+        except SEND_ERRORS as exc:
+            log.info("Guild %s: the button under an earlier prompt stays: %r", party.guild_id, exc)
 
     async def _remind(self, party: WatchParty) -> None:
         """Remind the interested members, mentioning exactly them (and nobody else), once."""
