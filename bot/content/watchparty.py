@@ -15,7 +15,7 @@ from bot.content.models import Fact
 from bot.content.problems import Problem
 from bot.content.types import ContentModel, NonEmptyStr, Slug
 
-__all__ = ["SEQUENCE_LIMIT", "WATCH_QUESTION_LIMIT", "WATCHPARTY_FILE", "WatchPrompt", "watchparty_problems"]
+__all__ = ["SEQUENCE_LIMIT", "WATCHPARTY_FILE", "WATCH_QUESTION_LIMIT", "WatchPrompt", "watchparty_problems"]
 
 WATCHPARTY_FILE = "watchparty.yaml"
 SEQUENCE_LIMIT = 100
