@@ -341,6 +341,8 @@ class WatchParties:
                     await self._close(party)
                     return None
                 await self._send_prompt(party, claimed)
+                if len(await self.store.posts(guild_id, event_id, "prompt")) == claimed:
+                    return now + RETRY_AFTER  # nothing was claimed (a prompt gone from the pack): never spin
 
     async def _before_start(self, party: WatchParty, now: datetime) -> datetime | None:
         if now > party.ends_at:  # nobody started it, and the film would be over by now
