@@ -5,7 +5,8 @@ what it needs from `bot.services`. No cog looks another cog up to reach its serv
 
 Who starts and stops what (the cog that runs a service owns its loop, mirrored in cog_load/cog_unload):
 - the reply logger and the daily poster: `DiscussionEvents` (poster stopped before the logger's final flush);
-- the retention purge: `Privacy`.
+- the retention purge: `Privacy`;
+- the watch parties: `WatchPartyCommands` (cogs/watchparty.py).
 
 A new feature with a shared service adds a field here, builds it in `build_services`, and its cog starts it.
 """
@@ -21,6 +22,7 @@ from bot.discussion.logger import ReplyLogger
 from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
 from bot.privacy import RetentionPurger
+from bot.watchparty import WatchParties
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -40,6 +42,8 @@ class Services:
     """The daily retention purge; woken when a server's retention gets shorter."""
     clock_check: ClockCheck
     """Discord's clock against the bot's (built with the bot: its HTTP trace feeds it)."""
+    watchparties: WatchParties
+    """Schedules, paces and ends the watch parties (bot/watchparty/)."""
 
 
 def build_services(bot: WhiplashBot) -> Services:
@@ -55,4 +59,11 @@ def build_services(bot: WhiplashBot) -> Services:
     )
     poster.digest = DigestPoster(poster)  # the weekly digest rides on the daily post's tick
     purger = RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
-    return Services(pool=pool, logger=logger, poster=poster, purger=purger, clock_check=bot.clock_check)
+    return Services(
+        pool=pool,
+        logger=logger,
+        poster=poster,
+        purger=purger,
+        clock_check=bot.clock_check,
+        watchparties=WatchParties(bot),
+    )

@@ -61,11 +61,9 @@ class NextQuestionButton(
         if interaction.guild_id is None or not await is_moderator(interaction):
             await send_ephemeral(interaction, tr(lang, "watchparty.not_moderator"))
             return
-        cog = interaction.client.get_cog(COG_NAME)  # the button's own cog, which runs the parties
-        if not isinstance(cog, WatchPartyCommands):
-            return
+        parties: WatchParties = interaction.client.services.watchparties
         await interaction.response.defer(ephemeral=True, thinking=True)
-        key = await cog.parties.advance(interaction.guild_id, self.event_id, self.position)
+        key = await parties.advance(interaction.guild_id, self.event_id, self.position)
         await interaction.followup.send(tr(lang, key), ephemeral=True)
 
 
@@ -74,9 +72,9 @@ class NextQuestionButton(
 class WatchPartyCommands(
     commands.GroupCog, name=COG_NAME, group_name="watchparty", group_description=_("Watch the film together")
 ):
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, parties: WatchParties) -> None:
         self.bot = bot
-        self.parties = WatchParties(bot)
+        self.parties = parties
         self.parties.next_button = NextQuestionButton.build
         self._unhook: Any = None
         super().__init__()
@@ -164,4 +162,4 @@ class WatchPartyCommands(
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(WatchPartyCommands(bot))
+    await bot.add_cog(WatchPartyCommands(bot, bot.services.watchparties))

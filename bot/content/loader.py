@@ -345,6 +345,8 @@ def _load_watchparty(
     entries = _validate_entries(
         WatchPrompt, _entries(data, WATCHPARTY_FILE, "watchparty", problems), WATCHPARTY_FILE, "prompt", problems
     )
+    if any(problem.file == FACTS_FILE for problem in problems):
+        return tuple(prompt for _label, prompt in entries)  # the facts are broken: that is the problem to report
     problems.extend(watchparty_problems(entries, {fact.id: fact for _label, fact in facts}))
     return tuple(prompt for _label, prompt in entries)
 

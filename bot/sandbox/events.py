@@ -40,7 +40,4 @@ def _event(emu: DiscordEmulator, guild: Guild, event: ScheduledEvent) -> JSON:
 def wake_watch_parties(bot: Any) -> None:
     """After a clock jump: the watch parties look at their reminders and prompts again (the sandbox's clock
     cannot tell sleepers it moved, so it wakes them, as it wakes the daily poster)."""
-    cog = bot.get_cog("WatchPartyCommands")
-    parties = getattr(cog, "parties", None)
-    if parties is not None:
-        parties.wake()
+    bot.services.watchparties.wake()

@@ -230,7 +230,8 @@ class WatchPartyStore(Store):
         assert row is not None, "a claim cannot disappear"
         return _post(row), bool(cursor.rowcount)
 
-    async def sent(self, guild_id: int, event_id: int, kind: PostKind, position: int, message_id: int) -> None:
+    async def sent(self, guild_id: int, event_id: int, kind: PostKind, position: int, message_id: int | None) -> None:
+        """The claimed message is in its channel (`message_id` None: skipped, nothing to send)."""
         async with self.transaction() as conn:
             await conn.execute(
                 "UPDATE watch_party_posts SET status = 'sent', message_id = ? "

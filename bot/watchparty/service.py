@@ -358,8 +358,10 @@ class WatchParties:
 
     async def _send_prompt(self, party: WatchParty, position: int) -> None:
         prompts = self.bot.content.watchparty
-        if position >= len(prompts):
+        if position >= len(prompts):  # the pack shrank since the party was scheduled: skip it, once
             log.warning("Guild %s: the pack has no watch-party prompt %s any more", party.guild_id, position)
+            await self.store.claim(party.guild_id, party.event_id, "prompt", position, self.bot.clock())
+            await self.store.sent(party.guild_id, party.event_id, "prompt", position, None)
             return
         lang = party.language
         content = messages.prompt_content(lang, prompts[position], position, party.prompt_count)
