@@ -224,3 +224,32 @@ async def test_unknown_events_and_routes_are_refused(
             discord.http.Route("GET", "/guilds/{guild_id}/scheduled-events/{e}/members", guild_id=guild.id, e=1)
         )
     assert emu.clear_violations(), "an unknown route is a violation"
+
+
+async def test_a_reconnecting_client_gets_the_open_events_in_guild_create(
+    emu: DiscordEmulator, world: dict[str, Any], launch: Launcher
+) -> None:
+    _bot, guild = await ready_guild(emu, world, launch)
+    event = await guild.create_scheduled_event(
+        name="Whiplash",
+        start_time=later(2),
+        end_time=later(4),
+        entity_type=discord.EntityType.external,
+        location="Studio B",
+        privacy_level=discord.PrivacyLevel.guild_only,
+    )
+    cancelled = await guild.create_scheduled_event(
+        name="Called off",
+        start_time=later(3),
+        end_time=later(4),
+        entity_type=discord.EntityType.external,
+        location="Studio B",
+        privacy_level=discord.PrivacyLevel.guild_only,
+    )
+    await cancelled.cancel()
+    second = make_bot()
+    await launch(second)
+    fresh = second.get_guild(world["guild"].id)
+    assert fresh is not None
+    assert [e.id for e in fresh.scheduled_events] == [event.id]
+    assert fresh.scheduled_events[0].location == "Studio B"

@@ -212,6 +212,9 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
         assert german == "Diese Zeit ist in Europe/Berlin schon vorbei; wähle eine Zeit in der Zukunft."
         with pytest.raises(EmulatorError, match="channel_types"):  # the picker offers voice and stage channels only
             await emu.invoke(world.guild, text, world.moderator, "watchparty schedule", {"when": WHEN, "channel": text})
+        stage = emu.add_voice_channel(world.guild, "Stage", stage=True)
+        on_stage = await command(emu, world, "schedule", {"when": WHEN, "channel": stage})
+        assert on_stage == tr("en", "watchparty.missing_stage_permission")
         assert await command(emu, world, "start") == tr("en", "watchparty.none")
         assert emu.events_in(world.guild) == [] and await store.latest(world.guild.id) is None
 
