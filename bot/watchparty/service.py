@@ -172,6 +172,7 @@ class WatchParties:
         if not await self.store.create(party):  # another moderator was quicker
             await self._quietly(event.delete())
             await self._refuse_second(guild.id)
+            raise WatchInputError("watchparty.already_running")  # and it is already over: say one runs
         embed, view = messages.announcement(party, self.film)
         try:
             message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
