@@ -117,7 +117,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
         channel = emu.add_text_channel(guild, "studio-band")
         member = emu.add_member(guild, "andrew")
         storage = await Storage.open(db)
-        await storage.save_schedule(schedule_for(guild.id, channel.id, int(clock().timestamp()) + 86400, clock()))
+        await storage.discussion.save_schedule(
+            schedule_for(guild.id, channel.id, int(clock().timestamp()) + 86400, clock())
+        )
         await storage.close()
         started = time.perf_counter()
         logged = populate(db, guild.id, channel.id, clock(), config)

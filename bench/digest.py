@@ -5,7 +5,7 @@ replies is ten times the history (100 against 1,000 posted days), as a server th
 tenth reply is highlighted and every reply has 0 to 4 reactions. Setup inserts the rows
 through the storage's own connection in bulk (on SQLite or PostgreSQL alike) and is never timed.
 
-Timed, through the storage the digest uses: `Storage.week_figures` plus `Storage.digest_replies` for the
+Timed, through the storage the digest uses: `DigestStore.week_figures` plus `DigestStore.digest_replies` for the
 last seven days (seven posts, 700 candidate replies, the three best of each post). The sizes alternate
 within each repetition, so both are measured under the same load; the figure is p99. Garbage collection is
 held off while sampling, as in bench/streaks.py.
@@ -147,8 +147,8 @@ async def _sample(
         for size in order:
             storage = stores[size]
             began = time.perf_counter()
-            figures = await storage.week_figures(GUILD, first, last)
-            best = await storage.digest_replies(GUILD, first, last)
+            figures = await storage.digest.week_figures(GUILD, first, last)
+            best = await storage.digest.digest_replies(GUILD, first, last)
             timings[size].append((time.perf_counter() - began) * 1000)
             chosen[size] = len(best)
             assert figures.replies > 0

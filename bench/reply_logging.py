@@ -129,7 +129,14 @@ class Rig:
         logger: ReplyLogger | None = None
         if mode == "logging":
             logger = ReplyLogger(storage)
-            await bot.add_cog(DiscussionEvents(bot, logger, DailyPoster(bot, self.pool, tick_seconds=3600.0)))
+            await bot.add_cog(
+                DiscussionEvents(
+                    bot,
+                    logger,
+                    DailyPoster(bot, self.pool, bot.storage.discussion, tick_seconds=3600.0),
+                    discussion=bot.storage.discussion,
+                )
+            )
         elif mode == "naive":
             await bot.add_cog(naive)
         await asyncio.sleep(0.05)  # the cog's start-up work (optouts, a first scheduler tick) ends first
@@ -159,7 +166,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
         authors = [emu.add_member(guild, f"drummer-{i}") for i in range(config.authors)]
         async with real_bot(emu, tmp / "bot.db", clock) as running:
             bot, storage = running.bot, running.storage
-            await storage.save_schedule(schedule_for(guild.id, channel.id, int(clock().timestamp()) - 1, clock()))
+            await storage.discussion.save_schedule(
+                schedule_for(guild.id, channel.id, int(clock().timestamp()) - 1, clock())
+            )
             outcomes = await bot.services.poster.tick()
             assert [o.status for o in outcomes] == ["posted"], outcomes
             post = outcomes[0].post
@@ -175,7 +184,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
                 tmp / "naive.db", {post.thread_id: (guild.id, post.post_date.isoformat(), post.prompt_id)}
             )
             try:
-                rig = Rig(bot, storage, probe, naive, PromptPool(bot.content, storage))
+                rig = Rig(bot, storage, probe, naive, PromptPool(bot.content, storage.moderation, storage.discussion))
                 return await _measure(config, rig, emu, thread, authors)
             finally:
                 await naive.close()

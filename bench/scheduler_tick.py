@@ -5,7 +5,7 @@ DailyPoster reading from it; all posters share the one running bot and the emula
 are real emulator servers, so a tick does the full production work for each: claim the day, send the
 post, open its thread, confirm, advance next_run_at. The other schedules are due weeks later.
 
-Timed: `await poster.tick()`, i.e. `Storage.due_schedules` (the partial index `schedules_due`) plus
+Timed: `await poster.tick()`, i.e. `DiscussionStore.due_schedules` (the partial index `schedules_due`) plus
 the per-due work, until every due server's post is confirmed. Before each repetition the clock moves
 one day and the due rows' next_run_at is set back into the past (untimed). Sizes alternate in a
 rotating order within each repetition; `ms` is the median per size. `query_ms` times the due query
@@ -90,8 +90,9 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
                         for i in range(n - len(rows))
                     ]
                     await insert_schedules(storage, rows)
-                    poster = DailyPoster(bot, PromptPool(bot.content, storage), tick_seconds=3600.0)
-                    poster.storage = storage  # the poster reads this size's schedules; everything else is the bot's
+                    # the poster reads this size's schedules; everything else is the bot's
+                    pool = PromptPool(bot.content, storage.moderation, storage.discussion)
+                    poster = DailyPoster(bot, pool, storage.discussion, tick_seconds=3600.0)
                     sizes.append(Size(n, storage, poster, [g for g, _ in due_guilds[n]]))
                     progress(f"scheduler_tick: {n:,} schedules inserted in {time.perf_counter() - started:.1f} s")
                 return await _measure(config, sizes, clock)
@@ -117,7 +118,7 @@ async def _measure(config: Config, sizes: list[Size], clock: Any) -> dict[str, A
                 )
             settle()
             started = time.perf_counter()
-            due = await size.storage.due_schedules(now_ts, DUE_BATCH)
+            due = await size.storage.discussion.due_schedules(now_ts, DUE_BATCH)
             query = time.perf_counter() - started
             assert len(due) == len(size.due_ids)
             started = time.perf_counter()

@@ -6,9 +6,9 @@ a growing server does). Setup inserts the rows through the
 storage's own connection in bulk (on SQLite or PostgreSQL alike) and is never timed.
 
 Timed, through the storage and the pure streak function the commands use:
-- `me`: `Storage.member_figures` (one member's replies and streak: /discussion me), for a different member
+- `me`: `StreakStore.member_figures` (one member's replies and streak: /discussion me), for a different member
   each time;
-- `leaderboard`: `Storage.leaderboard` plus `ranked`, with `opted_in` members on it.
+- `leaderboard`: `StreakStore.leaderboard` plus `ranked`, with `opted_in` members on it.
 The sizes alternate within each repetition, so both are measured under the same load; the figure is p99.
 Python's automatic garbage collection is held off while sampling (and run between every 10 samples): a
 collection walks the whole process, whatever the query, and would land on whichever size happened to be
@@ -116,7 +116,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
             stores[size] = (storage, [])
             members = await populate(storage, size, now)
             for member in members[: config.opted_in]:
-                await storage.set_on_leaderboard(GUILD, member, True, now)
+                await storage.streaks.set_on_leaderboard(GUILD, member, True, now)
             stores[size] = (storage, members)
             progress(f"streaks: {size:,} replies from {len(members):,} members on {POSTS} posts")
         me: dict[int, list[float]] = {size: [] for size in config.sizes}
@@ -170,9 +170,9 @@ async def _sample(
         for size in order:
             storage, members = stores[size]
             began = time.perf_counter()
-            figures = await storage.member_figures(GUILD, members[sample % len(members)])
+            figures = await storage.streaks.member_figures(GUILD, members[sample % len(members)])
             me[size].append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
-            checks[size] = len(ranked(await storage.leaderboard(GUILD)))
+            checks[size] = len(ranked(await storage.streaks.leaderboard(GUILD)))
             board[size].append((time.perf_counter() - began) * 1000)
             assert figures.replies > 0

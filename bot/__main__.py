@@ -588,7 +588,7 @@ async def _export(settings: Settings, guild_id: int, fmt: ExportFormat, out: Pat
     unreadable: list[int] = []
     try:
         async with await open_storage(target, data_key=settings.data_key_bytes()) as storage:
-            data, count = await export_bytes(storage.export_rows(guild_id, unreadable=unreadable), fmt)
+            data, count = await export_bytes(storage.replies.export_rows(guild_id, unreadable=unreadable), fmt)
     except (StorageError, DecryptionError) as exc:
         print(f"whiplash-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG if str(exc).startswith("DATABASE_URL") else EXIT_PROBLEMS

@@ -191,7 +191,7 @@ class WhiplashBot(commands.Bot):
         log.info("Ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
         # self.guilds is READY's list, servers unavailable in an outage included: one missing from it is gone.
         count, shards = self.own_shards()
-        gone = await self.storage.guilds_ready(
+        gone = await self.storage.guilds.guilds_ready(
             [guild.id for guild in self.guilds], self.clock(), shard_count=count, shard_ids=shards
         )
         if gone:
@@ -217,10 +217,10 @@ class WhiplashBot(commands.Bot):
         log.info("Shard %s of %s connected", shard_id, self.shard_count)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.storage.guilds_seen([guild.id], self.clock())
+        await self.storage.guilds.guilds_seen([guild.id], self.clock())
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.storage.guild_removed(guild.id, self.clock())
+        await self.storage.guilds.guild_removed(guild.id, self.clock())
 
 
 class ShardedWhiplashBot(WhiplashBot, commands.AutoShardedBot):

@@ -13,7 +13,7 @@ import discord
 from bot.content import ContentPack, Fact
 from bot.errors import BadInput
 from bot.i18n import format_number, tr, tr_count
-from bot.storage.content_state import ContentStateQueries
+from bot.storage.content_state import ContentStateStore
 
 FACT_COLOUR = discord.Colour(0xE8B500)
 AUTOCOMPLETE_LIMIT = 25
@@ -85,7 +85,7 @@ def choose_fact(pool: Sequence[Fact], shown: Sequence[str], rng: random.Random) 
 
 
 async def draw_fact(
-    storage: ContentStateQueries,
+    store: ContentStateStore,
     pack: ContentPack,
     *,
     guild_id: int | None,
@@ -100,11 +100,11 @@ async def draw_fact(
     key = category or ANY_CATEGORY
     guild = guild_id or 0
     for _ in range(_CLAIM_ATTEMPTS):
-        shown = await storage.shown_facts(guild, channel_id, key)
+        shown = await store.shown_facts(guild, channel_id, key)
         pool_ids = {fact.id for fact in pool}
         current = [fact_id for fact_id in shown if fact_id in pool_ids]  # facts removed from the pack don't count
         fact, new_round = choose_fact(pool, current, rng)
-        if await storage.record_fact(guild, channel_id, key, fact.id, now, new_round=new_round):
+        if await store.record_fact(guild, channel_id, key, fact.id, now, new_round=new_round):
             done = 1 if new_round else len(current) + 1
             return FactDraw(fact=fact, category=category, shown=done, total=len(pool))
     raise RuntimeError(f"could not claim a fact in channel {channel_id} after {_CLAIM_ATTEMPTS} attempts")

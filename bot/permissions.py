@@ -30,6 +30,34 @@ REQUIRED_CHANNEL_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# What forum mode needs in its forum (SPEC §11): a post is created with Send Messages ("Create Posts" in a
+# forum's settings) and answered in with Send Messages in Threads ("Send Messages in Posts").
+REQUIRED_FORUM_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Create Posts"),
+    ("send_messages_in_threads", "Send Messages in Posts"),
+    ("embed_links", "Embed Links"),
+    ("read_message_history", "Read Message History"),
+    ("attach_files", "Attach Files"),
+    ("add_reactions", "Add Reactions"),
+)
+
+
+_IMPLIED_BY_SEND = frozenset({"embed_links", "attach_files"})
+
+
+def missing_forum_permissions(permissions: discord.Permissions, lang: str = "en", *, tags_to_create: bool) -> list[str]:
+    """What the bot lacks in a forum, named as a forum's settings name them in `lang`; Manage Channels only
+    when the forum still lacks tags that forum mode creates."""
+    lacking = [attr for attr, _label in REQUIRED_FORUM_PERMISSIONS if not getattr(permissions, attr)]
+    if "send_messages" in lacking:  # Discord takes these away with Send Messages: granting it gives them back
+        lacking = [attr for attr in lacking if attr not in _IMPLIED_BY_SEND]
+    missing = [tr(lang, f"permission.forum.{attr}") for attr in lacking]
+    if tags_to_create and not permissions.manage_channels:
+        missing.append(tr(lang, "permission.forum.manage_channels"))
+    return missing
+
+
 def missing_permissions(permissions: discord.Permissions, lang: str = "en") -> list[str]:
     """The required permissions that `permissions` lacks, named as Discord names them in `lang`."""
     return [
@@ -45,7 +73,7 @@ async def is_moderator(interaction: discord.Interaction[WhiplashBot]) -> bool:
         return False
     if interaction.permissions.manage_guild or interaction.permissions.administrator:
         return True
-    schedule = await interaction.client.storage.get_schedule(interaction.guild_id)
+    schedule = await interaction.client.storage.discussion.get_schedule(interaction.guild_id)
     role_id = schedule.moderator_role_id if schedule else None
     return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
 

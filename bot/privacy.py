@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from bot.clockcheck import ClockCheck
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage import Storage
+from bot.storage import PrivacyStore
 from bot.tasks import TaskGroup
 from bot.timeutil import Clock
 
@@ -35,7 +35,7 @@ class PurgeResult:
 class RetentionPurger:
     def __init__(
         self,
-        storage: Storage,
+        privacy: PrivacyStore,
         clock: Clock,
         *,
         interval: float = PURGE_INTERVAL_SECONDS,
@@ -44,7 +44,7 @@ class RetentionPurger:
         shards: Callable[[], ShardScope] = lambda: ALL_SHARDS,
     ) -> None:
         """`shards` says, at each run, whose servers this process purges (its shards'; see bot/sharding.py)."""
-        self.storage = storage
+        self.privacy = privacy
         self.clock = clock
         self.clock_check = clock_check  # None: the machine clock is trusted (storage tests)
         self.shards = shards
@@ -90,8 +90,8 @@ class RetentionPurger:
             self.skipped += 1
             return PurgeResult(0, [])
         now, shards = self.clock(), self.shards()
-        replies = await self.storage.purge_expired_replies(now, shards)
-        guilds = await self.storage.purge_departed_guilds(now, self.grace, shards)
+        replies = await self.privacy.purge_expired_replies(now, shards)
+        guilds = await self.privacy.purge_departed_guilds(now, self.grace, shards)
         self.runs += 1
         if replies or guilds:
             log.info(

@@ -23,7 +23,7 @@ from bot.errors import BadInput
 from bot.facts import link_target, quote_input, spoiler
 from bot.i18n import tr, tr_count
 from bot.stopwords import fold, is_stop_word
-from bot.storage.content_state import ContentStateQueries, IndexedExcerpt, SearchHit
+from bot.storage.content_state import ContentStateStore, IndexedExcerpt, SearchHit
 
 REVIEW_COLOUR = discord.Colour(0x8B1E1E)
 AUTOCOMPLETE_LIMIT = 25
@@ -329,9 +329,9 @@ def index_rows(pack: ContentPack) -> list[IndexedExcerpt]:
     return [IndexedExcerpt(e.id, e.review_id, e.heading or "", e.text) for e in pack.excerpts]
 
 
-async def ensure_search_index(storage: ContentStateQueries, pack: ContentPack) -> bool:
+async def ensure_search_index(store: ContentStateStore, pack: ContentPack) -> bool:
     """Build the search index when the pack changed since the last start; True if it was rebuilt."""
-    return await storage.ensure_excerpt_index(index_rows(pack), pack_digest(pack))
+    return await store.ensure_excerpt_index(index_rows(pack), pack_digest(pack))
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +344,7 @@ class SearchPage:
     any_word: bool
 
 
-async def search_excerpts(storage: ContentStateQueries, query: str, page: int, lang: str) -> SearchPage:
+async def search_excerpts(store: ContentStateStore, query: str, page: int, lang: str) -> SearchPage:
     """One page of search results: passages with every word first; if none has all, passages with any.
 
     Stop words ("and", "oder") are left out: they would match nearly every passage and be marked in all of them.
@@ -357,17 +357,17 @@ async def search_excerpts(storage: ContentStateQueries, query: str, page: int, l
     if match is None:
         raise BadInput(tr(lang, "reviews.search_only_stop_words" if typed else "reviews.search_no_words"))
     any_word = False
-    total = await storage.count_excerpt_matches(match)
+    total = await store.count_excerpt_matches(match)
     if total == 0 and len(tokens) > 1:
         any_word = True
         match = build_match_query(tokens, any_word=True)
         assert match is not None
-        total = await storage.count_excerpt_matches(match)
+        total = await store.count_excerpt_matches(match)
     if total == 0:
         raise BadInput(tr(lang, "reviews.search_nothing", query=quote_input(" ".join(tokens))))
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 1), pages)
-    hits = await storage.search_excerpts(match, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    hits = await store.search_excerpts(match, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return SearchPage(tuple(tokens), tuple(hits), page, pages, total, any_word)
 
 

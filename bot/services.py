@@ -8,6 +8,8 @@ Who starts and stops what (the cog that runs a service owns its loop, mirrored i
 - the retention purge: `Privacy`;
 - the watch parties: `WatchPartyCommands` (cogs/watchparty.py).
 
+Each service is handed the feature stores it uses (`bot.storage.discussion`, `bot.storage.privacy`, ...), not
+the whole storage, except the reply logger, which also needs the connection's `scrub`.
 A new feature with a shared service adds a field here, builds it in `build_services`, and its cog starts it.
 """
 
@@ -47,23 +49,26 @@ class Services:
 
 
 def build_services(bot: WhiplashBot) -> Services:
-    """Build every shared service once, from the bot's storage, content, clock and settings."""
-    pool = PromptPool(bot.content, bot.storage)
-    logger = ReplyLogger(bot.storage)
+    """Build every shared service once, from the stores it uses and the bot's content, clock and settings."""
+    storage = bot.storage
+    pool = PromptPool(bot.content, storage.moderation, storage.discussion)
+    # The logger keeps the whole storage: it writes replies, reads opt-outs, forgets members and scrubs the file.
+    logger = ReplyLogger(storage)
     poster = DailyPoster(
         bot,
         pool,
+        storage.discussion,
         on_posted=logger.register_post,
         tick_seconds=bot.scheduler_tick_seconds,
         clock_check=bot.clock_check,
     )
-    poster.digest = DigestPoster(poster)  # the weekly digest rides on the daily post's tick
-    purger = RetentionPurger(bot.storage, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
+    poster.digest = DigestPoster(poster, storage.digest)  # the weekly digest rides on the daily post's tick
+    purger = RetentionPurger(storage.privacy, bot.clock, clock_check=bot.clock_check, shards=bot.shard_scope)
     return Services(
         pool=pool,
         logger=logger,
         poster=poster,
         purger=purger,
         clock_check=bot.clock_check,
-        watchparties=WatchParties(bot),
+        watchparties=WatchParties(bot, storage.watchparty, storage.discussion),
     )

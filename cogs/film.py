@@ -106,7 +106,7 @@ async def send_fact(interaction: discord.Interaction[WhiplashBot], category: str
         raise UserFacingError(tr(lang, "facts.empty_pack"))
     channel_id = interaction.channel_id or 0
     draw = await draw_fact(
-        bot.storage,
+        bot.storage.content_state,
         bot.content,
         guild_id=interaction.guild_id,
         channel_id=channel_id,

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.i18n import format_number, language, tr, tr_count
+from bot.storage import DiscussionStore, GuildStore, HighlightStore, PrivacyStore, StreakStore
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 
 if TYPE_CHECKING:
@@ -29,10 +30,26 @@ NO_PINGS = discord.AllowedMentions.none()
 
 @app_commands.guild_only()
 class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What the bot stores about you")):
-    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, purger: RetentionPurger) -> None:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        logger: ReplyLogger,
+        purger: RetentionPurger,
+        *,
+        privacy: PrivacyStore,
+        discussion: DiscussionStore,
+        highlights: HighlightStore,
+        guilds: GuildStore,
+        streaks: StreakStore,
+    ) -> None:
         self.bot = bot
         self.logger = logger  # keeps the opt-outs it checks in memory, and replies queued for writing
         self.purger = purger
+        self._privacy = privacy
+        self._discussion = discussion
+        self._highlights = highlights
+        self._guilds = guilds
+        self._streaks = streaks
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -55,11 +72,11 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.logger.flush(max_attempts=1)  # count what was received, unless the database cannot be written
         storage = self.bot.storage
-        replies, opted_out = await storage.member_summary(guild_id, user_id)
-        highlighted, reactions = await storage.member_reactions_summary(guild_id, user_id)
-        record = await storage.get_guild(guild_id)
+        replies, opted_out = await self._privacy.member_summary(guild_id, user_id)
+        highlighted, reactions = await self._highlights.member_reactions_summary(guild_id, user_id)
+        record = await self._guilds.get_guild(guild_id)
         retention = record.retention_days if record else DEFAULT_RETENTION_DAYS
-        on_board = await storage.on_leaderboard(guild_id, user_id)
+        on_board = await self._streaks.on_leaderboard(guild_id, user_id)
         lines = [
             tr(lang, "privacy.status.title", server=_server_name(interaction)),
             tr(lang, "privacy.status.replies", count=format_number(lang, replies)),
@@ -79,10 +96,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        storage = self.bot.storage
         # The flag first: from its commit on, the reply INSERT itself skips this member, so a batch already
         # on its way cannot write them. If it cannot be stored, nothing changes and the member is told.
-        changed = await storage.set_optout(guild_id, user_id, True, self.bot.clock())
+        changed = await self._privacy.set_optout(guild_id, user_id, True, self.bot.clock())
         # Their queued writes go too.
         deleted = await self._forget(guild_id, user_id, opt_out=True, before_id=interaction.id)
         log.info("Member opted out in guild %s (%d rows deleted)", guild_id, deleted)
@@ -95,7 +111,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        changed = await self.bot.storage.set_optout(guild_id, user_id, False, self.bot.clock())
+        changed = await self._privacy.set_optout(guild_id, user_id, False, self.bot.clock())
         self.logger.set_opted_out(guild_id, user_id, False)
         key = "privacy.optin.done" if changed else "privacy.optin.already"
         await interaction.followup.send(tr(lang, key), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -105,7 +121,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description=_("What
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        opted_out = await self.bot.storage.is_opted_out(guild_id, user_id)
+        opted_out = await self._discussion.is_opted_out(guild_id, user_id)
         deleted = await self._forget(guild_id, user_id, before_id=interaction.id)
         log.info("Member data forgotten in guild %s (%d rows deleted)", guild_id, deleted)
         text = tr(lang, "privacy.forget.done", deleted=tr_count(lang, "count.entries", deleted))
@@ -125,5 +141,16 @@ def _server_name(interaction: discord.Interaction[WhiplashBot]) -> str:
 
 
 async def setup(bot: WhiplashBot) -> None:
-    services = bot.services
-    await bot.add_cog(Privacy(bot, services.logger, services.purger))
+    services, storage = bot.services, bot.storage
+    await bot.add_cog(
+        Privacy(
+            bot,
+            services.logger,
+            services.purger,
+            privacy=storage.privacy,
+            discussion=storage.discussion,
+            highlights=storage.highlights,
+            guilds=storage.guilds,
+            streaks=storage.streaks,
+        )
+    )

@@ -21,6 +21,7 @@ from bot.discussion.export import export_bytes, export_filename, export_id_list
 from bot.errors import UserFacingError
 from bot.i18n import language, tr, tr_count
 from bot.permissions import require_moderator
+from bot.storage import GuildStore, ModerationStore, PrivacyStore, ReplyStore
 from bot.storage.privacy import DEFAULT_RETENTION_DAYS
 from cogs.privacy import _ids
 
@@ -36,10 +37,24 @@ log = logging.getLogger(__name__)
 class RepliesCommands(
     commands.GroupCog, group_name="replies", group_description=_("The logged replies: export and retention")
 ):
-    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, purger: RetentionPurger) -> None:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        logger: ReplyLogger,
+        purger: RetentionPurger,
+        *,
+        replies: ReplyStore,
+        guilds: GuildStore,
+        privacy: PrivacyStore,
+        moderation: ModerationStore,
+    ) -> None:
         self.bot = bot
         self.logger = logger  # its queue is flushed before an export
         self.purger = purger  # woken when the retention gets shorter
+        self._replies = replies
+        self._guilds = guilds
+        self._privacy = privacy
+        self._moderation = moderation
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction[WhiplashBot]) -> bool:  # type: ignore[override]
@@ -55,9 +70,7 @@ class RepliesCommands(
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
         unreadable: list[int] = []
-        data, count = await export_bytes(
-            self.bot.storage.export_rows(interaction.guild_id, unreadable=unreadable), format
-        )
+        data, count = await export_bytes(self._replies.export_rows(interaction.guild_id, unreadable=unreadable), format)
         limit = interaction.filesize_limit
         if len(data) > limit:
             raise UserFacingError(tr(lang, "export.too_large", size=len(data), limit=limit))
@@ -86,17 +99,16 @@ class RepliesCommands(
     ) -> None:
         guild_id, user_id = _ids(interaction)
         lang = language(interaction.locale)
-        storage = self.bot.storage
         if days is None:
-            record = await storage.get_guild(guild_id)
+            record = await self._guilds.get_guild(guild_id)
             current = record.retention_days if record else DEFAULT_RETENTION_DAYS
             await interaction.response.send_message(
                 tr(lang, "privacy.retention.current", period=tr_count(lang, "count.days", current)), ephemeral=True
             )
             return
         now = self.bot.clock()
-        before = await storage.set_retention(guild_id, days, now)
-        await storage.record_audit(
+        before = await self._privacy.set_retention(guild_id, days, now)
+        await self._moderation.record_audit(
             guild_id, user_id, "privacy.retention", "retention", {"days": before}, {"days": days}, now
         )
         self.purger.wake()  # a shorter retention applies now, not tomorrow
@@ -112,5 +124,15 @@ class RepliesCommands(
 
 
 async def setup(bot: WhiplashBot) -> None:
-    services = bot.services
-    await bot.add_cog(RepliesCommands(bot, services.logger, services.purger))
+    services, storage = bot.services, bot.storage
+    await bot.add_cog(
+        RepliesCommands(
+            bot,
+            services.logger,
+            services.purger,
+            replies=storage.replies,
+            guilds=storage.guilds,
+            privacy=storage.privacy,
+            moderation=storage.moderation,
+        )
+    )

@@ -38,6 +38,7 @@ from bot.reviews import (
     theme_choices,
     tokenize_query,
 )
+from bot.storage import ContentStateStore
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class SearchPageButton(
     async def _turn(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         bot = interaction.client
         lang = language(interaction.locale)
-        result = await search_excerpts(bot.storage, " ".join(self.tokens), self.page, lang)
+        result = await search_excerpts(bot.storage.content_state, " ".join(self.tokens), self.page, lang)
         await interaction.response.edit_message(
             embed=search_embed(bot.content, result, lang), view=search_view(result, lang)
         )
@@ -163,13 +164,14 @@ def search_view(result: SearchPage, lang: str) -> discord.ui.View:
 class Reviews(
     commands.GroupCog, group_name="review", group_description=_("Read and search what critics wrote about the film")
 ):
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, *, content_state: ContentStateStore) -> None:
         self.bot = bot
+        self._content_state = content_state  # the review search index
         self.rng = random.SystemRandom()
         super().__init__()
 
     async def cog_load(self) -> None:
-        if await ensure_search_index(self.bot.storage, self.bot.content):
+        if await ensure_search_index(self._content_state, self.bot.content):
             log.info("Rebuilt the excerpt search index (%d passages)", len(self.bot.content.excerpts))
         self.bot.add_dynamic_items(ExcerptNavButton, SearchPageButton)
 
@@ -223,11 +225,11 @@ class Reviews(
     @app_commands.describe(query=_("Words to look for (English or German)"))
     async def search(self, interaction: discord.Interaction[WhiplashBot], query: str) -> None:
         lang = language(interaction.locale)
-        result = await search_excerpts(self.bot.storage, query, 1, lang)
+        result = await search_excerpts(self._content_state, query, 1, lang)
         await interaction.response.send_message(
             embed=search_embed(self.bot.content, result, lang), view=search_view(result, lang)
         )
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(Reviews(bot))
+    await bot.add_cog(Reviews(bot, content_state=bot.storage.content_state))

@@ -66,7 +66,7 @@ async def logged(running: Running, guild_id: int, until: Any = None) -> list[Any
 
     async def rows() -> list[Any] | None:
         await logger.flush()
-        found = [row async for row in running.storage.export_rows(guild_id)]
+        found = [row async for row in running.storage.replies.export_rows(guild_id)]
         return found if until is None or until(found) else None
 
     result: list[Any] = await eventually(rows)
@@ -79,5 +79,7 @@ def has(message: Any) -> Any:
 
 async def days_of(running: Running, guild_id: int, messages: list[StoredMessage]) -> list[str]:
     """The local days (ISO) the bot stored for these posted messages: the footer shows no date to members."""
-    by_message = {post.message_id: post.post_date for post in await running.storage.recent_posts(guild_id, 50)}
+    by_message = {
+        post.message_id: post.post_date for post in await running.storage.discussion.recent_posts(guild_id, 50)
+    }
     return [by_message[m.id].isoformat() for m in messages]

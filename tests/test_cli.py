@@ -104,7 +104,7 @@ async def _seed(db: Path) -> None:
 
     now = datetime(2026, 11, 21, 9, tzinfo=UTC)
     async with await Storage.open(db) as storage:
-        await storage.apply_reply_ops(
+        await storage.replies.apply_reply_ops(
             [ReplyRecord(5, 1, date(2026, 11, 21), "p", 9, 9, 7, "andrew", now, None, "hello from the CLI")]
         )
 
@@ -151,7 +151,7 @@ async def _seed_encrypted(db: Path) -> None:
 
     now = datetime(2026, 11, 21, 9, tzinfo=UTC)
     async with await Storage.open(db, data_key=decode_data_key(DATA_KEY)) as storage:
-        await storage.apply_reply_ops(
+        await storage.replies.apply_reply_ops(
             [ReplyRecord(m, 1, date(2026, 11, 21), "p", 9, 9, 7, "andrew", now, None, f"reply {m}") for m in (5, 6, 7)]
         )
 

@@ -27,27 +27,31 @@ KEY_TEXT = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # base64 of KEY
 async def seed(db: Path, *, data_key: bytes | None = None) -> None:
     """Something in every table a running bot writes."""
     async with await Storage.open(db, data_key=data_key) as storage:
-        await storage.guilds_seen([1, 2], NOW)
-        await storage.save_schedule(Schedule(1, 10, "09:00", "Europe/Berlin", 127, None, 5, 11, False, 99, NOW))
+        await storage.guilds.guilds_seen([1, 2], NOW)
+        await storage.discussion.save_schedule(
+            Schedule(1, 10, "09:00", "Europe/Berlin", 127, None, 5, 11, False, 99, NOW)
+        )
         for day in range(3):
-            await storage.claim_post(1, date(2026, 11, 21) + timedelta(days=day), f"p{day}", 10, f"n{day}", NOW)
-        await storage.mark_sent(1, date(2026, 11, 21), 900, NOW)
-        await storage.queue_prompt(1, "p9", NOW)
+            await storage.discussion.claim_post(
+                1, date(2026, 11, 21) + timedelta(days=day), f"p{day}", 10, f"n{day}", NOW
+            )
+        await storage.discussion.mark_sent(1, date(2026, 11, 21), 900, NOW)
+        await storage.discussion.queue_prompt(1, "p9", NOW)
         replies = [
             ReplyRecord(1000 + i, 1, date(2026, 11, 21), "p0", 900, 900, 50 + i % 3, "andrew", NOW, None, f"take {i} ü")
             for i in range(450)
         ]
-        await storage.apply_reply_ops([*replies, ReplyDelete(1, (1003,), NOW)])
-        await storage.set_optout(1, 77, True, NOW)
-        await storage.forget_member(1, 78, before_id=5000)
-        await storage.record_fact(1, 10, "", "f1", NOW, new_round=False)
-        await storage.add_server_prompt(1, PromptFields(text="What makes a tempo?"), 5, NOW)
-        await storage.add_suggestion(1, 50, "Ask about Fletcher", NOW, max_pending=3)
+        await storage.replies.apply_reply_ops([*replies, ReplyDelete(1, (1003,), NOW)])
+        await storage.privacy.set_optout(1, 77, True, NOW)
+        await storage.privacy.forget_member(1, 78, before_id=5000)
+        await storage.content_state.record_fact(1, 10, "", "f1", NOW, new_round=False)
+        await storage.moderation.add_server_prompt(1, PromptFields(text="What makes a tempo?"), 5, NOW)
+        await storage.moderation.add_suggestion(1, 50, "Ask about Fletcher", NOW, max_pending=3)
 
 
 async def export_lines(target: str | Path, *, data_key: bytes | None = None) -> list[str]:
     async with await open_storage(target, data_key=data_key) as storage:
-        return [repr(row) async for row in storage.export_rows(1)]
+        return [repr(row) async for row in storage.replies.export_rows(1)]
 
 
 @pytest.mark.parametrize("encrypted", [False, True])
@@ -66,14 +70,14 @@ async def test_migrate_to_postgres_copies_everything_verified_and_refuses_a_seco
 
     assert await export_lines(url, data_key=key) == await export_lines(db, data_key=key)
     async with await open_storage(url, data_key=key) as pg:
-        assert await pg.count_replies(1, include_deleted=True) == 450
-        assert (await pg.get_schedule(1)) is not None
-        assert [p.number for p in await pg.recent_posts(1, 5)] == [3, 2, 1]
-        assert await pg.is_opted_out(1, 77)
-        assert await pg.shown_facts(1, 10, "") == ["f1"]
-        suggestion = await pg.add_suggestion(1, 51, "Another", NOW, max_pending=3)
+        assert await pg.replies.count_replies(1, include_deleted=True) == 450
+        assert (await pg.discussion.get_schedule(1)) is not None
+        assert [p.number for p in await pg.discussion.recent_posts(1, 5)] == [3, 2, 1]
+        assert await pg.discussion.is_opted_out(1, 77)
+        assert await pg.content_state.shown_facts(1, 10, "") == ["f1"]
+        suggestion = await pg.moderation.add_suggestion(1, 51, "Another", NOW, max_pending=3)
         assert suggestion is not None and suggestion.suggestion_id == 2  # the identity goes on after the copy
-        assert (await pg.add_server_prompt(1, PromptFields(text="Next?"), 5, NOW)).prompt_id == "s-2"
+        assert (await pg.moderation.add_server_prompt(1, PromptFields(text="Next?"), 5, NOW)).prompt_id == "s-2"
 
     again = await asyncio.to_thread(run_cli, "migrate-to-postgres", url, cwd=tmp_path, **env)
     assert again.returncode == 1
@@ -128,7 +132,7 @@ def test_migrate_to_postgres_wants_a_postgresql_url(tmp_path: Path) -> None:
 async def test_export_and_check_work_on_postgresql(tmp_path: Path, pg_server: PostgresServer) -> None:
     url = await create_database(pg_server)
     async with await open_storage(url) as storage:
-        await storage.apply_reply_ops(
+        await storage.replies.apply_reply_ops(
             [ReplyRecord(5, 1, date(2026, 11, 21), "p", 9, 9, 7, "andrew", NOW, None, "hello from PostgreSQL")]
         )
     result = await asyncio.to_thread(run_cli, "export", "--guild", "1", cwd=tmp_path, DATABASE_URL=url)
@@ -168,8 +172,8 @@ async def test_a_copy_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_ser
     async with await PostgresStorage.open(url) as target:
         with pytest.raises(TransferError, match="table replies: the row message_id=1000 differs"):
             await copy_into(db, target)
-        assert await target.count_replies(1, include_deleted=True) == 0
-        assert await target.get_guild(1) is None  # tables copied before it are rolled back too
+        assert await target.replies.count_replies(1, include_deleted=True) == 0
+        assert await target.guilds.get_guild(1) is None  # tables copied before it are rolled back too
 
 
 async def test_run_on_postgresql_refuses_a_second_process_and_stops_with_sigterm(
@@ -191,7 +195,7 @@ async def test_run_on_postgresql_refuses_a_second_process_and_stops_with_sigterm
     try:
         await emu.wait_until_ready(timeout=30)
         async with await open_storage(url) as storage:
-            await eventually(lambda: storage.get_guild(guild.id), timeout=10)  # READY recorded the server
+            await eventually(lambda: storage.guilds.get_guild(guild.id), timeout=10)  # READY recorded the server
         second = await asyncio.create_subprocess_exec(
             *CLI, "run", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )

@@ -219,7 +219,7 @@ async def test_a_fast_clock_neither_posts_nor_purges_until_it_agrees_with_discor
             await tick(running)
             await purger.run_once()
         assert len(bot_posts(emu, world.channel)) == 1  # only last year's
-        assert await running.storage.count_replies(world.guild.id) == 1
+        assert await running.storage.replies.count_replies(world.guild.id) == 1
         assert len(_errors(caplog)) == 1, _errors(caplog)
         assert f"{describe_duration(fast)} ahead of Discord's" in _errors(caplog)[0]
 
@@ -230,7 +230,7 @@ async def test_a_fast_clock_neither_posts_nor_purges_until_it_agrees_with_discor
         await purger.run_once()
         posts = bot_posts(emu, world.channel)
         assert len(posts) == 2 and await days_of(running, world.guild.id, posts[1:]) == ["2026-11-21"]
-        assert await running.storage.count_replies(world.guild.id) == 1  # 364.5 days old: kept
+        assert await running.storage.replies.count_replies(world.guild.id) == 1  # 364.5 days old: kept
     assert len(_errors(caplog)) == 1 and len(_recoveries(caplog)) == 1
 
 
@@ -250,7 +250,7 @@ async def test_a_clock_that_jumps_a_day_while_the_bot_runs_claims_nothing_until_
         poster, _ = services(running)
         outcome = await poster.post_now(world.guild.id)  # a moderator's post-now is refused too
         assert outcome.status == "failed" and bot_posts(emu, world.channel) == []
-        assert await running.storage.get_post(world.guild.id, date(2026, 11, 22)) is None
+        assert await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 22)) is None
         running.skewed.offset = timedelta(0)
         clock.set(datetime(2026, 11, 21, 8, 0, 30, tzinfo=UTC))
         await tick(running)

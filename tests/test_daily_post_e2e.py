@@ -112,7 +112,7 @@ async def post_once(
         await schedule(emu, world, **options)
         clock.set(NINE_BERLIN)
         await tick(running)
-        stored = await running.storage.get_schedule(world.guild.id)
+        stored = await running.storage.discussion.get_schedule(world.guild.id)
     posts = bot_posts(emu, world.channel)
     assert len(posts) == 1
     return posts[0], stored
@@ -198,7 +198,7 @@ async def test_a_german_server_posts_every_day_of_a_round_in_german_with_the_shi
         for day in range(8):
             clock.set(datetime(2026, 11, 21 + day, 8, 0, 30, tzinfo=UTC))
             await tick(running)
-        posts = await running.storage.recent_posts(world.guild.id, 10)
+        posts = await running.storage.discussion.recent_posts(world.guild.id, 10)
     by_message = {post.message_id: post for post in posts}
     messages = bot_posts(emu, world.channel)
     assert len(messages) == 8
@@ -218,12 +218,12 @@ async def test_schedule_set_language_is_stored_kept_and_used_for_the_post(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         reply = await schedule(emu, world, language="de")
         assert "Deutsch" in reply  # the moderator's answer (in their own language) names the posts' language
-        assert (await running.storage.get_schedule(world.guild.id)).language == "de"  # type: ignore[union-attr]
+        assert (await running.storage.discussion.get_schedule(world.guild.id)).language == "de"  # type: ignore[union-attr]
         await schedule(emu, world, time="09:00")  # a change without the option keeps the language
-        assert (await running.storage.get_schedule(world.guild.id)).language == "de"  # type: ignore[union-attr]
+        assert (await running.storage.discussion.get_schedule(world.guild.id)).language == "de"  # type: ignore[union-attr]
         clock.set(NINE_BERLIN)
         await tick(running)
-        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     message = bot_posts(emu, world.channel)[0]
     prompt = content.prompt(stored.prompt_id)  # type: ignore[union-attr]
     assert_one_language(emu, message, "de", prompt, content.review(prompt.review).language)
@@ -245,7 +245,7 @@ async def test_schedule_set_offers_only_english_and_deutsch(
                 "schedule set",
                 {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", "language": "fr"},
             )
-        assert await running.storage.get_schedule(world.guild.id) is None
+        assert await running.storage.discussion.get_schedule(world.guild.id) is None
 
 
 # ---- reports in the server's language ----------------------------------------------------------------------

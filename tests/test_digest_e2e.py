@@ -94,7 +94,7 @@ async def the_week(
     await logged(running, world.guild.id, has(quiet))
 
     async def settled() -> bool:
-        rows = [r async for r in running.storage.export_rows(world.guild.id)]
+        rows = [r async for r in running.storage.replies.export_rows(world.guild.id)]
         return all(r.message_id != deleted.id for r in rows) and any("edited" in r.content for r in rows)
 
     await eventually(settled)
@@ -171,7 +171,7 @@ async def test_an_unconfirmed_digest_is_found_in_the_channel_and_not_sent_again(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         clock.advance(minutes=1)
         await tick(running)
-        post = await running.storage.get_digest_post(world.guild.id, DUE.date())
+        post = await running.storage.digest.get_digest_post(world.guild.id, DUE.date())
         assert post is not None and post.status == "sent"
     assert len(digests(emu, world.channel)) == 1
 
@@ -212,7 +212,7 @@ async def test_the_setting_is_off_by_default_shown_enabled_and_disabled_and_bad_
         assert bad.content == time_error("7pm", "en")  # the sentence /schedule set gives
         bad_de = await digest(emu, world, world.moderator, locale="de", time="25:00", enabled=False)
         assert bad_de.content == time_error("25:00", "de")
-        setting = await running.storage.get_digest_setting(world.guild.id)
+        setting = await running.storage.digest.get_digest_setting(world.guild.id)
         assert setting is not None and (setting.weekday, setting.local_time, setting.enabled) == (4, "19:30", True)
         off = await digest(emu, world, world.moderator, enabled=False)
         assert off.content.startswith("The weekly digest is off.") and "every Friday at 19:30" in off.content
@@ -256,5 +256,5 @@ async def test_a_long_week_goes_out_in_parts_within_discords_limits_and_a_crash_
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
         clock.advance(minutes=1)
         await tick(running)
-        assert (await running.storage.get_digest_post(world.guild.id, DUE.date())).status == "sent"  # type: ignore[union-attr]
+        assert (await running.storage.digest.get_digest_post(world.guild.id, DUE.date())).status == "sent"  # type: ignore[union-attr]
     assert len(digests(emu, world.channel)) == len(parts)

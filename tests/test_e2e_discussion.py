@@ -56,7 +56,7 @@ async def test_posts_at_local_time_in_two_zones(
 
         post = bot_posts(emu, world.channel)[0]
         embed = post.embeds[0]
-        prompt_id = (await running.storage.get_post(world.guild.id, date(2026, 11, 21))).prompt_id  # type: ignore[union-attr]
+        prompt_id = (await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))).prompt_id  # type: ignore[union-attr]
         prompt = content.prompt(prompt_id)
         assert embed["title"] == prompt.text  # the question first
         assert embed["footer"]["text"] == "Question of the day no. 1"
@@ -122,7 +122,7 @@ async def test_rotation_does_not_repeat_and_numbers_run_on(
         for day in range(1, 9):
             clock.set(datetime(2026, 11, day, 8, 15, tzinfo=UTC))
             await tick(running)
-        posts = [await running.storage.get_post(world.guild.id, date(2026, 11, day)) for day in range(1, 9)]
+        posts = [await running.storage.discussion.get_post(world.guild.id, date(2026, 11, day)) for day in range(1, 9)]
     assert [p.number for p in posts if p] == list(range(1, 9))
     prompt_ids = [p.prompt_id for p in posts if p]
     assert len(set(prompt_ids)) == 8
@@ -148,7 +148,7 @@ async def test_down_at_the_scheduled_time_posts_late_once_the_same_day(
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         await tick(running)
         assert len(bot_posts(emu, world.channel)) == 1  # never yesterday's prompt today
-        assert await running.storage.get_post(world.guild.id, date(2026, 11, 22)) is None
+        assert await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 22)) is None
 
 
 async def test_restart_after_the_post_does_not_post_again(
@@ -177,7 +177,7 @@ async def test_crash_after_discord_accepted_the_post_adopts_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Claim made, message sent, confirmation never stored: the restart finds the post instead of resending."""
-    from bot.storage import Storage
+    from bot.storage import DiscussionStore
 
     db = tmp_path / "bot.db"
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
@@ -187,17 +187,17 @@ async def test_crash_after_discord_accepted_the_post_adopts_it(
         async def crash(*args: object, **kwargs: object) -> None:
             raise RuntimeError("power cut between send and confirmation")
 
-        monkeypatch.setattr(Storage, "mark_sent", crash)
+        monkeypatch.setattr(DiscussionStore, "mark_sent", crash)
         clock.set(datetime(2026, 11, 21, 8, 5, tzinfo=UTC))
         await tick(running)
         monkeypatch.undo()
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
         assert post is not None and post.status == "claimed"
     assert len(bot_posts(emu, world.channel)) == 1
     clock.set(datetime(2026, 11, 21, 8, 20, tzinfo=UTC))  # well after the crash
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         await tick(running)
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     posts = bot_posts(emu, world.channel)
     assert len(posts) == 1
     assert post is not None and post.status == "sent" and post.message_id == posts[0].id
@@ -213,14 +213,14 @@ async def test_crash_after_the_claim_before_the_send_posts_once(
         await schedule(emu, world)
         # What a crash right after the claim leaves behind: a claimed row, nothing on Discord.
         claimed_at = datetime(2026, 11, 21, 8, 0, 1, tzinfo=UTC)
-        await running.storage.claim_post(
+        await running.storage.discussion.claim_post(
             world.guild.id, date(2026, 11, 21), content.prompts[0].id, world.channel.id, "dabc", claimed_at
         )
     clock.set(datetime(2026, 11, 21, 8, 3, tzinfo=UTC))
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         await tick(running)
         await tick(running)
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert len(bot_posts(emu, world.channel)) == 1
     assert post is not None and post.status == "sent" and post.prompt_id == content.prompts[0].id
 
@@ -289,7 +289,7 @@ async def test_403_is_recorded_reported_and_other_servers_still_post(
         assert outcomes[world.guild.id].status == "failed"
         assert outcomes[other.id].status == "posted"
         await tick(running)  # no retry storm: the failed day is not sent again
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
         assert post is not None and post.status == "failed"
         assert "missing permission" in failure_text("en", post.error)
         reports = emu.messages_in(log_channel)
@@ -416,7 +416,7 @@ async def test_duplicate_message_create_is_stored_once(
         await emu.dispatch("MESSAGE_CREATE", payload)
         last = await emu.send_user_message(thread, world.member, "last")
         rows = await logged(running, world.guild.id, has(last))
-        assert await running.storage.count_replies(world.guild.id, include_deleted=True) == 2
+        assert await running.storage.replies.count_replies(world.guild.id, include_deleted=True) == 2
     assert [r.message_id for r in rows] == [message.id, last.id]
 
 
@@ -452,7 +452,7 @@ async def test_replies_sent_while_the_bot_was_down_are_backfilled(
 
         async def all_there() -> bool:
             await logger.flush()
-            return await running.storage.count_replies(world.guild.id) == 152
+            return await running.storage.replies.count_replies(world.guild.id) == 152
 
         await eventually(all_there)
         rows = await logged(running, world.guild.id)
@@ -553,7 +553,7 @@ async def test_today_and_stats(
         one_day = await (
             await emu.invoke(world.guild, world.channel, world.member, "discussion stats", {"days": 1}, locale="de")
         ).message()
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert post is not None
     prompt = content.prompt(post.prompt_id)
     embed = stats.embeds[0]
@@ -596,7 +596,7 @@ async def test_schedule_input_is_validated_and_nothing_is_stored(
             message = await handle.message()
             assert message.ephemeral and expected in message.content, message.content
             assert len(message.content.splitlines()) == 1
-        assert await running.storage.get_schedule(world.guild.id) is None
+        assert await running.storage.discussion.get_schedule(world.guild.id) is None
 
 
 async def test_timezone_autocomplete(emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path) -> None:
@@ -678,7 +678,7 @@ async def test_replies_queued_at_shutdown_are_written(
         message = await emu.send_user_message(thread, world.member, "said just before the restart")
         await eventually(lambda: logger.pending == 1)
     async with await open_db(db) as storage:
-        assert await storage.get_reply_content(world.guild.id, message.id) == "said just before the restart"
+        assert await storage.replies.get_reply_content(world.guild.id, message.id) == "said just before the restart"
 
 
 async def test_a_lost_response_is_not_a_second_post(
@@ -692,7 +692,7 @@ async def test_a_lost_response_is_not_a_second_post(
         rule = emu.fail("POST", rf"/channels/{world.channel.id}/messages$", 502, times=1, lose_response=True)
         clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
         outcomes = await tick(running)
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     sends = emu.requests_matching("POST", rf"/channels/{world.channel.id}/messages$")
     assert rule.hits == 1 and len(sends) == 2  # the retry really happened
     assert sends[0].json["nonce"] == sends[1].json["nonce"]

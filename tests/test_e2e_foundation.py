@@ -25,7 +25,7 @@ async def test_startup_syncs_commands_to_the_dev_guild(
         names = {command["name"] for command in puts[0].json}
         assert {"film", "discussion", "schedule"} <= names
         assert not emu.requests_matching("PUT", r"/applications/\d+/commands$")  # no global sync on start
-        record = await eventually(lambda: running.storage.get_guild(world.guild.id))
+        record = await eventually(lambda: running.storage.guilds.get_guild(world.guild.id))
         assert record.removed_at is None
 
 

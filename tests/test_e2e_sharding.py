@@ -64,7 +64,7 @@ async def test_one_process_running_both_shards_posts_and_logs_every_server_once(
 
         async def every_reply_logged() -> bool:
             await logger.flush()
-            return [await running.storage.count_replies(g.id) for g, _ in servers] == [1] * SERVERS
+            return [await running.storage.replies.count_replies(g.id) for g, _ in servers] == [1] * SERVERS
 
         await eventually(every_reply_logged)
         threads = {g.id: bot_posts(emu, channel)[0].id for g, channel in servers}
@@ -115,23 +115,23 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
         assert [s.shard for s in emu.gateway.sessions.values() if s.alive] == [(0, 2)]
         assert {g.id for g in running.bot.guilds} == {g.id for g in mine}
         # The READY sweep: shard 1's servers are missing from this shard's READY, yet they are not gone.
-        removed = {g.id: (await running.storage.get_guild(g.id)).removed_at for g in [*mine, *others, left]}  # type: ignore[union-attr]
+        removed = {g.id: (await running.storage.guilds.get_guild(g.id)).removed_at for g in [*mine, *others, left]}  # type: ignore[union-attr]
         assert removed == {g.id: clock() if g is left else None for g in [*mine, *others, left]}
         await eventually(lambda: "Backfill read" in caplog.text)
         _, logger = services(running)
         await logger.flush()
-        assert [await running.storage.count_replies(g.id) for g in mine] == [1] * len(mine)
-        assert [await running.storage.count_replies(g.id) for g in others] == [0] * len(others)
+        assert [await running.storage.replies.count_replies(g.id) for g in mine] == [1] * len(mine)
+        assert [await running.storage.replies.count_replies(g.id) for g in others] == [0] * len(others)
 
         for guild, _ in servers:  # live replies: the other shard's never reach this process
             await emu.send_user_message(threads[guild.id], fans[guild.id], "Were you rushing or dragging?")
 
         async def live_logged() -> bool:
             await logger.flush()
-            return [await running.storage.count_replies(g.id) for g in mine] == [2] * len(mine)
+            return [await running.storage.replies.count_replies(g.id) for g in mine] == [2] * len(mine)
 
         await eventually(live_logged)
-        assert [await running.storage.count_replies(g.id) for g in others] == [0] * len(others)
+        assert [await running.storage.replies.count_replies(g.id) for g in others] == [0] * len(others)
 
         clock.set(datetime(2026, 11, 22, 8, 0, 30, tzinfo=UTC))  # the next day
         outcomes = await tick(running)

@@ -77,7 +77,7 @@ async def schedule_all(url: str, servers: list[tuple[Any, Any, Any]]) -> None:
         for i, (guild, channel, _) in enumerate(servers):
             zone = zones[i % len(zones)]
             local = (now - timedelta(minutes=1 + i)).astimezone(ZoneInfo(zone))
-            await storage.save_schedule(
+            await storage.discussion.save_schedule(
                 Schedule(
                     guild.id, channel.id, f"{local:%H:%M}", zone, 127, None, None, None, False,
                     int((now - timedelta(minutes=1)).timestamp()), now - timedelta(days=1),

@@ -123,7 +123,13 @@ async def test_draw_fact_rotation_survives_reopening_the_database(content: Conte
     for _ in range(len(pool)):
         async with await Storage.open(tmp_path / "bot.db") as storage:  # a restart between every draw
             draw = await draw_fact(
-                storage, content, guild_id=1, channel_id=2, category="crew", rng=random.Random(), now=clock()
+                storage.content_state,
+                content,
+                guild_id=1,
+                channel_id=2,
+                category="crew",
+                rng=random.Random(),
+                now=clock(),
             )
         assert draw.fact.id not in seen
         seen.append(draw.fact.id)
@@ -131,35 +137,35 @@ async def test_draw_fact_rotation_survives_reopening_the_database(content: Conte
     assert sorted(seen) == sorted(fact.id for fact in pool)
     async with await Storage.open(tmp_path / "bot.db") as storage:
         draw = await draw_fact(
-            storage, content, guild_id=1, channel_id=2, category="crew", rng=random.Random(), now=clock()
+            storage.content_state, content, guild_id=1, channel_id=2, category="crew", rng=random.Random(), now=clock()
         )
         assert draw.shown == 1 and draw.fact.id != seen[-1]
-        assert await storage.shown_facts(1, 2, "crew") == [draw.fact.id]
+        assert await storage.content_state.shown_facts(1, 2, "crew") == [draw.fact.id]
         # other channels, other servers and the any-category pool keep their own rounds
-        assert await storage.shown_facts(1, 3, "crew") == []
-        assert await storage.shown_facts(9, 2, "crew") == []
-        assert await storage.shown_facts(1, 2, "") == []
+        assert await storage.content_state.shown_facts(1, 3, "crew") == []
+        assert await storage.content_state.shown_facts(9, 2, "crew") == []
+        assert await storage.content_state.shown_facts(1, 2, "") == []
 
 
 async def test_record_fact_refuses_a_fact_already_taken_in_the_round(tmp_path: Path) -> None:
     clock = FakeClock()
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        assert await storage.record_fact(1, 2, "", "a", clock(), new_round=False)
-        assert not await storage.record_fact(1, 2, "", "a", clock(), new_round=False)
-        assert await storage.record_fact(1, 2, "", "b", clock.advance(seconds=1), new_round=False)
-        assert await storage.shown_facts(1, 2, "") == ["a", "b"]
-        assert await storage.record_fact(1, 2, "", "a", clock.advance(seconds=1), new_round=True)
-        assert await storage.shown_facts(1, 2, "") == ["a"]
+        assert await storage.content_state.record_fact(1, 2, "", "a", clock(), new_round=False)
+        assert not await storage.content_state.record_fact(1, 2, "", "a", clock(), new_round=False)
+        assert await storage.content_state.record_fact(1, 2, "", "b", clock.advance(seconds=1), new_round=False)
+        assert await storage.content_state.shown_facts(1, 2, "") == ["a", "b"]
+        assert await storage.content_state.record_fact(1, 2, "", "a", clock.advance(seconds=1), new_round=True)
+        assert await storage.content_state.shown_facts(1, 2, "") == ["a"]
 
 
 async def test_draw_fact_ignores_facts_no_longer_in_the_pack(content: ContentPack, tmp_path: Path) -> None:
     pool = content.facts_by_category("trivia")
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await storage.record_fact(0, 5, "trivia", "removed-from-the-pack", FakeClock()(), new_round=False)
+        await storage.content_state.record_fact(0, 5, "trivia", "removed-from-the-pack", FakeClock()(), new_round=False)
         ids = set()
         for _ in range(len(pool)):
             draw = await draw_fact(
-                storage,
+                storage.content_state,
                 content,
                 guild_id=None,
                 channel_id=5,

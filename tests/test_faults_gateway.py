@@ -138,7 +138,7 @@ async def test_malformed_frames_that_discord_py_survives(
 
         async def logged() -> bool:
             await logger.flush()
-            return await running.storage.get_reply_content(world.guild.id, reply.id) == "after the noise"
+            return await running.storage.replies.get_reply_content(world.guild.id, reply.id) == "after the noise"
 
         await eventually(logged)
 
@@ -206,7 +206,7 @@ async def test_replies_arriving_before_on_ready_do_not_hide_the_gap_from_backfil
         live = await burst(emu, thread, [world.moderator], 5, "live before on_ready")
 
         async def live_written() -> bool:
-            return await running.storage.count_replies(world.guild.id) == 3 + len(live)
+            return await running.storage.replies.count_replies(world.guild.id) == 3 + len(live)
 
         await eventually(live_written)
         assert not running.bot.is_ready()  # the live replies came in before on_ready, and were written

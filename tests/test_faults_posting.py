@@ -55,7 +55,9 @@ async def test_429_storms_and_5xx_on_every_daily_post_route_post_exactly_once_pe
         for _ in range(3):  # and more ticks afterwards change nothing
             clock.advance(minutes=7)
             await tick(running)
-        posts = {guild.id: await running.storage.get_post(guild.id, clock.now.date()) for guild, _ in channels}
+        posts = {
+            guild.id: await running.storage.discussion.get_post(guild.id, clock.now.date()) for guild, _ in channels
+        }
     assert all(rule.hits for rule in emu.faults), [(r.path_regex, r.status, r.hits) for r in emu.faults]
     per_server = {guild.id: len(bot_posts(emu, channel)) for guild, channel in channels}
     print(f"posts per server after the storm: {per_server}; tick outcomes: {statuses}")

@@ -101,14 +101,14 @@ async def settled(running: Running, guild_id: int, expected: int) -> list[tuple[
 
     async def rows() -> list[tuple[int, str]] | None:
         await logger.flush()
-        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
+        found = [(r.message_id, r.content) async for r in running.storage.replies.export_rows(guild_id)]
         return found if len(found) >= expected else None
 
     try:
         await eventually(rows, timeout=20)
     except AssertionError:
-        found = [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
+        found = [(r.message_id, r.content) async for r in running.storage.replies.export_rows(guild_id)]
         raise AssertionError(f"only {len(found)} of {expected} replies were stored") from None
     await backfills_done(running)  # the one thing that could still store a reply twice, late
     await logger.flush()
-    return [(r.message_id, r.content) async for r in running.storage.export_rows(guild_id)]
+    return [(r.message_id, r.content) async for r in running.storage.replies.export_rows(guild_id)]

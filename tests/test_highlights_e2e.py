@@ -44,13 +44,14 @@ async def highlight(
 async def counts(running: Running, guild_id: int) -> dict[int, tuple[bool, int]]:
     """message id -> (highlighted, reaction_count), as the export has them."""
     return {
-        row.message_id: (row.highlighted, row.reaction_count) async for row in running.storage.export_rows(guild_id)
+        row.message_id: (row.highlighted, row.reaction_count)
+        async for row in running.storage.replies.export_rows(guild_id)
     }
 
 
 async def wait_count(running: Running, guild_id: int, message_id: int, expected: int) -> None:
     async def reached() -> bool:
-        return (await running.storage.reaction_count(guild_id, message_id)) == expected
+        return (await running.storage.highlights.reaction_count(guild_id, message_id)) == expected
 
     await eventually(reached)
 
@@ -109,7 +110,7 @@ async def test_the_bots_own_star_is_not_counted_and_members_reactions_are(
         await emu.add_user_reaction(thread, reply, world.moderator, "🥁")
         await wait_count(running, world.guild.id, reply.id, 3)
         await settled(emu, running, thread, world)
-        assert await running.storage.reaction_count(world.guild.id, reply.id) == 3  # the bot's ⭐ is not one
+        assert await running.storage.highlights.reaction_count(world.guild.id, reply.id) == 3  # the bot's ⭐ is not one
 
 
 async def test_reactions_are_counted_through_remove_remove_emoji_remove_all_and_duplicates(
@@ -133,7 +134,7 @@ async def test_reactions_are_counted_through_remove_remove_emoji_remove_all_and_
         await wait_count(running, gid, reply.id, 2)
         await emu.dispatch("MESSAGE_REACTION_REMOVE", removed)  # a removal delivered twice
         await settled(emu, running, thread, world)
-        assert await running.storage.reaction_count(gid, reply.id) == 2
+        assert await running.storage.highlights.reaction_count(gid, reply.id) == 2
 
         await emu.add_user_reaction(thread, reply, third, "🔥")
         await wait_count(running, gid, reply.id, 3)
@@ -241,7 +242,7 @@ async def test_forget_removes_the_members_highlights_and_reactions(
         await emu.add_user_reaction(thread, theirs, world.moderator, "👏")
         await wait_count(running, world.guild.id, theirs.id, 2)
         await wait_count(running, world.guild.id, mine.id, 1)
-        assert await running.storage.count_highlights(world.guild.id, world.member.id) == 1
+        assert await running.storage.highlights.count_highlights(world.guild.id, world.member.id) == 1
         status = (await ask(emu, world, world.member, "status")).content
         assert tr("en", "privacy.status.highlights", count=1) in status
         assert tr("en", "privacy.status.reactions", count=1) in status
@@ -252,7 +253,7 @@ async def test_forget_removes_the_members_highlights_and_reactions(
         status = (await ask(emu, world, world.member, "status")).content
         assert tr("en", "privacy.status.highlights", count=0) in status
         assert tr("en", "privacy.status.reactions", count=0) in status
-        assert await running.storage.count_highlights(world.guild.id, world.member.id) == 0
+        assert await running.storage.highlights.count_highlights(world.guild.id, world.member.id) == 0
         assert await counts(running, world.guild.id) == {theirs.id: (False, 1)}
         assert await running.storage.read("SELECT * FROM reply_highlights") == []
         gone = await running.storage.read(
@@ -264,7 +265,7 @@ async def test_forget_removes_the_members_highlights_and_reactions(
         await emu.remove_user_reaction(thread, theirs, world.member, "👏")
         await emu.add_user_reaction(thread, theirs, world.member, "🔥")
         await settled(emu, running, thread, world)
-        assert await running.storage.reaction_count(world.guild.id, theirs.id) == 1
+        assert await running.storage.highlights.reaction_count(world.guild.id, theirs.id) == 1
 
 
 async def test_jsonl_export_has_the_new_keys_last(

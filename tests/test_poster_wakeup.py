@@ -30,7 +30,7 @@ async def test_a_schedule_change_wakes_the_sleeping_poster(
         await schedule(emu, world, time="08:02")  # earlier: only a wake makes it look again
         clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # 08:02 in Berlin, the new time, to the second
         posts = await eventually(lambda: bot_posts(emu, world.channel))
-        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert len(posts) == 1
     assert stored is not None and stored.status == "sent"
     assert stored.posted_at == datetime(2026, 11, 21, 7, 2, tzinfo=UTC)  # at the minute, not at a later poll
@@ -47,7 +47,7 @@ async def test_the_poster_wakes_at_the_due_second_of_the_next_day(
         clock.set(datetime(2026, 11, 22, 7, 0, 59, tzinfo=UTC))  # one second early: the poster sleeps on
         clock.set(datetime(2026, 11, 22, 7, 1, tzinfo=UTC))
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 2)
-        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 22))
+        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 22))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 22, 7, 1, tzinfo=UTC)
     assert len(bot_posts(emu, world.channel)) == 2  # one a day, still exactly once
 
@@ -59,7 +59,7 @@ async def test_a_schedule_nobody_announced_is_found_by_the_safety_recheck(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
         # Written straight into the database (as another process would): no wake, so the loop sleeps on
         # until its safety re-check, five minutes after the tick at READY.
-        await running.storage.save_schedule(
+        await running.storage.discussion.save_schedule(
             Schedule(
                 guild_id=world.guild.id,
                 channel_id=world.channel.id,
@@ -76,7 +76,7 @@ async def test_a_schedule_nobody_announced_is_found_by_the_safety_recheck(
         )
         clock.set(datetime(2026, 11, 21, 7, 5, tzinfo=UTC))
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
-        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 21, 7, 5, tzinfo=UTC)
 
 
@@ -135,7 +135,7 @@ async def test_a_new_server_wakes_the_poster(
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
         # A schedule kept from the server's earlier stay (written without a wake, as by another process)...
-        await running.storage.save_schedule(
+        await running.storage.discussion.save_schedule(
             Schedule(
                 guild_id=world.guild.id,
                 channel_id=world.channel.id,
@@ -154,5 +154,5 @@ async def test_a_new_server_wakes_the_poster(
         await eventually(lambda: running.bot.get_guild(joined.id) is not None)
         clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # before the 07:05 safety re-check
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
-        stored = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 21, 7, 2, tzinfo=UTC)

@@ -74,7 +74,7 @@ async def test_status_optout_optin_and_forget(
 
         forget = await ask(emu, world, world.member, "forget")
         assert "(1 entry)" in forget.content and "stored again" in forget.content
-        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        assert await running.storage.privacy.member_summary(world.guild.id, world.member.id) == (0, False)
         assert [r.author_id for r in await logged(running, world.guild.id)] == [world.moderator.id] * 2
     assert not [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and "privacy" in m.content]
 
@@ -128,7 +128,7 @@ async def test_optout_drops_replies_still_queued_in_memory(
         await ask(emu, world, world.member, "optout")
         assert logger.pending == 0
         await logger.flush()
-        assert await running.storage.count_replies(world.guild.id) == 0  # an anonymous tombstone at most
+        assert await running.storage.replies.count_replies(world.guild.id) == 0  # an anonymous tombstone at most
         assert b"queued, never written" not in b"".join(
             p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("bot.db")
         )
@@ -161,20 +161,20 @@ async def test_daily_purge_applies_retention_and_removes_departed_servers(
         reply = await emu.send_user_message(thread, world.member, "kept for a year")
         await logged(running, world.guild.id, has(reply))
         await emu.invoke(leaving, leaving_channel, emu.add_member(leaving, "m"), "film fact")
-        await eventually(lambda: running.storage.get_guild(leaving.id))
+        await eventually(lambda: running.storage.guilds.get_guild(leaving.id))
 
         purger.interval = 0.05  # from now on the loop runs every 50 ms
         purger.wake()
         runs = purger.runs
         await eventually(lambda: purger.runs > runs + 2)
-        assert await running.storage.count_replies(world.guild.id) == 1  # not expired yet
+        assert await running.storage.replies.count_replies(world.guild.id) == 1  # not expired yet
 
         emu.remove_guild(leaving)
         await eventually(lambda: _removed(running, leaving.id))
         clock.advance(days=29)
         runs = purger.runs
         await eventually(lambda: purger.runs > runs + 1)
-        assert await running.storage.get_guild(leaving.id) is not None  # still inside the grace period
+        assert await running.storage.guilds.get_guild(leaving.id) is not None  # still inside the grace period
         clock.advance(days=2)
         await eventually(lambda: _gone(running, leaving.id))
 
@@ -184,16 +184,16 @@ async def test_daily_purge_applies_retention_and_removes_departed_servers(
 
 
 async def _removed(running: Running, guild_id: int) -> bool:
-    record = await running.storage.get_guild(guild_id)
+    record = await running.storage.guilds.get_guild(guild_id)
     return record is not None and record.removed_at is not None
 
 
 async def _gone(running: Running, guild_id: int) -> bool:
-    return await running.storage.get_guild(guild_id) is None
+    return await running.storage.guilds.get_guild(guild_id) is None
 
 
 async def _count_is(running: Running, guild_id: int, expected: int) -> bool:
-    return await running.storage.count_replies(guild_id, include_deleted=True) == expected
+    return await running.storage.replies.count_replies(guild_id, include_deleted=True) == expected
 
 
 async def test_no_reply_text_in_the_database_files_with_a_data_key(
@@ -208,7 +208,7 @@ async def test_no_reply_text_in_the_database_files_with_a_data_key(
         await emu.edit_user_message(thread, first, secret + " (edited)")
         last = await emu.send_user_message(thread, world.moderator, "second canary zq-canary-9902")
         await logged(running, world.guild.id, lambda rows: has(last)(rows) and rows[0].edited_at)
-        assert await running.storage.get_reply_content(world.guild.id, first.id) == secret + " (edited)"
+        assert await running.storage.replies.get_reply_content(world.guild.id, first.id) == secret + " (edited)"
         status = await ask(emu, world, world.member, "status")
         assert "stored encrypted" in status.content
         # While the bot runs, the newest pages live in the -wal file: read both, raw.
@@ -245,7 +245,7 @@ async def test_forgotten_replies_are_not_fetched_again_by_the_backfill_after_a_r
         await eventually(lambda: logger.pending == 0)
         rows = await logged(running, world.guild.id)
         assert [r.content for r in rows] == ["the moderator, first", "after the restart"]
-        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        assert await running.storage.privacy.member_summary(world.guild.id, world.member.id) == (0, False)
 
 
 async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_the_backfill_window(
@@ -261,7 +261,7 @@ async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_t
         mine = [await emu.send_user_message(thread, world.member, text) for text in ("to forget", "me too")]
         await logged(running, world.guild.id, has(mine[-1]))
         assert "(2 entries)" in (await ask(emu, world, world.member, "forget")).content
-        await running.storage.set_retention(world.guild.id, 1, clock())
+        await running.storage.privacy.set_retention(world.guild.id, 1, clock())
         # Two days after the replies were written: past the 1-day retention, well inside the backfill window.
         clock.set(discord.utils.snowflake_time(mine[-1].id) + timedelta(days=2))
         privacy_services(running).purger.wake()
@@ -274,7 +274,7 @@ async def test_forgotten_replies_stay_forgotten_when_retention_is_shorter_than_t
         rows = await running.storage.read("SELECT author_id FROM replies WHERE guild_id = ?", (world.guild.id,))
         # Neither the forgotten replies nor the moderator's, which the purge deleted, were stored again.
         assert rows == []
-        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        assert await running.storage.privacy.member_summary(world.guild.id, world.member.id) == (0, False)
 
 
 async def test_a_moderators_forget_leaves_their_changes_to_a_former_moderator(
@@ -305,7 +305,7 @@ async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_remo
     leaving, outage = emu.add_guild("Nassau Band"), emu.add_guild("Studio Band")
     async with run_bot(emu, db, content, clock=clock, bot_options=QUIET) as running:
         for guild in (world.guild, leaving, outage):
-            await eventually(lambda guild=guild: running.storage.get_guild(guild.id))
+            await eventually(lambda guild=guild: running.storage.guilds.get_guild(guild.id))
     emu.remove_guild(leaving)  # while the bot is offline: it never sees a GUILD_DELETE
     emu.set_guild_unavailable(outage)  # and a Discord outage hides another server during the restart
     clock.advance(hours=1)
@@ -318,8 +318,8 @@ async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_remo
         clock.advance(days=31)
         purger.wake()
         await eventually(lambda: _gone(running, leaving.id))
-        assert await running.storage.get_guild(outage.id) is not None
-        assert await running.storage.get_guild(world.guild.id) is not None
+        assert await running.storage.guilds.get_guild(outage.id) is not None
+        assert await running.storage.guilds.get_guild(world.guild.id) is not None
 
 
 async def test_a_data_key_set_later_encrypts_what_was_stored_and_a_damaged_reply_is_named_in_the_export(

@@ -22,8 +22,8 @@ async def test_moderator_shortens_retention_and_old_replies_go_at_once(
 ) -> None:
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock) as running:
         storage = running.storage
-        await eventually(lambda: storage.get_guild(world.guild.id))
-        await storage.apply_reply_ops([reply(1, world.guild.id, clock, 40), reply(2, world.guild.id, clock, 5)])
+        await eventually(lambda: storage.guilds.get_guild(world.guild.id))
+        await storage.replies.apply_reply_ops([reply(1, world.guild.id, clock, 40), reply(2, world.guild.id, clock, 5)])
         shown = await (await emu.invoke(world.guild, world.channel, world.moderator, "replies retention")).message()
         assert shown.ephemeral and "365 days" in shown.content
         refused = await (
@@ -37,7 +37,7 @@ async def test_moderator_shortens_retention_and_old_replies_go_at_once(
             )
         ).message()
         assert "Only moderators" in refused.content
-        record = await storage.get_guild(world.guild.id)
+        record = await storage.guilds.get_guild(world.guild.id)
         assert record is not None and record.retention_days == 365  # nothing stored for the refused member
         done = await (
             await emu.invoke(world.guild, world.channel, world.moderator, "replies retention", {"days": 30})
@@ -45,9 +45,9 @@ async def test_moderator_shortens_retention_and_old_replies_go_at_once(
         assert "30 days" in done.content and "365" in done.content
 
         async def purged() -> bool:
-            return await storage.count_replies(world.guild.id, include_deleted=True) == 1
+            return await storage.replies.count_replies(world.guild.id, include_deleted=True) == 1
 
         await eventually(purged)
-        assert await storage.get_reply_content(world.guild.id, 2) == "reply 2"
-        audit = await storage.recent_audit(world.guild.id, 1)
+        assert await storage.replies.get_reply_content(world.guild.id, 2) == "reply 2"
+        audit = await storage.moderation.recent_audit(world.guild.id, 1)
         assert audit[0].action == "privacy.retention"

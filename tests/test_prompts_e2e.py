@@ -73,8 +73,8 @@ async def test_members_are_refused_and_the_moderator_role_works(
         ]:
             refused = await run(emu, world, world.member, command, bypass=True, **options)
             assert refused.ephemeral and "Only moderators" in refused.content
-        assert await running.storage.server_prompts(world.guild.id) == []
-        assert await running.storage.disabled_prompts(world.guild.id) == set()
+        assert await running.storage.moderation.server_prompts(world.guild.id) == []
+        assert await running.storage.moderation.disabled_prompts(world.guild.id) == set()
 
         before = await run(emu, world, helper, "prompts add", bypass=True, text="Why does tempo matter?")
         assert "Only moderators" in before.content
@@ -107,7 +107,7 @@ async def test_add_show_edit_remove_enable_disable_and_queue(
 
         edited = await run(emu, world, world.moderator, "prompts edit", id="s-1", text="Who keeps your tempo?")
         assert "now reads: Who keeps your tempo?" in edited.content
-        assert (await running.storage.server_prompt(guild_id, "s-1")).fields.text == "Who keeps your tempo?"  # type: ignore[union-attr]
+        assert (await running.storage.moderation.server_prompt(guild_id, "s-1")).fields.text == "Who keeps your tempo?"  # type: ignore[union-attr]
 
         no_edit = await run(emu, world, world.moderator, "prompts edit", id=shipped, text="Are new words better?")
         assert "shipped prompt and cannot be edited" in no_edit.content
@@ -118,23 +118,23 @@ async def test_add_show_edit_remove_enable_disable_and_queue(
         assert "already disabled" in again.content
         refused = await run(emu, world, world.moderator, "prompts queue", id="s-1")
         assert "enable it with /prompts enable" in refused.content
-        assert await running.storage.queued_prompts(guild_id) == []
+        assert await running.storage.discussion.queued_prompts(guild_id) == []
         await run(emu, world, world.moderator, "prompts enable", id="s-1")
         queued = await run(emu, world, world.moderator, "prompts queue", id="s-1")
         assert "queued at place 1" in queued.content
-        assert await running.storage.queued_prompts(guild_id) == ["s-1"]
+        assert await running.storage.discussion.queued_prompts(guild_id) == ["s-1"]
 
         shipped_removed = await run(emu, world, world.moderator, "prompts remove", id=shipped)
         assert "not removed but disabled" in shipped_removed.content
-        assert shipped in await running.storage.disabled_prompts(guild_id)
+        assert shipped in await running.storage.moderation.disabled_prompts(guild_id)
 
         removed = await run(emu, world, world.moderator, "prompts remove", id="s-1")
         assert "Removed prompt s-1" in removed.content
-        assert await running.storage.queued_prompts(guild_id) == []
+        assert await running.storage.discussion.queued_prompts(guild_id) == []
         gone = await run(emu, world, world.moderator, "prompts show", id="s-1")
         assert "There is no prompt s-1" in gone.content
 
-        actions = [entry.action for entry in await running.storage.recent_audit(guild_id, 20)]
+        actions = [entry.action for entry in await running.storage.moderation.recent_audit(guild_id, 20)]
         assert actions == [
             "prompt.remove",
             "prompt.disable",
@@ -160,9 +160,9 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
         assert "The passage is empty" in blank_passage.content
         suggestion = await run(emu, world, world.member, "suggest", text=" ")
         assert "The text is empty" in suggestion.content
-        assert await running.storage.server_prompts(world.guild.id) == []
-        assert await running.storage.count_pending_suggestions(world.guild.id) == 0
-        assert await running.storage.recent_audit(world.guild.id, 5) == []
+        assert await running.storage.moderation.server_prompts(world.guild.id) == []
+        assert await running.storage.moderation.count_pending_suggestions(world.guild.id) == 0
+        assert await running.storage.moderation.recent_audit(world.guild.id, 5) == []
 
 
 async def test_list_pages_with_buttons_and_autocomplete(
@@ -237,7 +237,7 @@ async def test_suggestion_card_buttons_work_after_a_restart(
             await run(emu, world, world.member, "suggest", text=f"Is idea {n} any good?")
         capped = await run(emu, world, world.member, "suggest", text="Is one more too many?")
         assert "already have 3 suggestions waiting" in capped.content
-        assert await running.storage.count_pending_suggestions(world.guild.id) == 3
+        assert await running.storage.moderation.count_pending_suggestions(world.guild.id) == 3
         cards = await eventually(lambda: [m for m in emu.messages_in(logs) if m.embeds] or None)
     card = cards[0]
     assert card.embeds[0]["title"] == "Prompt suggestion #1"
@@ -250,7 +250,7 @@ async def test_suggestion_card_buttons_work_after_a_restart(
         )
         outcome = {f["name"]: f["value"] for f in updated.embeds[0]["fields"]}["Outcome"]
         assert "Approved by" in outcome and "s-1" in outcome
-        prompt = await running.storage.server_prompt(world.guild.id, "s-1")
+        prompt = await running.storage.moderation.server_prompt(world.guild.id, "s-1")
         assert prompt is not None and prompt.fields.text == "Would you practise until you bleed?"
         second = [m for m in emu.messages_in(logs) if m.embeds][1]
         await (await emu.click(second, buttons(second)["Reject #2"]["custom_id"], world.moderator)).wait_done()
@@ -260,7 +260,7 @@ async def test_suggestion_card_buttons_work_after_a_restart(
         assert "#2" in told.content and "not taken" in told.content
         again = await run(emu, world, world.member, "suggest", text="Is another idea welcome?")
         assert "approved" not in again.content  # each outcome is told once
-        actions = [entry.action for entry in await running.storage.recent_audit(world.guild.id, 5)]
+        actions = [entry.action for entry in await running.storage.moderation.recent_audit(world.guild.id, 5)]
         assert actions == ["suggestion.reject", "suggestion.approve", "schedule.set"]
 
 
@@ -276,7 +276,7 @@ async def test_without_a_log_channel_moderators_decide_from_the_list(
         assert (
             "Approved suggestion #1" in after.content and "No suggestion is waiting" in after.embeds[0]["description"]
         )
-        assert (await running.storage.server_prompt(world.guild.id, "s-1")) is not None
+        assert (await running.storage.moderation.server_prompt(world.guild.id, "s-1")) is not None
 
 
 # ---- import and export ----------------------------------------------------------------------------
@@ -295,7 +295,7 @@ async def test_import_lists_every_error_with_its_line_and_stores_nothing(
         assert reply.ephemeral and "Nothing was imported: the file has 3 problems." in reply.content
         listed = reply.embeds[0]["description"]
         assert "line 2: prompt 's-1'" in listed and "line 4: prompt 's-2'" in listed and "line 7:" in listed
-        assert await running.storage.server_prompts(world.guild.id) == []
+        assert await running.storage.moderation.server_prompts(world.guild.id) == []
 
         many = "prompts:\n" + "".join(f"- id: s-{n}\n  text: ''\n" for n in range(1, 61))
         upload = emu.make_attachment("many.yaml", many.encode(), "application/x-yaml")
@@ -317,7 +317,7 @@ async def test_import_lists_every_error_with_its_line_and_stores_nothing(
         text_file = emu.make_attachment("prompts.txt", b"prompts: []\n", "text/plain")
         not_yaml = await run(emu, world, world.moderator, "prompts import", file=text_file)
         assert "is not a YAML file" in not_yaml.content
-        assert await running.storage.recent_audit(world.guild.id, 5) == []
+        assert await running.storage.moderation.recent_audit(world.guild.id, 5) == []
 
 
 async def test_export_then_import_is_an_exact_round_trip(
@@ -347,7 +347,7 @@ async def test_export_then_import_is_an_exact_round_trip(
         same = emu.make_attachment("prompts.yaml", data, "application/x-yaml")
         unchanged = await run(emu, world, world.moderator, "prompts import", file=same)
         assert "0 new, 0 updated, 0 enabled, 0 disabled" in unchanged.content
-        audit = await running.storage.recent_audit(other.id, 5)
+        audit = await running.storage.moderation.recent_audit(other.id, 5)
         assert [entry.action for entry in audit] == ["prompt.import"] and audit[0].moderator_id == other_mod.id
 
 
@@ -376,11 +376,11 @@ async def test_disabled_prompts_are_never_posted_and_queued_ones_go_next(
         for day in (21, 22, 23, 24):
             clock.set(datetime(2026, 11, day, 8, 0, tzinfo=UTC))
             await poster.tick()
-            post = await running.storage.get_post(world.guild.id, date(2026, 11, day))
+            post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, day))
             assert post is not None and post.status == "sent"
             posted.append(post.prompt_id)
         assert posted[0] == "s-2" and set(posted) == {"s-1", "s-2"}
-        assert await running.storage.queued_prompts(world.guild.id) == []
+        assert await running.storage.discussion.queued_prompts(world.guild.id) == []
         listing = await run(emu, world, world.moderator, "prompts show", id="s-2")
         assert {f["name"]: f["value"] for f in listing.embeds[0]["fields"]}["Times used"] == "2"
 
@@ -395,7 +395,7 @@ async def test_schedule_changes_are_audited_and_shown(
         await run(emu, world, world.moderator, "schedule resume")
         for n in range(3):
             await run(emu, world, world.moderator, "prompts add", text=f"Is prompt {n} clear?")
-        audit = await running.storage.recent_audit(world.guild.id, 10)
+        audit = await running.storage.moderation.recent_audit(world.guild.id, 10)
         assert [e.action for e in audit][3:] == ["schedule.resume", "schedule.pause", "schedule.set", "schedule.set"]
         change = audit[5]
         assert change.before["local_time"] == "09:00" and change.after["local_time"] == "10:15"  # type: ignore[index]

@@ -44,8 +44,8 @@ async def test_a_fragment_is_refused_in_the_members_language(
         )
         no_mark = await run(emu, world, world.member, "suggest", "de", text="Kann man ohne Schmerz Großes erreichen")
         assert no_mark.content == "Das ist noch keine Frage: Schließ sie mit einem Fragezeichen ab."
-        assert await running.storage.server_prompts(world.guild.id) == []
-        assert await running.storage.count_pending_suggestions(world.guild.id) == 0
+        assert await running.storage.moderation.server_prompts(world.guild.id) == []
+        assert await running.storage.moderation.count_pending_suggestions(world.guild.id) == 0
 
         added = await run(emu, world, world.moderator, "prompts add", "en-US", text="Is Fletcher a good teacher?")
         assert "Added prompt s-1" in added.content
@@ -54,7 +54,7 @@ async def test_a_fragment_is_refused_in_the_members_language(
             "Members read the prompt without any context, so say who or what “he” means, "
             "like “Is Fletcher ever satisfied with Andrew?”"
         )
-        stored = await running.storage.server_prompt(world.guild.id, "s-1")
+        stored = await running.storage.moderation.server_prompt(world.guild.id, "s-1")
         assert stored is not None and stored.fields.text == "Is Fletcher a good teacher?"
 
         upload = emu.make_attachment(
@@ -67,7 +67,9 @@ async def test_a_fragment_is_refused_in_the_members_language(
         listed = imported.embeds[0]["description"]
         assert "Zeile 2: Frage „s-2“: text: Die Frage wird zum Titel des Threads: Schreib sie mit großem" in listed
         assert "Zeile 4: Frage „s-3“: text: „Was du …“ klingt wie ein halber Satz" in listed
-        assert [prompt.prompt_id for prompt in await running.storage.server_prompts(world.guild.id)] == ["s-1"]
+        assert [prompt.prompt_id for prompt in await running.storage.moderation.server_prompts(world.guild.id)] == [
+            "s-1"
+        ]
 
 
 async def test_discords_client_already_stops_a_prompt_over_100_characters(
@@ -81,4 +83,4 @@ async def test_discords_client_already_stops_a_prompt_over_100_characters(
                 await run(emu, world, world.moderator, command, "en-US", text=longest + "?")
         added = await run(emu, world, world.moderator, "prompts add", "en-US", text="Is " + "a" * 94 + " b?")
         assert "Added prompt s-1" in added.content and len(longest) == 100
-        assert len(await running.storage.server_prompts(world.guild.id)) == 1
+        assert len(await running.storage.moderation.server_prompts(world.guild.id)) == 1

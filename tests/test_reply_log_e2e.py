@@ -43,7 +43,7 @@ async def test_a_reply_still_queued_when_its_author_runs_forget_is_not_logged_af
         await eventually(lambda: "Backfill read 1 posts' threads" in caplog.text)
         rows = await logged(running, world.guild.id, has(marker))
         assert [r.content for r in rows] == ["after the restart"]
-        assert await running.storage.member_summary(world.guild.id, world.member.id) == (0, False)
+        assert await running.storage.privacy.member_summary(world.guild.id, world.member.id) == (0, False)
     assert b"queued, then forgotten" not in raw_files(db)
 
 
@@ -89,7 +89,7 @@ async def test_backfill_catches_up_with_edits_and_deletes_made_while_the_bot_was
         rows = await logged(running, world.guild.id, lambda rows: len(rows) == 2)
         assert {r.message_id: r.content for r in rows} == {edited.id: "second thoughts", kept.id: "unchanged"}
         assert next(r for r in rows if r.message_id == edited.id).edited_at != ""
-        assert await running.storage.count_replies(world.guild.id, include_deleted=True) == 4  # two tombstones
+        assert await running.storage.replies.count_replies(world.guild.id, include_deleted=True) == 4  # two tombstones
 
 
 async def test_backfill_skips_a_message_discord_py_cannot_read_and_reads_the_rest(

@@ -94,7 +94,7 @@ async def test_a_shutdown_in_the_middle_of_a_write_still_writes_every_queued_rep
         await writing.wait()
         await logger.stop()
         await storage._conn.set_trace_callback(None)
-        assert await storage.count_replies(1) == 999
+        assert await storage.replies.count_replies(1) == 999
         assert logger.pending == 0
 
 
@@ -116,14 +116,14 @@ async def test_the_flusher_outlives_a_row_the_database_refuses_and_writes_the_ot
             logger._queue(bad if i == 50 else record(i))
 
         async def drained() -> bool:
-            return logger.pending == 0 and await storage.count_replies(1) == 99
+            return logger.pending == 0 and await storage.replies.count_replies(1) == 99
 
         await eventually(drained)
         logger._queue(record(200))  # the flusher is still alive: later replies are written
         await eventually(lambda: logger.written == 100)
         await logger.stop()
-        assert await storage.count_replies(1) == 100
-        assert await storage.get_reply_content(1, bad.message_id) is None
+        assert await storage.replies.count_replies(1) == 100
+        assert await storage.replies.get_reply_content(1, bad.message_id) is None
     refusals = [r for r in caplog.records if str(bad.message_id) in r.getMessage()]
     assert len(refusals) == 1 and "refused by a trigger" in refusals[0].getMessage()
 
@@ -146,7 +146,7 @@ async def test_a_failing_database_is_reported_once_and_every_reply_kept_until_it
         await storage._conn.execute("PRAGMA query_only = 0")
 
         async def stored() -> bool:
-            return await storage.count_replies(1) == 20
+            return await storage.replies.count_replies(1) == 20
 
         await eventually(stored, timeout=10)
         await logger.stop()
@@ -170,7 +170,7 @@ async def test_a_backlog_drains_onto_a_nearly_full_disk_as_space_returns(tmp_pat
         progress = [0]
 
         async def more_stored() -> bool:
-            count = await storage.count_replies(1)
+            count = await storage.replies.count_replies(1)
             if count > progress[-1]:
                 progress.append(count)
                 return True
@@ -181,7 +181,7 @@ async def test_a_backlog_drains_onto_a_nearly_full_disk_as_space_returns(tmp_pat
             limit += 8
             await storage._conn.execute(f"PRAGMA max_page_count = {limit}")
         await logger.stop()
-        assert await storage.count_replies(1) == 600
+        assert await storage.replies.count_replies(1) == 600
         assert len(progress) > 3  # it got there in several steps, never needing room for all at once
 
 
@@ -231,18 +231,18 @@ async def test_a_backlog_drains_onto_a_real_full_file_system_as_space_is_freed(t
             for i in range(600):
                 logger._queue(record(i, f"reply #{i} " + "x" * 400))  # ~300 KB of WAL in one transaction
             await eventually(lambda: "full" in caplog.text, timeout=10)
-            counts = [await storage.count_replies(1)]
+            counts = [await storage.replies.count_replies(1)]
             while logger.pending:
                 assert filler.stat().st_size > 0, counts
                 os.truncate(filler, max(0, filler.stat().st_size - 64 * 1024))
 
                 async def more_stored() -> bool:
-                    return logger.pending == 0 or await storage.count_replies(1) > counts[-1]
+                    return logger.pending == 0 or await storage.replies.count_replies(1) > counts[-1]
 
                 await eventually(more_stored, timeout=20)  # drains as far as the space allows, no restart
-                counts.append(await storage.count_replies(1))
+                counts.append(await storage.replies.count_replies(1))
             await logger.stop()
-            assert await storage.count_replies(1) == 600
+            assert await storage.replies.count_replies(1) == 600
     print(f"stored after each step: {counts}")
     assert len(counts) > 3, counts  # it got there in several steps, never needing room for all at once
     assert sum("full" in r.getMessage() for r in caplog.records) == 1  # one line, not one per retry

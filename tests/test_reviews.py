@@ -301,18 +301,18 @@ def test_search_page_ids_fit_or_are_left_out() -> None:
 
 async def test_index_is_built_once_and_rebuilt_when_the_pack_changes(content: ContentPack, tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        assert await ensure_search_index(storage, content)
-        assert not await ensure_search_index(storage, content)
-        assert await storage.excerpt_index_hash() == pack_digest(content)
+        assert await ensure_search_index(storage.content_state, content)
+        assert not await ensure_search_index(storage.content_state, content)
+        assert await storage.content_state.excerpt_index_hash() == pack_digest(content)
     first = content.excerpts[0]
     changed = dataclasses.replace(
         content, excerpts=(first.model_copy(update={"text": "Ein Lied für die Trommel."}), *content.excerpts[1:])
     )
     assert pack_digest(changed) != pack_digest(content)
     async with await Storage.open(tmp_path / "bot.db") as storage:  # a restart with a changed pack
-        assert await ensure_search_index(storage, changed)
-        assert await storage.count_excerpt_matches(build_match_query(["fur"]) or "") == 1
-        hits = await storage.search_excerpts(build_match_query(["fur"]) or "", limit=5)
+        assert await ensure_search_index(storage.content_state, changed)
+        assert await storage.content_state.count_excerpt_matches(build_match_query(["fur"]) or "") == 1
+        hits = await storage.content_state.search_excerpts(build_match_query(["fur"]) or "", limit=5)
         assert [hit.excerpt_id for hit in hits] == [first.id]
         assert "**für**" in hits[0].snippet
         total = await storage.read_one("SELECT count(*) FROM excerpt_search")
@@ -321,8 +321,8 @@ async def test_index_is_built_once_and_rebuilt_when_the_pack_changes(content: Co
 
 async def test_search_ranks_pages_and_marks_hits(content: ContentPack, tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await ensure_search_index(storage, content)
-        result = await search_excerpts(storage, "Fletcher", 1, "en")
+        await ensure_search_index(storage.content_state, content)
+        result = await search_excerpts(storage.content_state, "Fletcher", 1, "en")
         expected = [e.id for e in content.excerpts if "fletcher" in words_of(f"{e.heading or ''} {e.text}")]
         assert result.total == len(expected) and result.pages == -(-len(expected) // PAGE_SIZE)
         assert 0 < len(result.hits) <= PAGE_SIZE
@@ -331,7 +331,7 @@ async def test_search_ranks_pages_and_marks_hits(content: ContentPack, tmp_path:
         everything = [
             h.excerpt_id
             for p in range(1, result.pages + 1)
-            for h in (await search_excerpts(storage, "fletcher", p, "en")).hits
+            for h in (await search_excerpts(storage.content_state, "fletcher", p, "en")).hits
         ]
         assert sorted(everything) == sorted(expected)
         embed = search_embed(content, result, "en")
@@ -341,14 +341,14 @@ async def test_search_ranks_pages_and_marks_hits(content: ContentPack, tmp_path:
                 f"||{' '.join(hit.snippet.split())}||" in (embed.description or "")
             )
         with pytest.raises(BadInput, match="at least one word"):
-            await search_excerpts(storage, "***", 1, "en")
+            await search_excerpts(storage.content_state, "***", 1, "en")
         with pytest.raises(BadInput, match="No passage contains"):
-            await search_excerpts(storage, "xylophonequartett", 1, "en")
-        some = await search_excerpts(storage, "tempo xylophonequartett", 1, "en")
+            await search_excerpts(storage.content_state, "xylophonequartett", 1, "en")
+        some = await search_excerpts(storage.content_state, "tempo xylophonequartett", 1, "en")
         assert some.any_word and some.total > 0
-        page = await search_excerpts(storage, "fletcher", 99, "en")
+        page = await search_excerpts(storage.content_state, "fletcher", 99, "en")
         assert page.page == page.pages  # past the end: the last page
-        spoilers = await search_excerpts(storage, "perfection", 1, "de")
+        spoilers = await search_excerpts(storage.content_state, "perfection", 1, "de")
         text = search_embed(content, spoilers, "de").description or ""
         assert "||" in text and "Seite" in (search_embed(content, spoilers, "de").footer.text or "")
 
@@ -376,22 +376,22 @@ def test_words_with_meaning_in_either_language_are_kept(word: str) -> None:
 
 async def test_search_ignores_stop_words_for_matching_and_marking(content: ContentPack, tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await ensure_search_index(storage, content)
-        plain = await search_excerpts(storage, "leadership growth", 1, "en")
-        with_and = await search_excerpts(storage, "leadership and growth", 1, "en")
+        await ensure_search_index(storage.content_state, content)
+        plain = await search_excerpts(storage.content_state, "leadership growth", 1, "en")
+        with_and = await search_excerpts(storage.content_state, "leadership and growth", 1, "en")
         assert with_and.tokens == ("leadership", "growth") and with_and.total == plain.total
         assert [h.excerpt_id for h in with_and.hits] == [h.excerpt_id for h in plain.hits]
-        german = await search_excerpts(storage, "Fletcher oder und der Schlagzeuger", 1, "de")
+        german = await search_excerpts(storage.content_state, "Fletcher oder und der Schlagzeuger", 1, "de")
         assert german.tokens == ("fletcher", "schlagzeuger")
         for result in (with_and, german):
             text = search_embed(content, result, "en").description or ""
             marked = {word.casefold() for word in re.findall(r"\*\*([^*\n]+?)\*\*", text) if " " not in word}
             assert marked and not any(is_stop_word(word) for word in marked), marked
         with pytest.raises(BadInput) as only_stop_words:
-            await search_excerpts(storage, "and or the", 1, "en")
+            await search_excerpts(storage.content_state, "and or the", 1, "en")
         assert only_stop_words.value.message.startswith("Type at least one word that says more")
         with pytest.raises(BadInput, match="mehr sagt als"):
-            await search_excerpts(storage, "und oder", 1, "de")
+            await search_excerpts(storage.content_state, "und oder", 1, "de")
 
 
 @pytest.mark.parametrize(
@@ -402,7 +402,7 @@ async def test_search_footer_counts_passages_in_words(
     content: ContentPack, tmp_path: Path, lang: str, one: str, many: str
 ) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await ensure_search_index(storage, content)
+        await ensure_search_index(storage.content_state, content)
         counts = {}
         for word in (
             "tempo",
@@ -416,7 +416,7 @@ async def test_search_footer_counts_passages_in_words(
             "dragging",
         ):
             try:
-                result = await search_excerpts(storage, word, 1, lang)
+                result = await search_excerpts(storage.content_state, word, 1, lang)
             except BadInput:
                 continue
             counts[result.total] = search_embed(content, result, lang).footer.text or ""

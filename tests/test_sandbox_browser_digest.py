@@ -32,18 +32,20 @@ async def _post_digest(sandbox: Sandbox) -> None:
     world = sandbox.world
     assert world is not None
     storage = sandbox.storage
-    schedule = await storage.get_schedule(world.guild.id)
+    schedule = await storage.discussion.get_schedule(world.guild.id)
     assert schedule is not None
 
     async def all_logged() -> bool:
         events: Any = sandbox.bot.get_cog("DiscussionEvents")
         await events.logger.flush()
-        return await storage.count_replies(world.guild.id) == 5
+        return await storage.replies.count_replies(world.guild.id) == 5
 
     await eventually(all_logged, timeout=10)
     now = sandbox.clock()
     weekday = now.astimezone(ZoneInfo(schedule.timezone)).weekday()
-    await storage.save_digest_setting(DigestSetting(world.guild.id, weekday, "00:00", True, now - timedelta(days=8)))
+    await storage.digest.save_digest_setting(
+        DigestSetting(world.guild.id, weekday, "00:00", True, now - timedelta(days=8))
+    )
     events: Any = sandbox.bot.get_cog("DiscussionEvents")
     await events.poster.tick()
     sandbox._push()
@@ -69,9 +71,9 @@ async def test_the_digest_in_english_and_german(page: Any, sandbox: Sandbox) -> 
 
     world = sandbox.world
     assert world is not None
-    schedule = await sandbox.storage.get_schedule(world.guild.id)
+    schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
     assert schedule is not None
-    await sandbox.storage.save_schedule(dataclasses.replace(schedule, language="de"))
+    await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language="de"))
     async with sandbox.storage.transaction() as conn:
         await conn.execute("DELETE FROM digest_posts WHERE guild_id = ?", (world.guild.id,))
     sandbox.clock.jump(timedelta(hours=1))  # past the nonce's window, which would hand back the English message

@@ -68,9 +68,9 @@ async def _party(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
     emu = sandbox.emu
     text = TEXT[lang]
     if lang == "de":
-        schedule = await sandbox.storage.get_schedule(world.guild.id)
+        schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
         assert schedule is not None
-        await sandbox.storage.save_schedule(dataclasses.replace(schedule, language="de"))
+        await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language="de"))
     moderator = next(p for p in world.personas if (p.member.user.global_name or "") == text["moderator"])
     cinema = next(c for c in world.guild.channels.values() if c.name == "Cinema")
     day = (sandbox.clock().astimezone(BERLIN) + timedelta(days=2)).date()

@@ -30,7 +30,7 @@ async def test_a_failure_retried_all_day_is_reported_to_moderators_once(
         for _ in range(4):
             await tick(running)
             clock.advance(minutes=5, seconds=1)
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert post is not None and post.thread_id is not None  # the fourth try opened the thread
     reports = emu.messages_in(log_channel)
     assert len(reports) == 1, [r.content for r in reports]
@@ -200,7 +200,7 @@ async def test_moving_the_zone_west_past_the_date_of_the_last_post_skips_that_da
         for day, hour in ((22, 21), (23, 11), (23, 14), (23, 20), (24, 14), (25, 14)):
             clock.set(datetime(2026, 11, day, hour, 0, 30, tzinfo=UTC))
             await tick(running)
-        keys = [post.post_date for post in await running.storage.recent_posts(world.guild.id, 10)]
+        keys = [post.post_date for post in await running.storage.discussion.recent_posts(world.guild.id, 10)]
     assert _local_days(emu, world.channel, "America/New_York") == [
         date(2026, 11, 22),
         date(2026, 11, 24),
@@ -233,7 +233,7 @@ async def test_a_tick_racing_schedule_set_neither_posts_to_the_old_channel_nor_o
         await schedule(emu, world, channel=new_channel, time="12:00")  # meanwhile the schedule changes
         lock.release()
         await ticking
-        saved = await running.storage.get_schedule(world.guild.id)
+        saved = await running.storage.discussion.get_schedule(world.guild.id)
         assert bot_posts(emu, world.channel) == []  # nothing to the old channel
         assert saved is not None and saved.next_run_at == int(datetime(2026, 11, 21, 11, 0, tzinfo=UTC).timestamp())
         clock.set(datetime(2026, 11, 21, 11, 0, 30, tzinfo=UTC))

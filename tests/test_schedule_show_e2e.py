@@ -28,7 +28,7 @@ async def _history(emu: DiscordEmulator, world: World, running: Running, clock: 
     await schedule(emu, world, time="08:00", days="mon-fri", ping_role=world.mod_role)
     for command in ("schedule pause", "schedule resume"):
         await (await emu.invoke(world.guild, world.channel, world.moderator, command)).message()
-    post = await running.storage.get_post(world.guild.id, date(2026, 11, 20))
+    post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 20))
     assert post is not None and post.status == "sent"
     return post
 
@@ -113,7 +113,7 @@ async def test_a_failed_post_says_why_in_words_and_names_its_question(
         emu.delete_channel(world.channel)
         clock.set(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
         assert (await tick(running))[0].status == "failed"
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
         assert post is not None
         message = await (await emu.invoke(world.guild, log_channel, world.moderator, "schedule show")).message()
     recent = {field["name"]: field["value"] for field in message.embeds[0]["fields"]}["Recent posts"]
@@ -131,7 +131,7 @@ async def test_a_german_moderator_gets_input_errors_in_german_and_nothing_is_sto
             values = {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", **options}
             handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule set", values, locale="de")
             answers.append(await handle.message())
-        assert await running.storage.get_schedule(world.guild.id) is None
+        assert await running.storage.discussion.get_schedule(world.guild.id) is None
     assert all(answer.ephemeral for answer in answers)
     assert answers[0].content == (
         "„9am“ ist eine Uhrzeit im 12-Stunden-Format: Gib sie als HH:MM im 24-Stunden-Format an, zum Beispiel 09:00."
@@ -173,7 +173,7 @@ async def test_post_now_links_the_question_instead_of_a_bare_url(
         again = await (
             await emu.invoke(world.guild, world.channel, world.moderator, "schedule post-now", locale="de")
         ).message()
-        post = await running.storage.get_post(world.guild.id, date(2026, 11, 21))
+        post = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
     assert post is not None
     link = f"https://discord.com/channels/{world.guild.id}/{world.channel.id}/{post.message_id}"
     english, german = (content.prompt(post.prompt_id).text_for(lang) for lang in ("en", "de"))

@@ -132,24 +132,24 @@ def _schedule(next_run_at: int, channel: int = 10) -> Schedule:
 
 async def test_next_run_is_advanced_only_for_the_schedule_version_that_was_read(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await storage.save_schedule(_schedule(100))
-        read = await storage.get_schedule(1)
+        await storage.discussion.save_schedule(_schedule(100))
+        read = await storage.discussion.get_schedule(1)
         assert read is not None
-        await storage.save_schedule(_schedule(200, channel=11))  # /schedule set meanwhile
-        assert not await storage.set_next_run(1, 300, read.version)
-        changed = await storage.get_schedule(1)
+        await storage.discussion.save_schedule(_schedule(200, channel=11))  # /schedule set meanwhile
+        assert not await storage.discussion.set_next_run(1, 300, read.version)
+        changed = await storage.discussion.get_schedule(1)
         assert changed is not None and changed.next_run_at == 200 and changed.version == read.version + 1
-        assert await storage.set_next_run(1, 300, changed.version)
-        await storage.set_paused(1, True, 300, NOW)
-        paused = await storage.get_schedule(1)
+        assert await storage.discussion.set_next_run(1, 300, changed.version)
+        await storage.discussion.set_paused(1, True, 300, NOW)
+        paused = await storage.discussion.get_schedule(1)
         assert paused is not None and paused.version == changed.version + 1 and paused.next_run_at == 300
 
 
 async def test_latest_post_keeps_its_zone_and_ignores_failed_days(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
-        await storage.claim_post(1, date(2026, 11, 21), "p1", 10, "n1", NOW, "Europe/Berlin")
-        await storage.claim_post(1, date(2026, 11, 22), "p2", 10, "n2", NOW, "Pacific/Auckland")
-        await storage.record_post_error(1, date(2026, 11, 22), "gone", failed=True)
-        latest = await storage.latest_post(1)
+        await storage.discussion.claim_post(1, date(2026, 11, 21), "p1", 10, "n1", NOW, "Europe/Berlin")
+        await storage.discussion.claim_post(1, date(2026, 11, 22), "p2", 10, "n2", NOW, "Pacific/Auckland")
+        await storage.discussion.record_post_error(1, date(2026, 11, 22), "gone", failed=True)
+        latest = await storage.discussion.latest_post(1)
         assert latest is not None and latest.post_date == date(2026, 11, 21) and latest.timezone == "Europe/Berlin"
-        assert await storage.latest_post(2) is None
+        assert await storage.discussion.latest_post(2) is None

@@ -99,7 +99,7 @@ async def test_no_command_in_server_b_shows_server_a_data(
         assert "(0 entries)" in forgot
         optout = await answer(emu, other, other_channel, both, "privacy optout")
         assert "no longer stored" in optout
-        assert await running.storage.member_summary(world.guild.id, both.id) == (3, False)  # A untouched
+        assert await running.storage.privacy.member_summary(world.guild.id, both.id) == (3, False)  # A untouched
         again = await emu.send_user_message(thread_a, both, "still logged in A")
         await logged(running, world.guild.id, has(again))
 
@@ -305,7 +305,7 @@ async def test_sql_and_fts_metacharacters_are_stored_and_returned_verbatim(
         ]
         assert f"“{SHORT_INJECTION}”" in errors[0], errors
         assert "“')” is not a day" in errors[1], errors  # the days are split at spaces and commas, item by item
-        assert await running.storage.get_schedule(g.id) is None
+        assert await running.storage.discussion.get_schedule(g.id) is None
         for query in ['"unclosed', "NEAR(", "a OR", "*", "') OR 1=1 --", "excerpt_search MATCH 'x'", INJECTION]:
             text = await answer(emu, g, ch, world.member, "review search", query=query)
             assert "Something went wrong" not in text, (query, text)

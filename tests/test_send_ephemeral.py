@@ -57,13 +57,13 @@ async def test_a_transport_error_while_reporting_a_failed_post_is_logged_once(
     channel.send = AsyncMock(side_effect=error)
     bot = MagicMock()
     bot.get_channel.return_value = channel
-    bot.storage.mark_error_reported = AsyncMock()
-    poster = DailyPoster(bot, MagicMock())
+    bot.storage.discussion.mark_error_reported = AsyncMock()
+    poster = DailyPoster(bot, MagicMock(), bot.storage.discussion)
     schedule = SimpleNamespace(guild_id=7, log_channel_id=99, language="en")
     post = SimpleNamespace(guild_id=7, post_date=date(2027, 3, 28), error="the channel is gone", error_reported=False)
     with caplog.at_level(logging.WARNING, logger="bot.discussion.poster"):
         await poster._report(schedule, post)  # type: ignore[arg-type]
     channel.send.assert_awaited_once()
-    bot.storage.mark_error_reported.assert_not_awaited()  # told again on the next try
+    bot.storage.discussion.mark_error_reported.assert_not_awaited()  # told again on the next try
     warnings = [r for r in caplog.records if r.name == "bot.discussion.poster"]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING

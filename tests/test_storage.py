@@ -37,9 +37,9 @@ async def test_migrations_are_numbered_without_gaps() -> None:
 async def test_reopen_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     async with await open_db(path) as storage:
-        await storage.guilds_seen([1, 2], NOW)
+        await storage.guilds.guilds_seen([1, 2], NOW)
     async with await open_db(path) as storage:
-        assert (await storage.get_guild(1)) is not None
+        assert (await storage.guilds.get_guild(1)) is not None
         assert await storage.schema_version() == len(load_migrations())
 
 
@@ -59,24 +59,24 @@ async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
             async with storage.transaction() as conn:
                 await conn.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (7, "x"))
                 raise RuntimeError("boom")
-        assert await storage.get_guild(7) is None
+        assert await storage.guilds.get_guild(7) is None
 
 
 async def test_guild_removal_and_return(tmp_path: Path) -> None:
     async with await open_db(tmp_path / "bot.db") as storage:
-        await storage.guilds_seen([5], NOW)
-        await storage.guild_removed(5, NOW)
-        record = await storage.get_guild(5)
+        await storage.guilds.guilds_seen([5], NOW)
+        await storage.guilds.guild_removed(5, NOW)
+        record = await storage.guilds.get_guild(5)
         assert record is not None and record.removed_at == NOW
-        await storage.guilds_seen([5], NOW)
-        record = await storage.get_guild(5)
+        await storage.guilds.guilds_seen([5], NOW)
+        record = await storage.guilds.get_guild(5)
         assert record is not None and record.removed_at is None and record.retention_days == 365
 
 
 @pytest.mark.sqlite_only
 async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     async with await open_db(tmp_path / "bot.db") as storage:
-        await storage.guilds_seen([11, 12], NOW)
+        await storage.guilds.guilds_seen([11, 12], NOW)
         await storage.backup_to(tmp_path / "copy.db")
         with pytest.raises(StorageError, match="already exists"):
             await storage.backup_to(tmp_path / "copy.db")

@@ -42,8 +42,8 @@ async def tamper(db: Path, sql: str) -> None:
 
 async def seed_plain(db: Path) -> None:
     async with await open_db(db) as storage:
-        await storage.apply_reply_ops([reply(1), reply(2), reply(3), reply(4, guild=2)])
-        await storage.apply_reply_ops([ReplyDelete(1, (3,), NOW)])  # a tombstone: no content to encrypt
+        await storage.replies.apply_reply_ops([reply(1), reply(2), reply(3), reply(4, guild=2)])
+        await storage.replies.apply_reply_ops([ReplyDelete(1, (3,), NOW)])  # a tombstone: no content to encrypt
 
 
 async def test_setting_data_key_later_encrypts_the_replies_already_stored(tmp_path: Path, backend: Backend) -> None:
@@ -53,14 +53,17 @@ async def test_setting_data_key_later_encrypts_the_replies_already_stored(tmp_pa
         assert CANARY.encode() in raw_bytes(tmp_path)
     async with await open_db(db, data_key=KEY) as storage:
         assert storage.cipher.encrypts
-        assert await storage.get_reply_content(1, 1) == f"{CANARY} 1"
-        assert await storage.get_reply_content(2, 4) == f"{CANARY} 4"
-        assert [r.content for r in [row async for row in storage.export_rows(1)]] == [f"{CANARY} 1", f"{CANARY} 2"]
+        assert await storage.replies.get_reply_content(1, 1) == f"{CANARY} 1"
+        assert await storage.replies.get_reply_content(2, 4) == f"{CANARY} 4"
+        assert [r.content for r in [row async for row in storage.replies.export_rows(1)]] == [
+            f"{CANARY} 1",
+            f"{CANARY} 2",
+        ]
     assert [(mid, enc) for mid, _, enc in await stored_rows(db)] == [(1, 1), (2, 1), (3, 0), (4, 1)]
     if backend.name == "sqlite":
         assert CANARY.encode() not in raw_bytes(tmp_path)  # no plain copy left in the file's free space
     async with await open_db(db, data_key=KEY) as storage:
-        assert await storage.prepare_data_key() == 0  # idempotent: nothing left to encrypt
+        assert await storage.replies.prepare_data_key() == 0  # idempotent: nothing left to encrypt
 
 
 async def test_a_changed_or_missing_key_is_refused_at_start(tmp_path: Path, backend: Backend) -> None:
@@ -84,12 +87,12 @@ async def test_a_changed_or_missing_key_is_refused_at_start(tmp_path: Path, back
 async def test_a_database_encrypted_before_the_check_value_existed_is_checked_by_a_reply(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     async with await open_db(db, data_key=KEY) as storage:
-        await storage.apply_reply_ops([reply(1)])
+        await storage.replies.apply_reply_ops([reply(1)])
     await tamper(db, "DELETE FROM meta WHERE key = 'data_key.check'")
     with pytest.raises(StorageError, match="DATA_KEY is not the key"):
         await open_db(db, data_key=os.urandom(32))
     async with await open_db(db, data_key=KEY) as storage:
-        assert await storage.get_reply_content(1, 1) == f"{CANARY} 1"
+        assert await storage.replies.get_reply_content(1, 1) == f"{CANARY} 1"
 
 
 async def test_without_encrypted_replies_the_key_can_be_dropped(tmp_path: Path) -> None:
@@ -105,9 +108,9 @@ async def test_without_encrypted_replies_the_key_can_be_dropped(tmp_path: Path) 
 async def test_one_unreadable_reply_does_not_block_the_export(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     async with await open_db(db, data_key=KEY) as storage:
-        await storage.apply_reply_ops([reply(1), reply(2), reply(3)])
+        await storage.replies.apply_reply_ops([reply(1), reply(2), reply(3)])
     await tamper(db, "UPDATE replies SET content = substr(content, 1, length(content) - 1) WHERE message_id = 2")
     async with await open_db(db, data_key=KEY) as storage:
         unreadable: list[int] = []
-        rows = [row async for row in storage.export_rows(1, unreadable=unreadable)]
+        rows = [row async for row in storage.replies.export_rows(1, unreadable=unreadable)]
         assert [row.message_id for row in rows] == [1, 3] and unreadable == [2]

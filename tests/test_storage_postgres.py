@@ -203,11 +203,11 @@ async def test_a_day_raced_by_many_processes_is_claimed_once(pg_server: Postgres
         for round_ in range(5):
             day = DAY + timedelta(days=round_)
             results = await asyncio.gather(
-                *(s.claim_post(1, day, f"p{i}", 10, f"n{round_}-{i}", NOW) for i, s in enumerate(storages))
+                *(s.discussion.claim_post(1, day, f"p{i}", 10, f"n{round_}-{i}", NOW) for i, s in enumerate(storages))
             )
             assert sum(created for _, created in results) == 1
             assert len({post.nonce for post, _ in results}) == 1  # every process sees the winner's claim
-        numbers = sorted(p.number for p in await storages[0].recent_posts(1, 10))
+        numbers = sorted(p.number for p in await storages[0].discussion.recent_posts(1, 10))
         assert numbers == [1, 2, 3, 4, 5]
     finally:
         await _close(storages)
@@ -220,12 +220,12 @@ async def test_different_days_raced_by_many_processes_all_get_their_own_number(p
         for round_ in range(3):
             results = await asyncio.gather(
                 *(
-                    s.claim_post(1, DAY + timedelta(days=round_ * PROCESSES + i), "p", 10, f"n{i}", NOW)
+                    s.discussion.claim_post(1, DAY + timedelta(days=round_ * PROCESSES + i), "p", 10, f"n{i}", NOW)
                     for i, s in enumerate(storages)
                 )
             )
             assert all(created for _, created in results)
-        numbers = sorted(p.number for p in await storages[0].recent_posts(1, 100))
+        numbers = sorted(p.number for p in await storages[0].discussion.recent_posts(1, 100))
         assert numbers == list(range(1, 3 * PROCESSES + 1))
     finally:
         await _close(storages)
@@ -243,9 +243,9 @@ async def test_replies_delivered_to_two_processes_are_stored_once_without_deadlo
             ids = list(range(round_ * 1000 + 1, round_ * 1000 + 301))
             ops_one: list[Any] = [_reply(mid) for mid in ids] + [ReplyDelete(1, tuple(ids[:10]), NOW)]
             ops_two: list[Any] = [_reply(mid) for mid in reversed(ids)] + [ReplyDelete(1, tuple(ids[-10:]), NOW)]
-            await asyncio.gather(first.apply_reply_ops(ops_one), second.apply_reply_ops(ops_two))
-        assert await first.count_replies(1, include_deleted=True) == 4 * 300
-        assert await first.count_replies(1) == 4 * 280
+            await asyncio.gather(first.replies.apply_reply_ops(ops_one), second.replies.apply_reply_ops(ops_two))
+        assert await first.replies.count_replies(1, include_deleted=True) == 4 * 300
+        assert await first.replies.count_replies(1) == 4 * 280
     finally:
         await _close(storages)
 
@@ -270,17 +270,17 @@ async def test_a_cancelled_transaction_leaves_nothing_behind(pg_server: Postgres
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await storage.set_optout(1, 8, True, NOW)
-        assert not await storage.is_opted_out(1, 7)
-        assert await storage.is_opted_out(1, 8)
+        await storage.privacy.set_optout(1, 8, True, NOW)
+        assert not await storage.discussion.is_opted_out(1, 7)
+        assert await storage.discussion.is_opted_out(1, 8)
 
 
 async def test_scrub_after_a_deletion_vacuums_the_replies(
     pg_server: PostgresServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with await open_storage(await create_database(pg_server)) as storage:
-        await storage.apply_reply_ops([_reply(1), _reply(2)])
-        await storage.forget_member(1, 50, before_id=10)
+        await storage.replies.apply_reply_ops([_reply(1), _reply(2)])
+        await storage.privacy.forget_member(1, 50, before_id=10)
         await storage.scrub()
         assert "Could not VACUUM" not in caplog.text
         row = await storage.read_one("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'replies'")

@@ -37,12 +37,12 @@ async def posts(storage: Storage) -> None:
 async def test_member_figures_count_sent_posts_of_that_server_only(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await posts(storage)
-        assert await storage.posted_days(1) == [
+        assert await storage.streaks.posted_days(1) == [
             PostedDay(DAYS[0], 100),
             PostedDay(DAYS[1], 200),
             PostedDay(DAYS[3], 400),
         ]
-        await storage.apply_reply_ops(
+        await storage.replies.apply_reply_ops(
             [
                 reply(110, 1, 50, DAYS[0]),
                 reply(120, 1, 50, DAYS[0]),
@@ -53,32 +53,34 @@ async def test_member_figures_count_sent_posts_of_that_server_only(tmp_path: Pat
                 reply(115, 1, 51, DAYS[0], "ellis"),
             ]
         )
-        await storage.tombstone_replies([reply(116, 1, 51, DAYS[1], "ellis")], NOW)  # deleted: counts for nothing
-        mine = await storage.member_figures(1, 50)
+        await storage.replies.tombstone_replies(
+            [reply(116, 1, 51, DAYS[1], "ellis")], NOW
+        )  # deleted: counts for nothing
+        mine = await storage.streaks.member_figures(1, 50)
         assert (mine.replies, mine.streak) == (5, Streak(3, 3))
-        assert (await storage.member_figures(2, 50)).replies == 1
-        theirs = await storage.member_figures(1, 51)
+        assert (await storage.streaks.member_figures(2, 50)).replies == 1
+        theirs = await storage.streaks.member_figures(1, 51)
         assert (theirs.replies, theirs.streak) == (1, Streak(0, 1))
 
 
 async def test_the_leaderboard_holds_only_opted_in_members_never_opted_out_ones(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await posts(storage)
-        await storage.apply_reply_ops(
+        await storage.replies.apply_reply_ops(
             [reply(110, 1, 50, DAYS[0]), reply(111, 1, 51, DAYS[0], "ellis"), reply(112, 1, 52, DAYS[0], "ryan")]
         )
-        await storage.apply_reply_ops([reply(210, 1, 50, DAYS[1], "Andrew N.")])  # the newest name is shown
-        assert await storage.leaderboard(1) == []
-        assert await storage.set_on_leaderboard(1, 50, True, NOW)
-        assert await storage.set_on_leaderboard(1, 51, True, NOW)
-        assert await storage.set_on_leaderboard(2, 52, True, NOW)  # in another server
-        board = {m.user_id: (m.name, m.replies) for m in await storage.leaderboard(1)}
+        await storage.replies.apply_reply_ops([reply(210, 1, 50, DAYS[1], "Andrew N.")])  # the newest name is shown
+        assert await storage.streaks.leaderboard(1) == []
+        assert await storage.streaks.set_on_leaderboard(1, 50, True, NOW)
+        assert await storage.streaks.set_on_leaderboard(1, 51, True, NOW)
+        assert await storage.streaks.set_on_leaderboard(2, 52, True, NOW)  # in another server
+        board = {m.user_id: (m.name, m.replies) for m in await storage.streaks.leaderboard(1)}
         assert board == {50: ("Andrew N.", 2), 51: ("ellis", 1)}
-        await storage.set_optout(1, 52, True, NOW)
-        assert not await storage.set_on_leaderboard(1, 52, True, NOW)  # opted out: never on it
-        await storage.set_optout(1, 51, True, NOW)  # the row stays until forget runs, but it is never shown
-        assert [m.user_id for m in await storage.leaderboard(1)] == [50]
-        await storage.forget_member(1, 50, before_id=1000)
-        assert not await storage.on_leaderboard(1, 50)
-        await storage.delete_guild_data(2)
-        assert not await storage.on_leaderboard(2, 52)
+        await storage.privacy.set_optout(1, 52, True, NOW)
+        assert not await storage.streaks.set_on_leaderboard(1, 52, True, NOW)  # opted out: never on it
+        await storage.privacy.set_optout(1, 51, True, NOW)  # the row stays until forget runs, but it is never shown
+        assert [m.user_id for m in await storage.streaks.leaderboard(1)] == [50]
+        await storage.privacy.forget_member(1, 50, before_id=1000)
+        assert not await storage.streaks.on_leaderboard(1, 50)
+        await storage.privacy.delete_guild_data(2)
+        assert not await storage.streaks.on_leaderboard(2, 52)

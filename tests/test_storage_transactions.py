@@ -59,9 +59,9 @@ async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable
         await storage._conn.set_trace_callback(None)
         assert fired, f"no {statement} statement ran"
 
-        await storage.set_optout(GUILD, 8, True, NOW)  # a later write works
+        await storage.privacy.set_optout(GUILD, 8, True, NOW)  # a later write works
         assert not storage._conn.in_transaction
-        assert await storage.is_opted_out(GUILD, 8)
+        assert await storage.discussion.is_opted_out(GUILD, 8)
     stored = committed_optouts(db)
     assert 8 in stored
     if statement != "COMMIT":  # a COMMIT already running completes; anything earlier is rolled back
@@ -84,12 +84,12 @@ async def test_a_read_during_a_write_never_sees_rows_that_are_rolled_back(tmp_pa
 
         task = asyncio.create_task(doomed())
         await written.wait()
-        seen_during = await storage.is_opted_out(GUILD, 9)
-        _, opted_during = await storage.member_summary(GUILD, 9)
+        seen_during = await storage.discussion.is_opted_out(GUILD, 9)
+        _, opted_during = await storage.privacy.member_summary(GUILD, 9)
         release.set()
         with pytest.raises(RuntimeError):
             await task
         assert (seen_during, opted_during) == (False, False)
-        assert not await storage.is_opted_out(GUILD, 9)
-        await storage.set_optout(GUILD, 9, True, NOW)
-        assert await storage.is_opted_out(GUILD, 9)  # committed writes are seen at once
+        assert not await storage.discussion.is_opted_out(GUILD, 9)
+        await storage.privacy.set_optout(GUILD, 9, True, NOW)
+        assert await storage.discussion.is_opted_out(GUILD, 9)  # committed writes are seen at once

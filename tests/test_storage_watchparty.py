@@ -87,11 +87,11 @@ async def test_forgetting_the_moderator_keeps_the_party_and_a_departed_server_lo
         await store.create(party(created_by=77))
         await store.create(replace(party(guild_id=2, event_id=600, created_by=77)))
         await store.claim(1, 500, "prompt", 0, NOW)
-        await storage.forget_member(1, 77, 10**18)
+        await storage.privacy.forget_member(1, 77, 10**18)
         kept = await store.get(1, 500)
         assert kept is not None and kept.created_by == 0
         other = await store.get(2, 600)
         assert other is not None and other.created_by == 77, "scoped to the server"
-        await storage.delete_guild_data(1)
+        await storage.privacy.delete_guild_data(1)
         assert await store.get(1, 500) is None and await store.posts(1, 500, "prompt") == []
         assert await store.get(2, 600) is not None

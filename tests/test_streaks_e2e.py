@@ -55,7 +55,7 @@ async def the_week(emu: DiscordEmulator, world: World, running: Running, clock: 
     # Friday 23rd: the bot may not send in the channel, so the post fails: the day is not in the sequence.
     emu.set_overwrite(world.channel, emu.bot_member(world.guild), deny=permissions.SEND_MESSAGES)
     assert await post_at(emu, world, running, clock, datetime(2026, 10, 23, 7, 0, 5, tzinfo=UTC)) is None
-    assert (await running.storage.get_post(world.guild.id, datetime(2026, 10, 23).date())).status == "failed"  # type: ignore[union-attr]
+    assert (await running.storage.discussion.get_post(world.guild.id, datetime(2026, 10, 23).date())).status == "failed"  # type: ignore[union-attr]
     emu.clear_overwrite(world.channel, emu.bot_member(world.guild))
     # Saturday 24th: the poster does not run at 09:00 (as when the bot is down) and posts late, at 15:00 CEST,
     # when it next runs; both answer.
@@ -191,7 +191,7 @@ async def test_the_leaderboard_lists_only_members_who_opted_in_with_the_button_a
         assert "You do not appear on the leaderboard" in left.embeds[0]["description"]
         board = await leaderboard(emu, world, world.member)
         assert board.embeds[0]["description"] == "1. **ellis**: 2 days in a row · 3 replies · best: 2 days"
-        assert not await running.storage.on_leaderboard(world.guild.id, world.member.id)
+        assert not await running.storage.streaks.on_leaderboard(world.guild.id, world.member.id)
 
 
 async def test_forget_and_optout_take_a_member_off_the_leaderboard_and_optout_keeps_them_off(
@@ -206,7 +206,7 @@ async def test_forget_and_optout_take_a_member_off_the_leaderboard_and_optout_ke
         german = await ask(emu, world, world.member, "privacy status", locale="de")
         assert "Du hast gewählt, in der Bestenliste zu stehen" in german.content
         await ask(emu, world, world.member, "privacy forget")
-        assert not await running.storage.on_leaderboard(world.guild.id, world.member.id)
+        assert not await running.storage.streaks.on_leaderboard(world.guild.id, world.member.id)
         board = await leaderboard(emu, world, world.moderator)
         assert "andrew" not in board.embeds[0]["description"] and "ellis" in board.embeds[0]["description"]
         status = await ask(emu, world, world.member, "privacy status")
@@ -220,10 +220,10 @@ async def test_forget_and_optout_take_a_member_off_the_leaderboard_and_optout_ke
         assert refused.ephemeral and "You opted out of logging" in refused.content
         clicked = await (await emu.click(old, LEAVE, ellis)).message()
         assert "You opted out of logging" in clicked.content
-        assert not await running.storage.on_leaderboard(world.guild.id, ellis.id)
+        assert not await running.storage.streaks.on_leaderboard(world.guild.id, ellis.id)
         _, logger = services(running)
         await logger.flush()
-        assert await running.storage.leaderboard(world.guild.id) == []
+        assert await running.storage.streaks.leaderboard(world.guild.id) == []
 
 
 async def test_a_server_without_a_schedule_gets_one_sentence_and_nothing_is_stored(

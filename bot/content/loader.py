@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.excerpts import alignment_problems, build_blocks, build_excerpts
 from bot.content.film import Film
+from bot.content.forum import FORUM_TAGS_FILE, parse_theme_families
 from bot.content.models import EXCERPT_ROLES, Excerpt, Fact, Prompt, Review, ReviewEntry
 from bot.content.pack import ContentPack
 from bot.content.problems import ContentError, Problem, describe_validation_error
@@ -384,6 +385,10 @@ def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
         _read_yaml(content_dir, PROMPTS_FILE, problems), {review.id: review for review in reviews}
     )
     problems.extend(prompt_problems)
+    pack_themes = {theme for excerpt in excerpts for theme in excerpt.themes}
+    pack_themes.update(theme for prompt in prompts for theme in prompt.themes)
+    families, family_problems = parse_theme_families(_read_yaml(content_dir, FORUM_TAGS_FILE, problems), pack_themes)
+    problems.extend(family_problems)
     watch = _load_watchparty(content_dir, facts, problems)
     if film is not None:
         _check_review_refs(content_dir, FILM_FILE, "film", film, problems)
@@ -398,6 +403,7 @@ def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
         excerpts=tuple(excerpts),
         prompts=tuple(prompts),
         root=str(content_dir),
+        theme_families=families,
         watchparty=watch,
     )
     return pack, []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from bot.content.film import Film
+from bot.content.forum import ThemeFamily
 from bot.content.models import Excerpt, Fact, Prompt, Review
 from bot.content.types import FACT_CATEGORIES
 from bot.content.watchparty import WatchPrompt
@@ -24,6 +25,8 @@ class ContentPack:
     prompts: tuple[Prompt, ...]
     root: str = field(default="", compare=False)
     """The folder the pack was loaded from (for messages only)."""
+    theme_families: tuple[ThemeFamily, ...] = field(default=(), compare=False)
+    """The forum tags the themes are grouped into (content/forum_tags.yaml)."""
     watchparty: tuple[WatchPrompt, ...] = ()
     """The watch party's prompts, one per sequence of the film, in story order (content/watchparty.yaml)."""
 

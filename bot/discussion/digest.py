@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
+from bot.discussion.forum import ensure_tags, film_tag, settle_posts
 from bot.discussion.poster import PermanentFailure, TransientFailure
 from bot.i18n import format_date, tr, tr_count
 from bot.scheduling import parse_time
-from bot.storage import DigestReply, DigestSetting, Schedule, WeekFigures
+from bot.storage import DigestReply, DigestSetting, DigestStore, Schedule, WeekFigures
 
 if TYPE_CHECKING:
     from bot.discussion.poster import DailyPoster
@@ -172,16 +173,17 @@ def split_messages(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 class DigestPoster:
     """Sends due digests; driven by the daily poster's tick, sharing its helpers."""
 
-    def __init__(self, poster: DailyPoster) -> None:
+    def __init__(self, poster: DailyPoster, digest: DigestStore) -> None:
         self.poster = poster
         self.bot = poster.bot
-        self.storage = poster.storage
+        self.digest = digest
+        self.discussion = poster.discussion  # the schedule the digest follows (its channel, zone, language)
         self._reported: set[tuple[int, date]] = set()  # a failing week is logged once, not on every tick
 
     async def tick(self, now: datetime) -> list[int]:
         """Send every digest due at `now` not yet sent this week; returns the servers whose digest went out."""
         sent = []
-        for setting in await self.storage.enabled_digests(self.bot.shard_scope()):
+        for setting in await self.digest.enabled_digests(self.bot.shard_scope()):
             try:
                 if await self._maybe_send(setting, now):
                     sent.append(setting.guild_id)
@@ -197,12 +199,12 @@ class DigestPoster:
         """The earliest moment after `now` at which one of this process's digests falls due (None: none on)."""
         moments = [
             next_digest_moment(now, ZoneInfo(zone), setting.weekday, parse_time(setting.local_time))
-            for setting, zone in await self.storage.digest_zones(self.bot.shard_scope())
+            for setting, zone in await self.digest.digest_zones(self.bot.shard_scope())
         ]
         return min(moments, default=None)
 
     async def _maybe_send(self, setting: DigestSetting, now: datetime) -> bool:
-        schedule = await self.storage.get_schedule(setting.guild_id)
+        schedule = await self.discussion.get_schedule(setting.guild_id)
         if schedule is None or schedule.paused:
             return False  # a paused discussion gets no digest either
         day = due_digest(
@@ -210,13 +212,13 @@ class DigestPoster:
         )
         if day is None:
             return False
-        existing = await self.storage.get_digest_post(setting.guild_id, day)
+        existing = await self.digest.get_digest_post(setting.guild_id, day)
         if existing is not None and existing.status == "sent":
             return False
         if not await self.poster._clock_agrees():
             return False
         async with self.poster._guild_locks[setting.guild_id]:
-            post = await self.storage.claim_digest(setting.guild_id, day, schedule.channel_id, now)
+            post = await self.digest.claim_digest(setting.guild_id, day, schedule.channel_id, now)
             if post.status == "sent":
                 return False
             return await self._send(schedule, post.digest_date, post.parts_sent, post.claimed_at, post.channel_id)
@@ -225,8 +227,8 @@ class DigestPoster:
         """The digest of the week ending `day`, in the server's language, split into messages."""
         lang = self.poster.server_language(schedule)
         first, last = week_of(day)
-        figures = await self.storage.week_figures(schedule.guild_id, first, last)
-        best = await self.storage.digest_replies(schedule.guild_id, first, last)
+        figures = await self.digest.week_figures(schedule.guild_id, first, last)
+        best = await self.digest.digest_replies(schedule.guild_id, first, last)
         questions = {}
         for _, prompt_id in figures.posts:
             prompt = await self.poster.pool.get(schedule.guild_id, prompt_id)
@@ -242,7 +244,10 @@ class DigestPoster:
         gid = schedule.guild_id
         messages = await self.render(schedule, day)
         lang = self.poster.server_language(schedule)
-        channel = await self.poster._text_channel(channel_id)
+        target = await self.poster._post_channel(channel_id)
+        if isinstance(target, discord.ForumChannel):
+            return await self._send_forum(schedule, day, done, claimed_at, target, messages)
+        channel = target
         for index in range(done, len(messages)):
             message = await self._find_part(channel, claimed_at, footer(lang, day, index))
             if message is None:
@@ -256,13 +261,67 @@ class DigestPoster:
                 except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
                     log.warning("Guild %s: part %s of the weekly digest was not sent: %s", gid, index + 1, exc)
                     return False
-            await self.storage.digest_part_sent(gid, day, index, message.id)
-        await self.storage.digest_done(gid, day, self.bot.clock())
+            await self.digest.digest_part_sent(gid, day, index, message.id)
+        await self.digest.digest_done(gid, day, self.bot.clock())
         log.info("Guild %s: weekly digest of %s sent in %s part(s)", gid, day, len(messages))
         return True
 
+    async def _send_forum(
+        self,
+        schedule: Schedule,
+        day: date,
+        done: int,
+        claimed_at: datetime,
+        forum: discord.ForumChannel,
+        messages: list[list[discord.Embed]],
+    ) -> bool:
+        """Forum mode: the digest as a forum post titled with its week, any further parts as replies in it.
+
+        The post is its own thread (the first part's id); a crash after creating it is recovered by looking
+        for it among the forum's posts (its footer names the week), a later part by reading the post.
+        """
+        gid = schedule.guild_id
+        lang = self.poster.server_language(schedule)
+        first = footer(lang, day, 0)
+        try:
+            if done == 0:
+                found = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                if found is None:
+                    await self.poster._pacer.wait()
+                    tags = await ensure_tags(forum, [film_tag(self.bot.content)])
+                    await self.poster._pacer.wait()
+                    created = await forum.create_thread(
+                        name=first,
+                        embeds=messages[0],
+                        applied_tags=tags,
+                        allowed_mentions=discord.AllowedMentions.none(),
+                    )
+                    again = await settle_posts(self.bot, forum, claimed_at, lambda m: _footer_of(m) == first)
+                    found = again or created.message  # a lost answer discord.py repeated: one copy is kept
+                await self.digest.digest_part_sent(gid, day, 0, found.id)
+                done = 1
+            stored = await self.digest.get_digest_post(gid, day)
+            assert stored is not None and stored.message_id is not None, "part one is recorded"
+            thread = self.bot.get_partial_messageable(stored.message_id, guild_id=gid)
+            for index in range(done, len(messages)):
+                message = await self._find_part(thread, claimed_at, footer(lang, day, index))
+                if message is None:
+                    await self.poster._pacer.wait()
+                    message = await thread.send(
+                        embeds=messages[index],
+                        nonce=digest_nonce(gid, day, index),
+                        allowed_mentions=discord.AllowedMentions.none(),
+                    )
+                await self.digest.digest_part_sent(gid, day, index, message.id)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Guild %s: the weekly digest's forum post was not completed: %s", gid, exc)
+            return False
+        await self.digest.digest_done(gid, day, self.bot.clock())
+        log.info("Guild %s: weekly digest of %s posted in forum %s", gid, day, forum.id)
+        return True
+
     async def _find_part(
-        self, channel: discord.TextChannel, claimed_at: datetime, marker: str
+        self, channel: discord.abc.Messageable, claimed_at: datetime, marker: str
     ) -> discord.Message | None:
         """After a crash: is this part already in the channel (its footer names the week and the part)?"""
         me = self.bot.user
@@ -276,3 +335,8 @@ class DigestPoster:
         except discord.Forbidden:
             return None  # without Read Message History, the nonce is what prevents a duplicate
         return None
+
+
+def _footer_of(message: discord.Message) -> str | None:
+    """The footer of a message's last embed (where a digest part names its week and part)."""
+    return message.embeds[-1].footer.text if message.embeds else None

@@ -50,7 +50,7 @@ async def highlight(
         return "highlight.not_reply"
     if logger.pending:
         await logger.flush(max_attempts=1)  # a reply written a moment ago is still in the queue
-    result = await storage.highlight_reply(guild_id, message.id, moderator_id, now)
+    result = await storage.highlights.highlight_reply(guild_id, message.id, moderator_id, now)
     if result is HighlightResult.NOT_A_REPLY:
         return "highlight.not_reply"
     try:
@@ -88,24 +88,26 @@ class ReactionCounter:
         assert event.guild_id is not None
         if self.logger.pending:
             await self.logger.flush(max_attempts=1)  # a reaction on a reply still queued for writing
-        return await self.storage.add_reaction(event.guild_id, event.message_id, event.user_id, emoji_key(event.emoji))
+        return await self.storage.highlights.add_reaction(
+            event.guild_id, event.message_id, event.user_id, emoji_key(event.emoji)
+        )
 
     async def removed(self, event: discord.RawReactionActionEvent) -> bool:
         if event.guild_id is None or not self._relevant(event.guild_id, event.channel_id):
             return False
-        return await self.storage.remove_reaction(
+        return await self.storage.highlights.remove_reaction(
             event.guild_id, event.message_id, event.user_id, emoji_key(event.emoji)
         )
 
     async def cleared(self, event: discord.RawReactionClearEvent) -> int:
         if event.guild_id is None or not self._relevant(event.guild_id, event.channel_id):
             return 0
-        return await self.storage.clear_reactions(event.guild_id, event.message_id)
+        return await self.storage.highlights.clear_reactions(event.guild_id, event.message_id)
 
     async def cleared_emoji(self, event: discord.RawReactionClearEmojiEvent) -> int:
         if event.guild_id is None or not self._relevant(event.guild_id, event.channel_id):
             return 0
-        return await self.storage.clear_reactions(event.guild_id, event.message_id, emoji_key(event.emoji))
+        return await self.storage.highlights.clear_reactions(event.guild_id, event.message_id, emoji_key(event.emoji))
 
 
 async def reconcile_reactions(storage: Storage, ref: PostRef, scan: ReactionScan) -> int:
@@ -116,7 +118,7 @@ async def reconcile_reactions(storage: Storage, ref: PostRef, scan: ReactionScan
     emoji's users are read from Discord and stored exactly (bots left out). Stored emoji a read reply no
     longer has were removed while the bot was away.
     """
-    tallies = await storage.reaction_tallies(ref.guild_id, ref.thread_id)
+    tallies = await storage.highlights.reaction_tallies(ref.guild_id, ref.thread_id)
     by_id = {message.id: message for message in scan.reacted}
     changed = 0
     for message_id in sorted(scan.read & (tallies.keys() | by_id.keys())):
@@ -130,10 +132,10 @@ async def reconcile_reactions(storage: Storage, ref: PostRef, scan: ReactionScan
             if stored.get(key, 0) == reaction.count - (1 if reaction.me else 0):
                 continue
             users = [user.id async for user in reaction.users(limit=None) if not user.bot]
-            await storage.replace_reactions(ref.guild_id, message_id, key, users)
+            await storage.highlights.replace_reactions(ref.guild_id, message_id, key, users)
             touched = True
         for key in stored.keys() - seen:
-            await storage.clear_reactions(ref.guild_id, message_id, key)
+            await storage.highlights.clear_reactions(ref.guild_id, message_id, key)
             touched = True
         changed += touched
     return changed

@@ -74,7 +74,7 @@ class ReplyLogger:
     async def start(self, posts: list[DailyPost]) -> None:
         for post in posts:
             self.register_post(post)
-        self._optouts = await self.storage.optouts()
+        self._optouts = await self.storage.discussion.optouts()
         self._tasks.spawn(self._flusher(), name="reply-flusher")
 
     async def stop(self) -> None:
@@ -254,7 +254,7 @@ class ReplyLogger:
         halves until the one change that can never be written is found; the others are written.
         """
         try:
-            await self.storage.apply_reply_ops(ops)
+            await self.storage.replies.apply_reply_ops(ops)
         except ROW_ERRORS as exc:
             if len(ops) == 1:
                 _report_poison(ops[0], exc)
@@ -287,8 +287,8 @@ class ReplyLogger:
             queued = [op for op in self._pending if isinstance(op, ReplyRecord) and _by(op, guild_id, user_id)]
             self._pending = [op for op in self._pending if not _by(op, guild_id, user_id)]
             if queued:
-                await self.storage.tombstone_replies(queued, now)
-            deleted = await self.storage.forget_member(guild_id, user_id, before_id)
+                await self.storage.replies.tombstone_replies(queued, now)
+            deleted = await self.storage.privacy.forget_member(guild_id, user_id, before_id)
         await self.storage.scrub()
         return deleted + len({op.message_id for op in queued if not op.upsert})
 
@@ -324,13 +324,12 @@ async def backfill(
     """
     queued = 0
     for ref in refs:
-        last = await logger.storage.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
+        last = await logger.storage.replies.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
         thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
         channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
-        sources: list[tuple[Any, int, int | None]] = [
-            (thread, last or ref.thread_id, None),
-            (channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT),
-        ]
+        sources: list[tuple[Any, int, int | None]] = [(thread, last or ref.thread_id, None)]
+        if not isinstance(channel, discord.ForumChannel):  # a forum has no messages of its own, only its posts
+            sources.append((channel, ref.thread_id, BACKFILL_CHANNEL_LIMIT))
         for source, new_after, limit in sources:
             try:
                 scan = scans.setdefault(ref.thread_id, ReactionScan()) if scans is not None else None
@@ -353,7 +352,7 @@ async def _catch_up(
     scan: ReactionScan | None = None,
 ) -> int:
     """Compare one channel's history since the post with the replies stored from it; queue the differences."""
-    stored = await logger.storage.live_replies(ref.guild_id, ref.thread_id, source.id)
+    stored = await logger.storage.replies.live_replies(ref.guild_id, ref.thread_id, source.id)
     seen: set[int] = set()
     queued = 0
     read = 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.content import ContentPack, Prompt
-from bot.storage import Storage
+from bot.storage import DiscussionStore, ModerationStore
 from bot.storage.moderation import ServerPrompt
 
 Source = Literal["pack", "server"]
@@ -85,9 +85,10 @@ def from_server(prompt: ServerPrompt) -> PoolPrompt:
 class PromptPool:
     """Answers "which prompts may this server get", in a stable order."""
 
-    def __init__(self, content: ContentPack, storage: Storage) -> None:
+    def __init__(self, content: ContentPack, moderation: ModerationStore, discussion: DiscussionStore) -> None:
         self._content = content
-        self._storage = storage
+        self._moderation = moderation  # the server's own prompts, disabled ones
+        self._discussion = discussion  # the queue and how often each prompt was used
         self._pack = [from_pack(prompt) for prompt in content.prompts]
         self._by_id = {prompt.id: prompt for prompt in self._pack}
         self._pack_models = {prompt.id: prompt for prompt in content.prompts}
@@ -101,8 +102,8 @@ class PromptPool:
 
     async def all(self, guild_id: int) -> list[tuple[PoolPrompt, bool]]:
         """Every prompt of the server with whether it is enabled: pack order first, then the server's own."""
-        disabled = await self._storage.disabled_prompts(guild_id)
-        own = [from_server(prompt) for prompt in await self._storage.server_prompts(guild_id)]
+        disabled = await self._moderation.disabled_prompts(guild_id)
+        own = [from_server(prompt) for prompt in await self._moderation.server_prompts(guild_id)]
         return [(prompt, prompt.id not in disabled) for prompt in [*self._pack, *own]]
 
     async def enabled(self, guild_id: int) -> list[PoolPrompt]:
@@ -114,16 +115,16 @@ class PromptPool:
         shipped = self._by_id.get(prompt_id)
         if shipped is not None:
             return shipped
-        own = await self._storage.server_prompt(guild_id, prompt_id)
+        own = await self._moderation.server_prompt(guild_id, prompt_id)
         return from_server(own) if own else None
 
     async def is_enabled(self, guild_id: int, prompt_id: str) -> bool:
-        return prompt_id not in await self._storage.disabled_prompts(guild_id)
+        return prompt_id not in await self._moderation.disabled_prompts(guild_id)
 
     async def listing(self, guild_id: int) -> list[PoolEntry]:
         """Every prompt with its status and the number of times it was posted in the server."""
-        uses = await self._storage.prompt_use_counts(guild_id)
-        queue = {prompt_id: place for place, prompt_id in enumerate(await self._storage.queued_prompts(guild_id), 1)}
+        uses = await self._discussion.prompt_use_counts(guild_id)
+        queue = {prompt_id: place for place, prompt_id in enumerate(await self._discussion.queued_prompts(guild_id), 1)}
         return [
             PoolEntry(prompt, on, uses.get(prompt.id, 0), queue.get(prompt.id))
             for prompt, on in await self.all(guild_id)

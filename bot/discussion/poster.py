@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
+from bot.discussion import forum as forum_mode
 from bot.discussion.pool import PoolPrompt, PromptPool
 from bot.discussion.post import (
     build_post_embed,
@@ -55,7 +56,7 @@ from bot.scheduling import (
     thread_name,
     wait_for_previous_day,
 )
-from bot.storage import DailyPost, Schedule, mask_to_days
+from bot.storage import DailyPost, DiscussionStore, Schedule, mask_to_days
 from bot.tasks import TaskGroup
 from bot.timeutil import Alarm
 
@@ -98,6 +99,7 @@ class DailyPoster:
         self,
         bot: WhiplashBot,
         pool: PromptPool,
+        discussion: DiscussionStore,
         *,
         on_posted: Callable[[DailyPost], None] | None = None,
         tick_seconds: float = 300.0,
@@ -107,7 +109,7 @@ class DailyPoster:
     ) -> None:
         self.bot = bot
         self.clock_check = clock_check  # None: the machine clock is trusted (benchmarks, unit tests)
-        self.storage = bot.storage
+        self.discussion = discussion  # schedules and posts
         self.pool = pool
         self.on_posted = on_posted
         self.tick_seconds = tick_seconds
@@ -157,7 +159,7 @@ class DailyPoster:
         wake_at = now + timedelta(seconds=self.tick_seconds)
         if self._held:
             return min(wake_at, now + HELD_RETRY)
-        upcoming = await self.storage.next_due_after(int(now.timestamp()))
+        upcoming = await self.discussion.next_due_after(int(now.timestamp()))
         if upcoming is not None:
             wake_at = min(wake_at, datetime.fromtimestamp(upcoming, UTC))
         if self.digest is not None:
@@ -175,7 +177,7 @@ class DailyPoster:
         every outcome, so a caller sees the tick's work finished.
         """
         now = self.bot.clock()
-        due = await self.storage.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
+        due = await self.discussion.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
         self._held = bool(due) and not await self._clock_agrees()
         if self._held:
             return []  # nothing claimed, no next run moved: computed from a wrong clock, they would skip days
@@ -201,14 +203,16 @@ class DailyPoster:
         try:
             async with self._semaphore, self._guild_locks[schedule.guild_id]:
                 # The tick read the schedule before waiting for the lock: a /schedule set may have changed it.
-                current = await self.storage.get_schedule(schedule.guild_id)
+                current = await self.discussion.get_schedule(schedule.guild_id)
                 if current is None or current.paused or current.next_run_at > int(now.timestamp()):
                     return PostOutcome("not_due", schedule.guild_id)
                 schedule = current
                 return await self._run_schedule(schedule, now)
         except Exception as exc:
             log.exception("Daily post for guild %s failed unexpectedly", schedule.guild_id)
-            await self.storage.set_next_run(schedule.guild_id, int((now + RETRY_AFTER).timestamp()), schedule.version)
+            await self.discussion.set_next_run(
+                schedule.guild_id, int((now + RETRY_AFTER).timestamp()), schedule.version
+            )
             return PostOutcome("failed", schedule.guild_id, reason=type(exc).__name__)
         finally:
             self._inflight.pop(schedule.guild_id, None)
@@ -226,7 +230,7 @@ class DailyPoster:
             upcoming = min(upcoming, now + RETRY_AFTER)
         if outcome.retry_at is not None:
             upcoming = min(upcoming, outcome.retry_at)
-        if not await self.storage.set_next_run(schedule.guild_id, int(upcoming.timestamp()), schedule.version):
+        if not await self.discussion.set_next_run(schedule.guild_id, int(upcoming.timestamp()), schedule.version):
             log.info("Schedule of guild %s changed during its tick; keeping the new next run", schedule.guild_id)
         return outcome
 
@@ -235,12 +239,12 @@ class DailyPoster:
         now = self.bot.clock()
         if new:
             return next_run(now, at, tz, days)
-        claimed = await self.storage.get_post(guild_id, local_date(now, tz)) is not None
+        claimed = await self.discussion.get_post(guild_id, local_date(now, tz)) is not None
         return run_after_change(now, at, tz, days, today_claimed=claimed)
 
     async def post_now(self, guild_id: int) -> PostOutcome:
         """A moderator's post-now: today's post (in the server's zone), whatever the time."""
-        schedule = await self.storage.get_schedule(guild_id)
+        schedule = await self.discussion.get_schedule(guild_id)
         if schedule is None:
             return PostOutcome("no_schedule", guild_id)
         if not await self._clock_agrees():
@@ -259,7 +263,7 @@ class DailyPoster:
 
     async def _post_day(self, schedule: Schedule, day: date, now: datetime, *, force: bool) -> PostOutcome:
         gid = schedule.guild_id
-        post = await self.storage.get_post(gid, day)
+        post = await self.discussion.get_post(gid, day)
         fresh = False
         if post is None:
             if not force:
@@ -269,7 +273,7 @@ class DailyPoster:
             prompt = await self._choose(gid)
             if prompt is None:
                 return PostOutcome("no_prompts", gid)
-            post, fresh = await self.storage.claim_post(
+            post, fresh = await self.discussion.claim_post(
                 gid, day, prompt.id, schedule.channel_id, daily_nonce(gid, day), now, schedule.timezone
             )
         if post.status == "sent":
@@ -278,13 +282,13 @@ class DailyPoster:
         if post.status == "failed":
             if not force:
                 return PostOutcome("failed", gid, post, post.error)
-            await self.storage.retry_claim(gid, day, schedule.channel_id, now)
+            await self.discussion.retry_claim(gid, day, schedule.channel_id, now)
             post = await self._reload(gid, day)
         return await self._send(schedule, post, now, fresh=fresh)
 
     async def _previous_day_open(self, schedule: Schedule, day: date, now: datetime) -> PostOutcome | None:
         """A "waiting" outcome while the latest post's day has not ended in its zone (after a zone change)."""
-        latest = await self.storage.latest_post(schedule.guild_id)
+        latest = await self.discussion.latest_post(schedule.guild_id)
         if latest is None:
             return None
         tz = ZoneInfo(schedule.timezone)
@@ -306,27 +310,36 @@ class DailyPoster:
     async def _send(self, schedule: Schedule, post: DailyPost, now: datetime, *, fresh: bool) -> PostOutcome:
         gid = schedule.guild_id
         try:
-            channel = await self._text_channel(post.channel_id)
-            message = None if fresh else await self._find_existing(channel, post)
+            channel = await self._post_channel(post.channel_id)
+            message: discord.Message | None = None
+            if isinstance(channel, discord.ForumChannel):
+                message = await self._send_forum_post(schedule, channel, post, fresh=fresh)
+            elif not fresh:
+                message = await self._find_existing(channel, post)
             if message is None:
+                assert isinstance(channel, discord.TextChannel)
                 message = await self._send_message(schedule, channel, post)
         except PermanentFailure as exc:
-            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=True)
+            await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=True)
             post = await self._reload(gid, post.post_date)
             await self._report(schedule, post)
             return PostOutcome("failed", gid, post, str(exc))
         except TransientFailure as exc:
             give_up = post.attempts + 1 >= MAX_ATTEMPTS
-            await self.storage.record_post_error(gid, post.post_date, str(exc), failed=give_up)
+            await self.discussion.record_post_error(gid, post.post_date, str(exc), failed=give_up)
             post = await self._reload(gid, post.post_date)
             if give_up:
                 await self._report(schedule, post)
                 return PostOutcome("failed", gid, post, str(exc))
             return PostOutcome("retrying", gid, post, str(exc))
-        await self.storage.mark_sent(gid, post.post_date, message.id, self.bot.clock())
+        await self.discussion.mark_sent(gid, post.post_date, message.id, self.bot.clock())
+        if isinstance(channel, discord.ForumChannel):  # the post is its own thread, with the message's id
+            await self.discussion.set_thread(gid, post.post_date, message.id)
         post = await self._reload(gid, post.post_date)
         if self.on_posted is not None:
             self.on_posted(post)
+        if isinstance(channel, discord.ForumChannel):
+            return PostOutcome("posted", gid, post)
         pending = not await self._ensure_thread(schedule, post, channel)
         return PostOutcome("posted", gid, await self._reload(gid, post.post_date), thread_pending=pending)
 
@@ -357,6 +370,13 @@ class DailyPoster:
         return server_language(schedule, self.bot.get_guild(schedule.guild_id))
 
     async def _text_channel(self, channel_id: int) -> discord.TextChannel:
+        channel = await self._post_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PermanentFailure(reason("post.reason.not_text", channel=f"<#{channel_id}>"))
+        return channel
+
+    async def _post_channel(self, channel_id: int) -> discord.TextChannel | discord.ForumChannel:
+        """The schedule's channel: a text channel, or a forum (forum mode, bot/discussion/forum.py)."""
         channel = self.bot.get_channel(channel_id)
         if channel is None:
             try:
@@ -367,9 +387,48 @@ class DailyPoster:
                 raise PermanentFailure(reason("post.reason.cannot_see", channel=f"<#{channel_id}>")) from None
             except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
                 raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise PermanentFailure(reason("post.reason.not_text", channel=f"<#{channel_id}>"))
         return channel
+
+    async def _send_forum_post(
+        self, schedule: Schedule, forum: discord.ForumChannel, post: DailyPost, *, fresh: bool
+    ) -> discord.Message:
+        """Forum mode: the day's prompt as a tagged forum post; returns its first message (the thread's id).
+
+        The first message is the embed of a text channel's daily post; the title is the question. A claim
+        left unconfirmed is first looked for among the forum's posts, since a forum post takes no nonce.
+        """
+        prompt = await self.pool.get(schedule.guild_id, post.prompt_id)
+        if prompt is None:
+            raise PermanentFailure(reason("post.reason.prompt_gone"))
+        lang = self.server_language(schedule)
+        try:
+            if not fresh:
+                found = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
+                if found is not None:
+                    return found
+            await self._pacer.wait()
+            tags = await forum_mode.ensure_tags(forum, forum_mode.post_tags(prompt, self.bot.content, lang))
+            embed = build_post_embed(
+                prompt, number=post.number, lang=lang, source=post_source(self.bot.content, prompt)
+            )
+            content, mentions = ping_for(schedule.ping_role_id)
+            await self._pacer.wait()
+            created = await forum.create_thread(
+                name=thread_name(prompt.text_for(lang), fallback=post_footer(lang, post.number)),
+                content=content,
+                embed=embed,
+                allowed_mentions=mentions,
+                applied_tags=tags,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+            settled = await forum_mode.settle_posts(self.bot, forum, post.claimed_at, _numbered(post.number))
+        except discord.HTTPException as exc:
+            raise _failure(exc, forum.id) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientFailure(reason("post.reason.discord_error", detail=_describe(exc))) from None
+        return settled or created.message
 
     async def _find_existing(self, channel: discord.TextChannel, post: DailyPost) -> discord.Message | None:
         """After a crash between claim and confirmation: is the post already in the channel?"""
@@ -398,6 +457,9 @@ class DailyPoster:
         """
         if post.thread_id is not None or post.message_id is None:
             return True
+        if isinstance(self.bot.get_channel(post.channel_id), discord.ForumChannel):
+            await self.discussion.set_thread(post.guild_id, post.post_date, post.message_id)  # a post is its thread
+            return True
         prompt = await self.pool.get(post.guild_id, post.prompt_id)
         lang = self.server_language(schedule)
         name = thread_name(prompt.text_for(lang) if prompt else "", fallback=post_footer(lang, post.number))
@@ -414,7 +476,7 @@ class DailyPoster:
                 why = reason("post.reason.thread_failed", detail=_describe(exc))
                 if exc.status == 403 and exc.code == 50013:  # "Missing Permissions": name it, in the reader's language
                     why = reason("post.thread_forbidden")
-                await self.storage.record_post_error(post.guild_id, post.post_date, why, failed=False)
+                await self.discussion.record_post_error(post.guild_id, post.post_date, why, failed=False)
                 await self._report(schedule, await self._reload(post.guild_id, post.post_date))
                 return not (isinstance(exc, discord.DiscordServerError) or exc.status == 429)
         except PermanentFailure as exc:
@@ -423,7 +485,7 @@ class DailyPoster:
         except (TransientFailure, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Guild %s: could not open the thread, trying again later: %s", post.guild_id, exc)
             return False
-        await self.storage.set_thread(post.guild_id, post.post_date, post.message_id)
+        await self.discussion.set_thread(post.guild_id, post.post_date, post.message_id)
         if channel is not None:
             await self._add_thread_button(post, channel, lang)
         return True
@@ -449,15 +511,15 @@ class DailyPoster:
         by_id = {prompt.id: prompt for prompt in prompts}
         chosen = choose_prompt(
             [prompt.id for prompt in prompts],
-            await self.storage.queued_prompts(guild_id),
-            await self.storage.prompt_last_used(guild_id),
+            await self.discussion.queued_prompts(guild_id),
+            await self.discussion.prompt_last_used(guild_id),
             seed=guild_id,
             passages={prompt.id: prompt.passage for prompt, _ in every},  # disabled too: it may be the last post's
         )
         return by_id.get(chosen) if chosen else None
 
     async def _reload(self, guild_id: int, day: date) -> DailyPost:
-        post = await self.storage.get_post(guild_id, day)
+        post = await self.discussion.get_post(guild_id, day)
         assert post is not None, "a claimed day cannot disappear"
         return post
 
@@ -477,7 +539,7 @@ class DailyPoster:
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:  # OSError: resets and timeouts
             log.warning("Could not report a failed post to the log channel of guild %s: %r", schedule.guild_id, exc)
             return
-        await self.storage.mark_error_reported(post.guild_id, post.post_date)
+        await self.discussion.mark_error_reported(post.guild_id, post.post_date)
 
 
 # A stored failure reason starting with this is an i18n key, shown in the language of whoever reads it
@@ -507,3 +569,20 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, discord.HTTPException):
         return f"HTTP {exc.status}" + (f", code {exc.code}" if exc.code else "")
     return type(exc).__name__
+
+
+def _numbered(number: int) -> Callable[[discord.Message], bool]:
+    """Whether a message is the daily post with running number `number` (its footer says so)."""
+    return lambda message: any(daily_post_number(e.footer.text) == number for e in message.embeds)
+
+
+def _failure(exc: discord.HTTPException, channel_id: int) -> PermanentFailure | TransientFailure:
+    """A Discord refusal of a post as the poster treats it: worth a retry today, or not."""
+    if isinstance(exc, discord.Forbidden):
+        return PermanentFailure(reason("post.reason.forbidden", channel=f"<#{channel_id}>"))
+    if isinstance(exc, discord.NotFound):
+        return PermanentFailure(reason("post.reason.channel_gone", channel=f"<#{channel_id}>"))
+    if isinstance(exc, discord.DiscordServerError) or exc.status == 429:
+        return TransientFailure(reason("post.reason.discord_error", detail=_describe(exc)))
+    log.error("Discord refused a forum post in channel %s: %s", channel_id, exc)
+    return PermanentFailure(reason("post.reason.refused", detail=_describe(exc)))

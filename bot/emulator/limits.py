@@ -523,6 +523,54 @@ def validate_thread_body(errs: Errors, body: dict[str, Any], *, from_message: bo
         errs.boolean(("invitable",), body.get("invitable"))
 
 
+# -- forums ---------------------------------------------------------------------------------------------------
+
+MAX_FORUM_TAGS = 20  # tags on one forum (available_tags)
+MAX_APPLIED_TAGS = 5  # tags on one forum post (applied_tags)
+FORUM_TAG_NAME = 20  # characters in a tag's name
+
+
+def new_forum_tag(tag_id: int, name: str, *, moderated: bool = False) -> dict[str, Any]:
+    """A forum tag object as Discord sends it (no emoji)."""
+    return {"id": str(tag_id), "name": name, "moderated": moderated, "emoji_id": None, "emoji_name": None}
+
+
+def validate_forum_tags(errs: Errors, tags: Any) -> list[dict[str, Any]]:
+    """Modify Channel's ``available_tags``: at most 20 tag objects, each name 0–20 characters, names unique."""
+    items = errs.array(("available_tags",), tags, max_items=MAX_FORUM_TAGS)
+    out: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for i, tag in enumerate(items):
+        obj = errs.obj(("available_tags", i), tag)
+        if not obj:
+            continue
+        errs.string(("available_tags", i, "name"), obj.get("name"), min_len=0, max_len=FORUM_TAG_NAME, required=True)
+        errs.boolean(("available_tags", i, "moderated"), obj.get("moderated"))
+        errs.snowflake(("available_tags", i, "id"), obj.get("id"))
+        errs.snowflake(("available_tags", i, "emoji_id"), obj.get("emoji_id"))
+        name = obj.get("name")
+        if isinstance(name, str):
+            if name in names:
+                errs.add(("available_tags", i, "name"), "DUPLICATE", "Tag names must be unique", f"{name!r} twice")
+            names.add(name)
+        out.append(obj)
+    return out
+
+
+def validate_forum_post(errs: Errors, body: dict[str, Any]) -> None:
+    """Start Thread in Forum: a name 1–100, a ``message`` object, at most 5 ``applied_tags`` snowflakes."""
+    validate_thread_body(errs, body, from_message=True)
+    if body.get("type") not in (None, 11):
+        errs.add(("type",), "BASE_TYPE_CHOICES", "Invalid thread type", f"is {body.get('type')!r}, a forum post is 11")
+    if body.get("message") is None:
+        errs.add(("message",), "BASE_TYPE_REQUIRED", "This field is required", "a forum post needs its first message")
+    else:
+        errs.obj(("message",), body.get("message"))
+    applied = errs.array(("applied_tags",), body.get("applied_tags", []), max_items=MAX_APPLIED_TAGS)
+    for i, tag in enumerate(applied):
+        errs.snowflake(("applied_tags", i), tag, nullable=False)
+
+
 # -- interactions ---------------------------------------------------------------------------------------------
 
 
@@ -668,6 +716,8 @@ __all__ = [
     "validate_components",
     "validate_embeds",
     "validate_files",
+    "validate_forum_post",
+    "validate_forum_tags",
     "validate_message_body",
     "validate_modal",
     "validate_thread_body",

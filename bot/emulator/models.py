@@ -20,6 +20,7 @@ ANNOUNCEMENT = 5
 ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
+FORUM = 15
 THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
 
 EPHEMERAL = 1 << 6
@@ -140,7 +141,7 @@ class Member:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild channel: text (0), category (4), announcement (5) or a thread (10, 11, 12)."""
+    """A guild channel: text (0), category (4), announcement (5), forum (15) or a thread (10, 11, 12)."""
 
     id: int
     guild_id: int
@@ -164,6 +165,10 @@ class Channel:
     archive_timestamp: dt.datetime | None = None
     created_at: dt.datetime | None = None
     invitable: bool = True
+    # forum-only: Discord's forum tag objects (id, name, moderated, emoji_id, emoji_name), in order
+    available_tags: list[JSON] = field(default_factory=list)
+    # forum-post-only: the ids of the parent forum's tags applied to this thread
+    applied_tags: list[int] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -193,7 +198,7 @@ class Channel:
                     "member_count": min(len(self.member_ids), 50),
                     "total_message_sent": self.total_message_sent,
                     "rate_limit_per_user": self.rate_limit_per_user,
-                    "applied_tags": [],
+                    "applied_tags": [str(tag) for tag in self.applied_tags],
                     "thread_metadata": {
                         "archived": self.archived,
                         "auto_archive_duration": self.auto_archive_duration,
@@ -212,6 +217,9 @@ class Channel:
                 "nsfw": self.nsfw,
             }
         )
+        if self.type == FORUM:
+            payload.update(forum_fields(self))
+            return payload
         if self.type != CATEGORY:
             payload.update(
                 {
@@ -224,6 +232,21 @@ class Channel:
                 }
             )
         return payload
+
+
+def forum_fields(channel: Channel) -> JSON:
+    """The fields a forum channel (type 15) carries beside the common ones, as Discord sends them."""
+    return {
+        "topic": channel.topic,
+        "rate_limit_per_user": channel.rate_limit_per_user,
+        "last_message_id": str(channel.last_message_id) if channel.last_message_id else None,
+        "default_auto_archive_duration": 1440,
+        "default_thread_rate_limit_per_user": 0,
+        "available_tags": [dict(tag) for tag in channel.available_tags],
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+    }
 
 
 @dataclass(eq=False)

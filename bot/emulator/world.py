@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from . import permissions as P
 from .commands import registered_command
 from .core import ChannelLike, EmulatorError, GuildLike, RoleLike, UserLike
 from .gateway import GUILD_MEMBERS, GatewaySession
+from .limits import MAX_FORUM_TAGS, new_forum_tag
 from .messages import THREAD_STARTER_MESSAGE, MessagesMixin
 from .models import (
     CATEGORY,
+    FORUM,
     JSON,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
@@ -291,6 +294,55 @@ class WorldMixin(MessagesMixin):
         """A text (or announcement, ``type=5``) channel, optionally in a category (overwrites are copied)."""
         return self._add_channel(guild, name, type, parent=parent or category, topic=topic)
 
+    def add_forum_channel(
+        self,
+        guild: GuildLike,
+        name: str,
+        *,
+        tags: Iterable[str] = (),
+        category: ChannelLike | None = None,
+        topic: str | None = None,
+    ) -> Channel:
+        """A forum channel (type 15) with the server's own tags `tags` (as a moderator made them in the client)."""
+        forum = self._add_channel(guild, name, FORUM, parent=category, topic=topic)
+        forum.available_tags = [new_forum_tag(self.new_id(), tag) for tag in tags]
+        if len(forum.available_tags) > MAX_FORUM_TAGS:
+            raise EmulatorError(f"a forum has at most {MAX_FORUM_TAGS} tags")
+        self.gateway.emit("CHANNEL_UPDATE", forum.to_payload())
+        return forum
+
+    def create_forum_post(
+        self,
+        forum: ChannelLike,
+        name: str,
+        *,
+        author: UserLike,
+        body: JSON,
+        applied_tags: Iterable[int] = (),
+        files: Iterable[Any] = (),
+    ) -> tuple[Channel, StoredMessage]:
+        """A forum post: a public thread and its starter message in one step, the thread's id the message's.
+
+        THREAD_CREATE (``newly_created``) goes out first, then MESSAGE_CREATE of the starter message in the
+        thread, as Discord sends them. There is no THREAD_STARTER_MESSAGE: the post's first message is the
+        thread's own.
+        """
+        par = self.get_channel(forum)
+        if par.type != FORUM:
+            raise EmulatorError(f"#{par.name} is not a forum")
+        user = self.get_user(author)
+        post_id = self.new_id()
+        thread = self.create_thread(par, name, owner_id=user.id, thread_id=post_id, applied_tags=list(applied_tags))
+        msg = self.build_message(channel=thread, author=user, body=body, files=list(files), message_id=post_id)
+        thread.member_ids.add(user.id)
+        self.store_message(msg)
+        thread.last_message_id = msg.id
+        thread.message_count += 1
+        thread.total_message_sent += 1
+        par.last_message_id = post_id
+        self.dispatch_message("MESSAGE_CREATE", msg)
+        return thread, msg
+
     def _add_channel(
         self, guild: GuildLike, name: str, ctype: int, *, parent: ChannelLike | None, topic: str | None
     ) -> Channel:
@@ -384,6 +436,7 @@ class WorldMixin(MessagesMixin):
         starter: StoredMessage | None = None,
         invitable: bool = True,
         archived: bool = False,
+        applied_tags: list[int] | None = None,
     ) -> Channel:
         """Create a thread and dispatch THREAD_CREATE (``newly_created``) and, for a starter message, MESSAGE_UPDATE."""
         par = self.get_channel(parent)
@@ -402,6 +455,7 @@ class WorldMixin(MessagesMixin):
             archive_timestamp=now,
             invitable=invitable,
             archived=archived,
+            applied_tags=list(applied_tags or []),
         )
         self.guilds[par.guild_id].channels[thread.id] = thread
         self.channels[thread.id] = thread

@@ -171,7 +171,7 @@ class Sandbox:
     # ---- clock ----------------------------------------------------------------------------------
 
     async def next_post_at(self) -> datetime | None:
-        schedule = await self._storage().get_schedule(self._world().guild.id)
+        schedule = await self._storage().discussion.get_schedule(self._world().guild.id)
         if schedule is None or schedule.paused:
             return None
         return datetime.fromtimestamp(schedule.next_run_at, UTC)
@@ -338,7 +338,11 @@ class Sandbox:
             if waiting is not None:
                 pending.append(waiting)
         messages.sort(key=lambda m: int(m["id"]))
-        return web.json_response({"channel": str(channel), "messages": messages, "pending": pending})
+        answer: views.JSON = {"channel": str(channel), "messages": messages, "pending": pending}
+        forum = self.emu.get_channel(channel)
+        if forum.type == views.FORUM:  # a forum shows its posts, not messages
+            answer["forum"] = views.forum_view(self.emu, world.guild, forum)
+        return web.json_response(answer)
 
     def _channel(self, value: Any, viewer: int) -> int:
         world = self._world()

@@ -13,6 +13,7 @@ from bot.emulator.interactions import InteractionRecord
 
 JSON = dict[str, Any]
 THREAD_STARTER = 21
+FORUM = 15
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -63,7 +64,7 @@ def channel_list(emu: DiscordEmulator, guild: Guild, viewer: int) -> list[JSON]:
     """Text channels and their threads the viewer can see, in sidebar order, with categories."""
     visible = [c for c in guild.channels.values() if emu.permissions_for(viewer, c) & permissions.VIEW_CHANNEL]
     categories = {c.id: c.name for c in guild.channels.values() if c.type == 4}
-    texts = sorted((c for c in visible if c.type in (0, 5)), key=lambda c: (c.parent_id or 0, c.position, c.id))
+    texts = sorted((c for c in visible if c.type in (0, 5, FORUM)), key=lambda c: (c.parent_id or 0, c.position, c.id))
     out: list[JSON] = []
     for channel in texts:
         threads = sorted((t for t in visible if t.is_thread and t.parent_id == channel.id), key=lambda t: t.id)
@@ -180,7 +181,7 @@ def menu_name(emu: DiscordEmulator, guild: Guild, command_id: str, locale: str, 
 
 def _thread(emu: DiscordEmulator, msg: StoredMessage) -> JSON | None:
     thread = emu.channels.get(msg.id)
-    if thread is None or not thread.is_thread:
+    if thread is None or not thread.is_thread or thread.id == msg.channel_id:  # a forum post's own first message
         return None
     return {"id": str(thread.id), "name": thread.name, "message_count": thread.message_count}
 
@@ -208,3 +209,25 @@ def pending_view(emu: DiscordEmulator, guild: Guild, rec: InteractionRecord) -> 
         "command": rec.name if rec.type == 2 else None,
         "user": display_name(emu, guild, rec.user_id),
     }
+
+
+# ---- forum channels ---------------------------------------------------------------------------------------
+
+
+def forum_view(emu: DiscordEmulator, guild: Guild, forum: Channel) -> JSON:
+    """A forum as its channel page shows it: its tags and its posts, newest first, each with its title, tags,
+    author, first message and reply count (the first message is the post's own, not a reply)."""
+    tags = {int(tag["id"]): tag["name"] for tag in forum.available_tags}
+    posts = []
+    for thread in sorted((t for t in emu.threads if t.parent_id == forum.id), key=lambda t: t.id, reverse=True):
+        first = emu.get_message(thread.id)
+        posts.append(
+            {
+                "id": str(thread.id),
+                "title": thread.name,
+                "tags": [tags[tag] for tag in thread.applied_tags if tag in tags],
+                "replies": max(thread.message_count - 1, 0),
+                "first": _message_view(emu, guild, first) if first is not None else None,
+            }
+        )
+    return {"tags": list(tags.values()), "posts": posts}

@@ -46,6 +46,7 @@ class DemoWorld:
     daily: Channel
     moderators: Role
     personas: tuple[Persona, ...]
+    forum: Channel | None = None  # forum mode: `/schedule set channel:#question-forum` moves the daily post here
 
     def persona(self, user_id: int) -> Persona | None:
         return next((p for p in self.personas if p.id == user_id), None)
@@ -75,4 +76,20 @@ def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
         Persona(nicole, "de", "member, German client"),
         Persona(mona, "de", "moderator, German client"),  # moderator screens in German
     )
-    return DemoWorld(guild, general, daily, moderators, personas)
+    forum = add_demo_forum(emu, guild, talk)
+    return DemoWorld(guild, general, daily, moderators, personas, forum)
+
+
+# A forum for forum mode (SPEC §11): two tags of the server's own, and Manage Channels on this forum only, so the
+# bot can create its post tags here (the README's invite link does not grant it server-wide).
+FORUM_OWN_TAGS = ("Off-topic", "Fan art")
+
+
+def add_demo_forum(emu: DiscordEmulator, guild: Guild, category: Channel) -> Channel:
+    """The demo server's forum, as a moderator would set it up for forum mode."""
+    forum = emu.add_forum_channel(
+        guild, "question-forum", tags=FORUM_OWN_TAGS, category=category, topic="One post a day, tagged"
+    )
+    bot_role = next(role for role in guild.roles.values() if role.bot_id == emu.bot.id)
+    emu.set_overwrite(forum, bot_role, allow=permissions.MANAGE_CHANNELS)
+    return forum

@@ -1,24 +1,31 @@
-"""The storage layer: one interface of named async methods returning dataclasses.
+"""The storage layer: the one database connection, and one store of named queries per feature.
 
-Cogs never hold SQL; every query lives in a mixin here and is scoped to the server it serves.
-Two backends run the same mixins: SQLite (`Storage`, the embedded default) and PostgreSQL
-(`PostgresStorage`); `open_storage` picks one from DATABASE_URL / DATABASE_PATH, once, at start-up.
+`Storage` is the connection (open, migrate, transaction, read, backup, scrub, the search index); each feature's
+queries live in its own store (`bot.storage.<feature>`: a `Store` subclass, its tables' migrations and its part
+of a member's deletion, `DELETION`), reached as an attribute of the storage object and built once, on first use:
+`bot.storage.discussion.get_schedule(guild_id)`. Services and cogs are handed the stores they use.
+Two backends run the same stores: SQLite (`Storage`, the embedded default) and PostgreSQL (`PostgresStorage`);
+`open_storage` picks one from DATABASE_URL / DATABASE_PATH, once, at start-up.
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
+
+A new feature adds a store: a module bot/storage/<feature>.py with `class XStore(Store)` and, if it has tables,
+`DELETION` (collected in `FEATURES`, bot/storage/privacy.py), plus one `cached_property` on `Storage` below.
+No query method lives on `Storage` itself (tests/test_storage_stores.py checks).
 """
 
 from functools import cached_property
 from pathlib import Path
 from typing import Self
 
-from bot.storage.content_state import ContentStateQueries
+from bot.storage.content_state import ContentStateStore
 from bot.storage.database import Database, Migration, StorageError, load_migrations
-from bot.storage.digest import DigestPost, DigestQueries, DigestReply, DigestSetting, WeekFigures
-from bot.storage.discussion import DailyPost, DiscussionQueries, Schedule, days_to_mask, mask_to_days
-from bot.storage.guilds import GuildQueries, GuildRecord
-from bot.storage.highlights import HighlightQueries, HighlightResult
-from bot.storage.moderation import ModerationQueries
+from bot.storage.digest import DigestPost, DigestReply, DigestSetting, DigestStore, WeekFigures
+from bot.storage.discussion import DailyPost, DiscussionStore, Schedule, days_to_mask, mask_to_days
+from bot.storage.guilds import GuildRecord, GuildStore
+from bot.storage.highlights import HighlightResult, HighlightStore
+from bot.storage.moderation import ModerationStore
 from bot.storage.postgres import PostgresDatabase, is_postgres_url
-from bot.storage.privacy import PrivacyQueries
+from bot.storage.privacy import PrivacyStore
 from bot.storage.replies import (
     EXPORT_COLUMNS,
     DayFigures,
@@ -26,25 +33,16 @@ from bot.storage.replies import (
     Participant,
     ReplyDelete,
     ReplyOp,
-    ReplyQueries,
     ReplyRecord,
+    ReplyStore,
 )
-from bot.storage.streaks import StreakQueries
+from bot.storage.store import Store
+from bot.storage.streaks import StreakStore
 from bot.storage.watchparty import WatchPartyStore
 
 
-class Storage(
-    GuildQueries,
-    DiscussionQueries,
-    ReplyQueries,
-    ContentStateQueries,
-    PrivacyQueries,
-    ModerationQueries,
-    HighlightQueries,
-    StreakQueries,
-    DigestQueries,
-):
-    """Every query the bot makes, composed from one mixin per feature."""
+class Storage(Database):
+    """The opened database and, as attributes, every feature's store over it (each built once, on first use)."""
 
     @cached_property
     def watchparty(self) -> WatchPartyStore:
@@ -52,22 +50,60 @@ class Storage(
 
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None, check_data_key: bool = True) -> Self:
-        """Open and migrate, then make the stored replies match `data_key` (see `prepare_data_key`).
+        """Open and migrate, then make the stored replies match `data_key` (see `ReplyStore.prepare_data_key`).
 
         `check_data_key=False` is for openers that never read reply content (backup, restore).
         """
         storage = await cls._open(str(path), data_key)
         if check_data_key:
             try:
-                await storage.prepare_data_key()
+                await storage.replies.prepare_data_key()
             except BaseException:
                 await storage.close()
                 raise
         return storage
 
+    # ---- the feature stores (a new feature adds one line pair here) --------------------------------------
+
+    @cached_property
+    def guilds(self) -> GuildStore:
+        return GuildStore(self)
+
+    @cached_property
+    def discussion(self) -> DiscussionStore:
+        return DiscussionStore(self)
+
+    @cached_property
+    def replies(self) -> ReplyStore:
+        return ReplyStore(self)
+
+    @cached_property
+    def content_state(self) -> ContentStateStore:
+        return ContentStateStore(self)
+
+    @cached_property
+    def privacy(self) -> PrivacyStore:
+        return PrivacyStore(self)
+
+    @cached_property
+    def moderation(self) -> ModerationStore:
+        return ModerationStore(self)
+
+    @cached_property
+    def highlights(self) -> HighlightStore:
+        return HighlightStore(self)
+
+    @cached_property
+    def streaks(self) -> StreakStore:
+        return StreakStore(self)
+
+    @cached_property
+    def digest(self) -> DigestStore:
+        return DigestStore(self)
+
 
 class PostgresStorage(PostgresDatabase, Storage):
-    """The same interface on PostgreSQL: PostgresDatabase's connection calls under the shared stores."""
+    """The same stores on PostgreSQL: PostgresDatabase's connection calls under them."""
 
 
 SQLITE_URL_PREFIX = "sqlite:///"
@@ -93,24 +129,34 @@ async def open_storage(target: str | Path, *, data_key: bytes | None = None, che
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "ContentStateStore",
     "DailyPost",
     "Database",
     "DayFigures",
     "DigestPost",
     "DigestReply",
     "DigestSetting",
+    "DigestStore",
+    "DiscussionStore",
     "ExportRow",
     "GuildRecord",
+    "GuildStore",
     "HighlightResult",
+    "HighlightStore",
     "Migration",
+    "ModerationStore",
     "Participant",
     "PostgresStorage",
+    "PrivacyStore",
     "ReplyDelete",
     "ReplyOp",
     "ReplyRecord",
+    "ReplyStore",
     "Schedule",
     "Storage",
     "StorageError",
+    "Store",
+    "StreakStore",
     "WeekFigures",
     "days_to_mask",
     "load_migrations",

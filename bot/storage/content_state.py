@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import to_iso
 
 INDEX_HASH_KEY = "excerpt_search.hash"
@@ -48,7 +48,7 @@ _SHOWN_FACTS = {
 }
 
 
-class ContentStateQueries(Database):
+class ContentStateStore(Store):
     # -- fact rotation -----------------------------------------------------------------------------------
 
     async def shown_facts(self, guild_id: int, channel_id: int, category: str) -> list[str]:
@@ -83,14 +83,14 @@ class ContentStateQueries(Database):
     # -- excerpt search ----------------------------------------------------------------------------------
 
     async def excerpt_index_hash(self) -> str | None:
-        index = await self.search_index()
+        index = await self.db.search_index()
         row = await index.read_one("SELECT value FROM meta WHERE key = ?", (INDEX_HASH_KEY,))
         return str(row["value"]) if row else None
 
     async def rebuild_excerpt_index(self, excerpts: Iterable[IndexedExcerpt], digest: str) -> None:
         """Replace the whole search index with `excerpts` and remember the pack's `digest`, atomically."""
         rows = [(e.excerpt_id, e.review_id, e.heading, e.body) for e in excerpts]
-        index = await self.search_index()
+        index = await self.db.search_index()
         async with index.transaction() as conn:
             await conn.execute("DELETE FROM excerpt_search")
             await conn.executemany(
@@ -109,13 +109,13 @@ class ContentStateQueries(Database):
         return True
 
     async def count_excerpt_matches(self, match: str) -> int:
-        index = await self.search_index()
+        index = await self.db.search_index()
         row = await index.read_one("SELECT count(*) FROM excerpt_search WHERE excerpt_search MATCH ?", (match,))
         return int(row[0]) if row else 0
 
     async def search_excerpts(self, match: str, *, limit: int, offset: int = 0) -> list[SearchHit]:
         """Best matches first (bm25; a hit in the heading weighs double); matched words between ** markers."""
-        index = await self.search_index()
+        index = await self.db.search_index()
         rows = await index.read(
             "SELECT excerpt_id, highlight(excerpt_search, 2, '**', '**') AS heading, "
             "snippet(excerpt_search, 3, '**', '**', '…', 32) AS snippet, "

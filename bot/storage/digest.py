@@ -12,8 +12,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage.database import Database, Row
+from bot.storage.database import Row
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import from_iso, to_iso
 
 DigestStatus = Literal["claimed", "sent"]
@@ -113,7 +114,7 @@ def _digest_post(row: Row) -> DigestPost:
     )
 
 
-class DigestQueries(Database):
+class DigestStore(Store):
     # ---- the setting -----------------------------------------------------------------------
 
     async def get_digest_setting(self, guild_id: int) -> DigestSetting | None:

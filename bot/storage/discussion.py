@@ -8,8 +8,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage.database import Database, Row
+from bot.storage.database import Row
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import from_iso, to_iso
 
 PostStatus = Literal["claimed", "sent", "failed"]
@@ -91,7 +92,7 @@ def _post(row: Row) -> DailyPost:
     )
 
 
-class DiscussionQueries(Database):
+class DiscussionStore(Store):
     # ---- schedules -------------------------------------------------------------------------
 
     async def save_schedule(self, schedule: Schedule) -> None:

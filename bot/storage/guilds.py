@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import from_iso, to_iso
 
 
@@ -23,7 +23,7 @@ class GuildRecord:
 _SEEN = "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?) ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL"
 
 
-class GuildQueries(Database):
+class GuildStore(Store):
     async def guilds_seen(self, guild_ids: list[int], now: datetime) -> None:
         """Record that the bot is in these servers (again), in one transaction; clears pending removals."""
         stamp = to_iso(now)

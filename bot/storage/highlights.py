@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
-from bot.storage.database import Database
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import to_iso
 
 
@@ -41,7 +41,7 @@ _ADD_REACTION = (
 )
 
 
-class HighlightQueries(Database):
+class HighlightStore(Store):
     async def highlight_reply(
         self, guild_id: int, message_id: int, moderator_id: int, now: datetime
     ) -> HighlightResult:

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.storage.database import Database, Row
+from bot.storage.database import Row
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ async def _set_state(conn: Connection, guild_id: int, prompt_id: str, enabled: b
     )
 
 
-class ModerationQueries(Database):
+class ModerationStore(Store):
     # ---- server prompts and their state --------------------------------------------------------
 
     async def server_prompts(self, guild_id: int) -> list[ServerPrompt]:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sharding import ALL_SHARDS, ShardScope
 from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, replies, streaks, watchparty
-from bot.storage.database import Database
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import to_iso
 
 DEFAULT_RETENTION_DAYS = 365  # the guilds table's default (migration 0001)
@@ -28,7 +28,7 @@ def retention_cutoff(now: datetime, days: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class PrivacyQueries(Database):
+class PrivacyStore(Store):
     async def set_optout(self, guild_id: int, user_id: int, opted_out: bool, now: datetime) -> bool:
         """Opt a member out (or back in); returns whether anything changed."""
         async with self.transaction() as conn:

@@ -10,8 +10,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.crypto import DecryptionError
-from bot.storage.database import Database, Row, StorageError
+from bot.storage.database import Row, StorageError
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ DAY_FIGURES_SQL = (
 )
 
 
-class ReplyQueries(Database):
+class ReplyStore(Store):
     async def apply_reply_ops(self, ops: Sequence[ReplyOp]) -> None:
         """Apply creates, edits and deletes in order, in one transaction. Idempotent per message.
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.discussion.streaks import MemberFigures, PostedDay, member_streak
-from bot.storage.database import Database
 from bot.storage.ownership import Deletion
+from bot.storage.store import Store
 from bot.timeutil import to_iso
 
 
@@ -24,7 +24,7 @@ class _Member:
     first_reply: dict[date, int] = field(default_factory=dict)
 
 
-class StreakQueries(Database):
+class StreakStore(Store):
     async def posted_days(self, guild_id: int) -> list[PostedDay]:
         """The server's successful daily posts in the order they went out (failed and claimed days left out)."""
         rows = await self.read(

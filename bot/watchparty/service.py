@@ -26,7 +26,8 @@ import discord
 from bot.discussion.post import server_language
 from bot.errors import UserFacingError
 from bot.i18n import tr
-from bot.storage.watchparty import ACTIVE, PostKind, WatchParty
+from bot.storage.discussion import DiscussionStore
+from bot.storage.watchparty import ACTIVE, PostKind, WatchParty, WatchPartyStore
 from bot.tasks import TaskGroup
 from bot.timeutil import Alarm
 from bot.watchparty import messages
@@ -66,8 +67,10 @@ defines the button and hands this in."""
 class WatchParties:
     """Schedules, paces and ends the watch parties of this process's servers."""
 
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, store: WatchPartyStore, discussion: DiscussionStore) -> None:
         self.bot = bot
+        self.store = store
+        self.discussion = discussion  # the daily discussion's schedule: its zone, channel and language
         self._alarm = Alarm(bot.clock)
         self._tasks = TaskGroup("watch-parties")
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -116,10 +119,6 @@ class WatchParties:
     # ---- what the party knows --------------------------------------------------------------
 
     @property
-    def store(self) -> Any:
-        return self.bot.storage.watchparty
-
-    @property
     def film(self) -> str:
         return str(self.bot.content.film.title.value)
 
@@ -138,7 +137,7 @@ class WatchParties:
         location: str | None,
     ) -> WatchParty:
         """Create the Discord event, store the party and announce it. Raises WatchInputError (nothing stored)."""
-        schedule = await self.bot.storage.get_schedule(guild.id)
+        schedule = await self.discussion.get_schedule(guild.id)
         if schedule is None:
             raise WatchInputError("watchparty.no_schedule")
         check_place(place.type if place is not None else None, location)
@@ -314,7 +313,7 @@ class WatchParties:
         return "watchparty.advanced"
 
     async def _active_or_refuse(self, guild_id: int) -> WatchParty:
-        party: WatchParty | None = await self.store.active(guild_id)
+        party = await self.store.active(guild_id)
         if party is None:
             raise WatchInputError("watchparty.none")
         return party
@@ -324,7 +323,7 @@ class WatchParties:
     async def _run(self, guild_id: int, event_id: int) -> datetime | None:
         """Send what is due at this party now; returns when its next thing falls due (None: nothing on the clock)."""
         async with self._locks[guild_id]:
-            party: WatchParty | None = await self.store.get(guild_id, event_id)
+            party = await self.store.get(guild_id, event_id)
             if party is None or party.status not in ACTIVE:
                 return None
             now = self.bot.clock()
@@ -542,7 +541,7 @@ class WatchParties:
     async def update_interested(self, guild_id: int, event_id: int) -> None:
         """Recount the interested members and show the count on the announcement."""
         async with self._locks[guild_id]:
-            party: WatchParty | None = await self.store.get(guild_id, event_id)
+            party = await self.store.get(guild_id, event_id)
             guild = self.bot.get_guild(guild_id)
             if party is None or party.status not in ACTIVE or guild is None:
                 return

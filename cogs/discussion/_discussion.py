@@ -22,7 +22,7 @@ from bot.discussion.streaks import HighlightCounter, no_highlights
 from bot.errors import UserFacingError
 from bot.i18n import language, tr
 from bot.scheduling import local_date
-from bot.storage import Schedule
+from bot.storage import DiscussionStore, ReplyStore, Schedule, StreakStore
 from cogs.discussion._streaks import NO_PINGS, LeaderboardButton, discussion_mention, leaderboard_embed, me_screen
 
 STATS_COLOUR = discord.Colour(0x2B6CB0)
@@ -55,10 +55,17 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         pool: PromptPool,
         logger: ReplyLogger,
         highlight_count: HighlightCounter = no_highlights,
+        *,
+        discussion: DiscussionStore,
+        replies: ReplyStore,
+        streaks: StreakStore,
     ) -> None:
         self.bot = bot
         self.pool = pool
         self.logger = logger
+        self._discussion = discussion
+        self._replies = replies
+        self._streaks = streaks
         self.highlight_count = highlight_count  # /discussion me's highlights figure (none until wired to a store)
         super().__init__()
 
@@ -72,13 +79,12 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
     async def today(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
-        storage = self.bot.storage
-        schedule = await storage.get_schedule(interaction.guild_id)
+        schedule = await self._discussion.get_schedule(interaction.guild_id)
         if schedule is None:
             raise UserFacingError(tr(lang, "discussion.no_schedule"))
         now = self.bot.clock()
         day = local_date(now, ZoneInfo(schedule.timezone))
-        post = await storage.get_post(interaction.guild_id, day)
+        post = await self._discussion.get_post(interaction.guild_id, day)
         if post is None or post.status != "sent" or post.message_id is None:
             await interaction.response.send_message(when_text(lang, schedule, day, int(now.timestamp())))
             return
@@ -105,13 +111,14 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
         lang = language(interaction.locale)
         await interaction.response.defer(thinking=True)
         await self.logger.flush(max_attempts=1)  # fresh figures, but never wait on a broken database
-        storage = self.bot.storage
-        schedule = await storage.get_schedule(interaction.guild_id)
+        schedule = await self._discussion.get_schedule(interaction.guild_id)
         zone = ZoneInfo(schedule.timezone) if schedule else ZoneInfo("UTC")
         since = local_date(self.bot.clock(), zone) - timedelta(days=days - 1)
-        per_day = await storage.day_figures(interaction.guild_id, since)
-        top = await storage.top_participants(interaction.guild_id, since)
-        summary = summarize(since, days, per_day, top, await storage.participant_count(interaction.guild_id, since))
+        per_day = await self._replies.day_figures(interaction.guild_id, since)
+        top = await self._replies.top_participants(interaction.guild_id, since)
+        summary = summarize(
+            since, days, per_day, top, await self._replies.participant_count(interaction.guild_id, since)
+        )
         questions: dict[str, str] = {}
         for figures in recent_posts(summary):
             prompt = await self.pool.get(interaction.guild_id, figures.prompt_id)
@@ -131,10 +138,9 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
     async def me(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
-        storage = self.bot.storage
-        if await storage.get_schedule(interaction.guild_id) is None:
+        if await self._discussion.get_schedule(interaction.guild_id) is None:
             raise UserFacingError(tr(lang, "discussion.no_schedule"))
-        if await storage.is_opted_out(interaction.guild_id, interaction.user.id):
+        if await self._discussion.is_opted_out(interaction.guild_id, interaction.user.id):
             raise UserFacingError(tr(lang, "streaks.me.opted_out"))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.logger.flush(max_attempts=1)  # count the reply just written, but never wait on a broken database
@@ -145,10 +151,10 @@ class DiscussionCommands(commands.GroupCog, group_name="discussion", group_descr
     async def leaderboard(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
-        if await self.bot.storage.get_schedule(interaction.guild_id) is None:
+        if await self._discussion.get_schedule(interaction.guild_id) is None:
             raise UserFacingError(tr(lang, "discussion.no_schedule"))
         await interaction.response.defer(thinking=True)
         await self.logger.flush(max_attempts=1)
-        board = await self.bot.storage.leaderboard(interaction.guild_id)
+        board = await self._streaks.leaderboard(interaction.guild_id)
         me = await discussion_mention(self.bot, interaction.guild_id, "me")
         await interaction.followup.send(embed=leaderboard_embed(lang, board, me), allowed_mentions=NO_PINGS)

@@ -13,6 +13,7 @@ from bot.discussion.highlights import reconcile_all
 from bot.discussion.logger import TRACK_DAYS, ReactionScan, ReplyLogger, backfill
 from bot.discussion.poster import DailyPoster
 from bot.sharding import shard_of
+from bot.storage import DiscussionStore
 from bot.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,18 @@ BACKFILL_DAYS = 7  # threads read again after a restart
 
 
 class DiscussionEvents(commands.Cog):
-    def __init__(self, bot: WhiplashBot, logger: ReplyLogger, poster: DailyPoster) -> None:
+    def __init__(
+        self, bot: WhiplashBot, logger: ReplyLogger, poster: DailyPoster, *, discussion: DiscussionStore
+    ) -> None:
         self.bot = bot
         self.logger = logger
         self.poster = poster
+        self._discussion = discussion
         self._tasks = TaskGroup("discussion-events")
 
     async def cog_load(self) -> None:
         now, scope = self.bot.clock(), self.bot.shard_scope()
-        posts = await self.bot.storage.posts_since(now - timedelta(days=TRACK_DAYS))
+        posts = await self._discussion.posts_since(now - timedelta(days=TRACK_DAYS))
         # Another process logs (and backfills) its own shards' threads.
         await self.logger.start([post for post in posts if scope.owns(post.guild_id)])
         self.bot.add_message_hook(self.logger.record_message)  # inline: no task per message

@@ -14,13 +14,15 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.client import WhiplashBot
+from bot.discussion.forum import missing_tags as forum_missing_tags
+from bot.discussion.post import server_language
 from bot.discussion.poster import DailyPoster, PostOutcome
 from bot.errors import BadInput, UserFacingError
 from bot.i18n import format_date, language, tr
 from bot.i18n import language as member_language
 from bot.moderation.audit import audit_line, schedule_snapshot
 from bot.moderation.failures import plain_failure
-from bot.permissions import missing_permissions, require_moderator
+from bot.permissions import missing_forum_permissions, missing_permissions, require_moderator
 from bot.scheduling import (
     ScheduleInputError,
     describe_days,
@@ -30,7 +32,16 @@ from bot.scheduling import (
     resolve_timezone,
     search_timezones,
 )
-from bot.storage import DailyPost, DigestSetting, Schedule, days_to_mask, mask_to_days
+from bot.storage import (
+    DailyPost,
+    DigestSetting,
+    DigestStore,
+    DiscussionStore,
+    ModerationStore,
+    Schedule,
+    days_to_mask,
+    mask_to_days,
+)
 from bot.storage.moderation import AuditEntry
 from cogs.discussion._discussion import jump_url
 
@@ -67,9 +78,20 @@ def server_language_choice(
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ScheduleCommands(commands.GroupCog, group_name="schedule", group_description=_("Set up the daily discussion")):
-    def __init__(self, bot: WhiplashBot, poster: DailyPoster) -> None:
+    def __init__(
+        self,
+        bot: WhiplashBot,
+        poster: DailyPoster,
+        *,
+        discussion: DiscussionStore,
+        moderation: ModerationStore,
+        digest: DigestStore,
+    ) -> None:
         self.bot = bot
         self.poster = poster
+        self._discussion = discussion
+        self._moderation = moderation
+        self._digest = digest
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction[WhiplashBot]) -> bool:  # type: ignore[override]
@@ -79,10 +101,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         """Failures of the daily post nobody was told about yet: shown once, on a moderator's next command."""
         assert interaction.guild_id is not None
         lines = []
-        for post in await self.bot.storage.unreported_errors(interaction.guild_id):
+        for post in await self._discussion.unreported_errors(interaction.guild_id):
             reason = plain_failure(post.error, lang)
             lines.append(tr(lang, "post.failure_report", day=format_date(lang, post.post_date), reason=reason))
-            await self.bot.storage.mark_error_reported(post.guild_id, post.post_date)
+            await self._discussion.mark_error_reported(post.guild_id, post.post_date)
         return "\n".join(f"⚠️ {line}" for line in lines)
 
     async def _reply(
@@ -98,7 +120,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
 
     @app_commands.command(name="set", description=_("Post a daily prompt in a channel at a local time"))
     @app_commands.describe(
-        channel=_("The text channel for the daily post"),
+        channel=_("The text or forum channel for the daily post"),
         time=_("Local time as HH:MM on a 24-hour clock, e.g. 09:30"),
         timezone=_("IANA time zone, e.g. Europe/Berlin"),
         days=_("daily, weekdays, mon-fri or mon,wed,fri (default daily)"),
@@ -113,7 +135,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def set_(
         self,
         interaction: discord.Interaction[WhiplashBot],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64],
         days: app_commands.Range[str, 1, 100] = "daily",
@@ -133,8 +155,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         if ping_role is not None and (ping_role.is_default() or ping_role.managed):
             raise BadInput(tr(lang, "schedule.bad_ping_role", role=ping_role.name))
         now = self.bot.clock()
-        before = await self.bot.storage.get_schedule(interaction.guild.id)
+        before = await self._discussion.get_schedule(interaction.guild.id)
         post_language = server_language_choice(language, before, interaction.guild, lang)
+        if isinstance(channel, discord.ForumChannel):
+            self._require_forum_permissions(channel, lang, post_language)
         upcoming = await self.poster.first_run(interaction.guild.id, at, zone, weekdays, new=before is None)
         saved = Schedule(
             guild_id=interaction.guild.id,
@@ -150,7 +174,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             updated_at=now,
             language=post_language,
         )
-        await self.bot.storage.save_schedule(saved)
+        await self._discussion.save_schedule(saved)
         self.poster.wake()  # the poster sleeps until the next due time it knew: this one may be earlier
         await self._audit(interaction, "schedule.set", schedule_snapshot(before), schedule_snapshot(saved))
         text = tr(
@@ -163,7 +187,13 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             next=stamp(upcoming),
         )
         text += "\n" + tr(lang, "schedule.post_language", language=LANGUAGE_NAMES[post_language])
-        missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
+        if isinstance(channel, discord.ForumChannel):
+            text += "\n" + tr(lang, "forum.saved")
+        missing = (
+            []
+            if isinstance(channel, discord.ForumChannel)
+            else missing_permissions(channel.permissions_for(interaction.guild.me), lang)
+        )
         if missing:
             text += "\n" + tr(lang, "schedule.missing", permissions=format_list(missing, locale=lang))
         if ping_role is not None and not ping_role.mentionable and not interaction.app_permissions.mention_everyone:
@@ -207,11 +237,11 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             roles.append(tr(lang, "schedule.log_channel", channel=f"<#{schedule.log_channel_id}>"))
         if roles:
             embed.add_field(name=tr(lang, "schedule.roles"), value="\n".join(roles), inline=False)
-        recent = await self.bot.storage.recent_posts(schedule.guild_id, RECENT_POSTS)
+        recent = await self._discussion.recent_posts(schedule.guild_id, RECENT_POSTS)
         posts = [await self._post_line(post, lang) for post in recent]
         if posts:
             embed.add_field(name=tr(lang, "schedule.recent"), value=_whole_lines(posts), inline=False)
-        entries = await self.bot.storage.recent_audit(schedule.guild_id, 5)
+        entries = await self._moderation.recent_audit(schedule.guild_id, 5)
         questions = await self._question_texts(schedule.guild_id, entries, lang)
         changes = [audit_line(entry, lang, questions.get) for entry in entries]
         if changes:
@@ -225,7 +255,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
         reason = discord.utils.escape_markdown(plain_failure(post.error, lang))
         if post.status == "sent" and post.message_id:
-            link = jump_url(post.guild_id, post.channel_id, post.message_id)
+            link = self._post_url(post)
             line = tr(lang, "schedule.recent_sent", day=day, question=f"[{question}]({link})")
             return f"{line}\n⚠️ {reason}" if post.error else line  # e.g. posted, but its thread was refused
         if post.status == "failed":
@@ -251,7 +281,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     async def pause(self, interaction: discord.Interaction[WhiplashBot]) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        await self.bot.storage.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
+        await self._discussion.set_paused(schedule.guild_id, True, schedule.next_run_at, self.bot.clock())
         self.poster.wake()  # it forgets this server's next run
         await self._audit(interaction, "schedule.pause", {"paused": schedule.paused}, {"paused": True})
         await self._reply(interaction, tr(lang, "schedule.paused_now"))
@@ -264,7 +294,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         upcoming = next_run(
             now, parse_time(schedule.local_time), ZoneInfo(schedule.timezone), mask_to_days(schedule.days)
         )
-        await self.bot.storage.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
+        await self._discussion.set_paused(schedule.guild_id, False, int(upcoming.timestamp()), now)
         self.poster.wake()
         await self._audit(interaction, "schedule.resume", {"paused": schedule.paused}, {"paused": False})
         await self._reply(interaction, tr(lang, "schedule.resumed", next=stamp(upcoming)))
@@ -284,7 +314,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             prompt = await self.poster.pool.get(post.guild_id, post.prompt_id)
             question = _link_text(prompt.text_for(lang) if prompt else tr(lang, "schedule.question_gone"))
             if post.message_id:
-                question = f"[{question}]({jump_url(post.guild_id, post.channel_id, post.message_id)})"
+                question = f"[{question}]({self._post_url(post)})"
             return tr(lang, f"schedule.{outcome.status}", question=question)
         if outcome.status == "no_prompts":
             return tr(lang, "schedule.no_prompts")
@@ -306,7 +336,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     ) -> None:
         schedule = await self._require_schedule(interaction)
         lang = language(interaction.locale)
-        before = await self.bot.storage.get_digest_setting(schedule.guild_id)
+        before = await self._digest.get_digest_setting(schedule.guild_id)
         setting = before or DigestSetting(schedule.guild_id, DIGEST_WEEKDAY, DIGEST_TIME, False, self.bot.clock())
         if weekday is None and time is None and enabled is None:
             await self._reply(interaction, _digest_text(lang, setting, schedule))
@@ -324,7 +354,7 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
             enabled=enabled if enabled is not None else setting.enabled,
             updated_at=self.bot.clock(),
         )
-        await self.bot.storage.save_digest_setting(saved)
+        await self._digest.save_digest_setting(saved)
         self.poster.wake()  # the poster sleeps until the next moment it knew of: the digest's may be earlier
         await self._audit(interaction, "schedule.digest", _digest_snapshot(before), _digest_snapshot(saved))
         await self._reply(interaction, _digest_text(lang, saved, schedule))
@@ -335,6 +365,10 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         assert interaction.guild is not None
         lang = language(interaction.locale)
         channel = interaction.guild.get_channel(schedule.channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            post_language = server_language(schedule, interaction.guild)
+            await self._reply(interaction, self._forum_check(channel, lang, post_language))
+            return
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError(tr(lang, "schedule.channel_gone"))
         missing = missing_permissions(channel.permissions_for(interaction.guild.me), lang)
@@ -343,6 +377,31 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
         else:
             text = tr(lang, "schedule.all_permissions", channel=channel.mention)
         await self._reply(interaction, text)
+
+    def _post_url(self, post: DailyPost) -> str:
+        """A link to a daily post's message; a forum post's first message lives in the post itself (its thread)."""
+        in_forum = isinstance(self.bot.get_channel(post.channel_id), discord.ForumChannel)
+        channel_id = post.message_id if in_forum and post.message_id else post.channel_id
+        return jump_url(post.guild_id, channel_id, post.message_id)
+
+    def _forum_missing(self, forum: discord.ForumChannel, lang: str, post_language: str) -> list[str]:
+        """What the bot lacks in a forum for forum mode, named in `lang` (Manage Channels only if tags are due)."""
+        tags_due = bool(forum_missing_tags(forum, self.bot.content, post_language))
+        return missing_forum_permissions(forum.permissions_for(forum.guild.me), lang, tags_to_create=tags_due)
+
+    def _require_forum_permissions(self, forum: discord.ForumChannel, lang: str, post_language: str) -> None:
+        """Refuse a forum the bot cannot post in (one sentence, nothing stored)."""
+        missing = self._forum_missing(forum, lang, post_language)
+        if missing:
+            permissions = format_list(missing, locale=lang)
+            raise BadInput(tr(lang, "forum.refused", channel=forum.mention, permissions=permissions))
+
+    def _forum_check(self, forum: discord.ForumChannel, lang: str, post_language: str) -> str:
+        """/schedule check for a forum: one sentence on what is missing, or that nothing is."""
+        missing = self._forum_missing(forum, lang, post_language)
+        if missing:
+            return tr(lang, "forum.missing", channel=forum.mention, permissions=format_list(missing, locale=lang))
+        return tr(lang, "forum.all_permissions", channel=forum.mention)
 
     async def _audit(
         self,
@@ -353,13 +412,13 @@ class ScheduleCommands(commands.GroupCog, group_name="schedule", group_descripti
     ) -> None:
         """Record a moderator's change of the schedule (who, what, before and after, when)."""
         assert interaction.guild_id is not None
-        await self.bot.storage.record_audit(
+        await self._moderation.record_audit(
             interaction.guild_id, interaction.user.id, action, "schedule", before, after, self.bot.clock()
         )
 
     async def _require_schedule(self, interaction: discord.Interaction[WhiplashBot]) -> Schedule:
         assert interaction.guild_id is not None
-        schedule = await self.bot.storage.get_schedule(interaction.guild_id)
+        schedule = await self._discussion.get_schedule(interaction.guild_id)
         if schedule is None:
             raise UserFacingError(tr(language(interaction.locale), "discussion.no_schedule"))
         return schedule

@@ -107,12 +107,12 @@ class LeaderboardButton(
         bot = interaction.client
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
-        if await bot.storage.get_schedule(interaction.guild_id) is None:
+        if await bot.storage.discussion.get_schedule(interaction.guild_id) is None:
             raise UserFacingError(tr(lang, "discussion.no_schedule"))
-        if await bot.storage.is_opted_out(interaction.guild_id, interaction.user.id):
+        if await bot.storage.discussion.is_opted_out(interaction.guild_id, interaction.user.id):
             raise UserFacingError(tr(lang, "streaks.me.opted_out"))
-        await bot.storage.set_on_leaderboard(interaction.guild_id, interaction.user.id, self.join, bot.clock())
-        embed, view = await me_screen(bot, interaction, bot.storage.count_highlights, may_fetch=False)
+        await bot.storage.streaks.set_on_leaderboard(interaction.guild_id, interaction.user.id, self.join, bot.clock())
+        embed, view = await me_screen(bot, interaction, bot.storage.highlights.count_highlights, may_fetch=False)
         await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
 
@@ -127,9 +127,9 @@ async def me_screen(
     assert interaction.guild_id is not None
     guild_id, user_id = interaction.guild_id, interaction.user.id
     lang = language(interaction.locale)
-    figures = await bot.storage.member_figures(guild_id, user_id)
+    figures = await bot.storage.streaks.member_figures(guild_id, user_id)
     highlights = await highlight_count(guild_id, user_id) if highlight_count else 0
-    on_board = await bot.storage.on_leaderboard(guild_id, user_id)
+    on_board = await bot.storage.streaks.on_leaderboard(guild_id, user_id)
     server = interaction.guild.name if interaction.guild and interaction.guild.name else ""
     leaderboard = await discussion_mention(bot, guild_id, "leaderboard", may_fetch=may_fetch)
     embed = me_embed(lang, server, figures, highlights, on_board=on_board, leaderboard=leaderboard)

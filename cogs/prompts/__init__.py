@@ -12,5 +12,8 @@ from cogs.prompts._suggest import SuggestCommand
 
 
 async def setup(bot: WhiplashBot) -> None:
-    await bot.add_cog(PromptCommands(bot, bot.services.pool))
-    await bot.add_cog(SuggestCommand(bot))
+    storage = bot.storage
+    await bot.add_cog(
+        PromptCommands(bot, bot.services.pool, moderation=storage.moderation, discussion=storage.discussion)
+    )
+    await bot.add_cog(SuggestCommand(bot, moderation=storage.moderation, discussion=storage.discussion))

@@ -25,6 +25,7 @@ from bot.i18n import language, tr, tr_count
 from bot.moderation.inputs import clean_passage, clean_prompt_id, clean_text, echo, shorten
 from bot.moderation.porting import MAX_IMPORT_BYTES, MAX_SERVER_PROMPTS, plan_import, render_export
 from bot.permissions import is_moderator, moderator_only
+from bot.storage import DiscussionStore, ModerationStore
 from bot.storage.moderation import PromptFields
 from cogs.prompts._views import (
     DecisionButton,
@@ -63,9 +64,13 @@ async def _reply(
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class PromptCommands(commands.GroupCog, group_name="prompts", group_description=_("The server's discussion prompts")):
-    def __init__(self, bot: WhiplashBot, pool: PromptPool) -> None:
+    def __init__(
+        self, bot: WhiplashBot, pool: PromptPool, *, moderation: ModerationStore, discussion: DiscussionStore
+    ) -> None:
         self.bot = bot
         self.pool = pool
+        self._moderation = moderation
+        self._discussion = discussion
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -177,9 +182,9 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
         fields = PromptFields(text=clean_text(text, lang), passage=clean_passage(passage, lang))
-        if await self.bot.storage.count_server_prompts(interaction.guild_id) >= MAX_SERVER_PROMPTS:
+        if await self._moderation.count_server_prompts(interaction.guild_id) >= MAX_SERVER_PROMPTS:
             raise BadInput(tr(lang, "prompts.too_many", limit=MAX_SERVER_PROMPTS))
-        created = await self.bot.storage.add_server_prompt(
+        created = await self._moderation.add_server_prompt(
             interaction.guild_id, fields, interaction.user.id, self.bot.clock()
         )
         await _reply(interaction, tr(lang, "prompts.added", id=created.prompt_id, text=echo(fields.text)))
@@ -199,7 +204,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         new_text = clean_text(text, lang)
         if prompt.source == "pack":
             raise BadInput(tr(lang, "prompts.shipped_no_edit", id=prompt.id))
-        changed = await self.bot.storage.edit_server_prompt(
+        changed = await self._moderation.edit_server_prompt(
             interaction.guild_id, prompt.id, new_text, interaction.user.id, self.bot.clock()
         )
         if changed is None:
@@ -215,10 +220,10 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         prompt = await self._prompt(interaction, id)
         now = self.bot.clock()
         if prompt.source == "pack":  # shipped prompts stay in the pack; the server can only switch them off
-            await self.bot.storage.set_prompt_enabled(interaction.guild_id, prompt.id, False, interaction.user.id, now)
+            await self._moderation.set_prompt_enabled(interaction.guild_id, prompt.id, False, interaction.user.id, now)
             await _reply(interaction, tr(lang, "prompts.shipped_disabled_instead", id=prompt.id))
             return
-        removed = await self.bot.storage.remove_server_prompt(interaction.guild_id, prompt.id, interaction.user.id, now)
+        removed = await self._moderation.remove_server_prompt(interaction.guild_id, prompt.id, interaction.user.id, now)
         if removed is None:
             raise BadInput(tr(lang, "prompts.unknown_id", id=prompt.id))
         await _reply(interaction, tr(lang, "prompts.removed", id=prompt.id))
@@ -229,7 +234,7 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         assert interaction.guild_id is not None
         lang = language(interaction.locale)
         prompt = await self._prompt(interaction, raw_id)
-        changed = await self.bot.storage.set_prompt_enabled(
+        changed = await self._moderation.set_prompt_enabled(
             interaction.guild_id, prompt.id, enabled, interaction.user.id, self.bot.clock()
         )
         state = "enabled" if enabled else "disabled"
@@ -257,15 +262,15 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
         prompt = await self._prompt(interaction, id)
         if not await self.pool.is_enabled(guild_id, prompt.id):
             raise BadInput(tr(lang, "prompts.queue_disabled", id=prompt.id))
-        queued = await self.bot.storage.queued_prompts(guild_id)
+        queued = await self._discussion.queued_prompts(guild_id)
         if prompt.id in queued:
             await _reply(
                 interaction, tr(lang, "prompts.already_queued", id=prompt.id, place=queued.index(prompt.id) + 1)
             )
             return
         now = self.bot.clock()
-        place = await self.bot.storage.queue_prompt(guild_id, prompt.id, now)
-        await self.bot.storage.record_audit(
+        place = await self._discussion.queue_prompt(guild_id, prompt.id, now)
+        await self._moderation.record_audit(
             guild_id, interaction.user.id, "prompt.queue", prompt.id, {"queued": None}, {"queued": place}, now
         )
         await _reply(interaction, tr(lang, "prompts.queued", id=prompt.id, place=place))
@@ -295,12 +300,12 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
             raise BadInput(tr(lang, "prompts.import_unreadable")) from None
         if len(data) > MAX_IMPORT_BYTES:
             raise BadInput(tr(lang, "prompts.import_too_large", size=len(data), limit=MAX_IMPORT_BYTES))
-        own = [prompt.prompt_id for prompt in await self.bot.storage.server_prompts(interaction.guild_id)]
+        own = [prompt.prompt_id for prompt in await self._moderation.server_prompts(interaction.guild_id)]
         plan = plan_import(data, self.bot.content, own, lang=lang)
         if plan.problems:
             await self._report_problems(interaction, [problem.render(lang) for problem in plan.problems], lang)
             return
-        result = await self.bot.storage.import_prompts(
+        result = await self._moderation.import_prompts(
             interaction.guild_id, plan.items, interaction.user.id, self.bot.clock()
         )
         text = tr(
@@ -347,7 +352,9 @@ class PromptCommands(commands.GroupCog, group_name="prompts", group_description=
 
 async def export_text(bot: WhiplashBot, pool: PromptPool, guild_id: int) -> str:
     """The server's pool in the import format (shipped prompts, then the server's own, with their state)."""
-    disabled = await bot.storage.disabled_prompts(guild_id)
+    disabled = await bot.storage.moderation.disabled_prompts(guild_id)
     shipped = [(prompt, prompt.id not in disabled) for prompt in bot.content.prompts]
-    own = [(prompt, prompt.prompt_id not in disabled) for prompt in await bot.storage.server_prompts(guild_id)]
+    own = [
+        (prompt, prompt.prompt_id not in disabled) for prompt in await bot.storage.moderation.server_prompts(guild_id)
+    ]
     return render_export(shipped, own)

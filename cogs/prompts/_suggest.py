@@ -15,14 +15,17 @@ from bot.client import WhiplashBot
 from bot.content import PROMPT_TEXT_LIMIT
 from bot.i18n import language, tr
 from bot.moderation.inputs import clean_text, echo, shorten
+from bot.storage import DiscussionStore, ModerationStore
 from cogs.prompts._commands import MAX_PENDING_PER_MEMBER, _reply
 from cogs.prompts._views import guild_lang, suggestion_card, suggestion_view
 
 
 @app_commands.guild_only()
 class SuggestCommand(commands.Cog):
-    def __init__(self, bot: WhiplashBot) -> None:
+    def __init__(self, bot: WhiplashBot, *, moderation: ModerationStore, discussion: DiscussionStore) -> None:
         self.bot = bot
+        self._moderation = moderation
+        self._discussion = discussion
         super().__init__()
 
     @app_commands.command(name="suggest", description=_("Suggest a discussion prompt to the moderators"))
@@ -33,15 +36,14 @@ class SuggestCommand(commands.Cog):
         assert interaction.guild_id is not None
         guild_id, lang = interaction.guild_id, language(interaction.locale)
         cleaned = clean_text(text, lang)
-        storage = self.bot.storage
-        told = await storage.untold_outcomes(guild_id, interaction.user.id)
+        told = await self._moderation.untold_outcomes(guild_id, interaction.user.id)
         notices = [
             tr(lang, f"prompts.your_{s.status}", id=s.suggestion_id, text=echo(shorten(s.text, 80)), prompt=s.prompt_id)
             for s in told
         ]
         if told:  # marked before the reply goes out, so a quick second command cannot tell it again
-            await storage.mark_told(guild_id, [s.suggestion_id for s in told])
-        stored = await storage.add_suggestion(
+            await self._moderation.mark_told(guild_id, [s.suggestion_id for s in told])
+        stored = await self._moderation.add_suggestion(
             guild_id, interaction.user.id, cleaned, self.bot.clock(), max_pending=MAX_PENDING_PER_MEMBER
         )
         if stored is None:
@@ -56,11 +58,11 @@ class SuggestCommand(commands.Cog):
     async def _deliver(self, interaction: discord.Interaction[WhiplashBot], suggestion_id: int) -> None:
         """Post the card with Approve/Reject in the log channel; without one, /prompts list shows it."""
         assert interaction.guild_id is not None
-        schedule = await self.bot.storage.get_schedule(interaction.guild_id)
+        schedule = await self._discussion.get_schedule(interaction.guild_id)
         if schedule is None or schedule.log_channel_id is None:
             return
         channel = self.bot.get_channel(schedule.log_channel_id)
-        suggestion = await self.bot.storage.get_suggestion(interaction.guild_id, suggestion_id)
+        suggestion = await self._moderation.get_suggestion(interaction.guild_id, suggestion_id)
         if not isinstance(channel, discord.TextChannel) or suggestion is None:
             return
         lang = await guild_lang(self.bot, interaction.guild)
@@ -72,4 +74,4 @@ class SuggestCommand(commands.Cog):
             )
         except discord.HTTPException:
             return  # the moderators still find it with /prompts list show:suggestions
-        await self.bot.storage.set_suggestion_message(interaction.guild_id, suggestion_id, channel.id, message.id)
+        await self._moderation.set_suggestion_message(interaction.guild_id, suggestion_id, channel.id, message.id)

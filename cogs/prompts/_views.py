@@ -91,10 +91,12 @@ async def prompt_page(
 async def suggestion_page(
     bot: WhiplashBot, guild_id: int, page: int, lang: str
 ) -> tuple[discord.Embed, discord.ui.View]:
-    total = await bot.storage.count_pending_suggestions(guild_id)
+    total = await bot.storage.moderation.count_pending_suggestions(guild_id)
     pages = max(1, math.ceil(total / SUGGESTION_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    pending = await bot.storage.pending_suggestions(guild_id, SUGGESTION_PAGE_SIZE, (page - 1) * SUGGESTION_PAGE_SIZE)
+    pending = await bot.storage.moderation.pending_suggestions(
+        guild_id, SUGGESTION_PAGE_SIZE, (page - 1) * SUGGESTION_PAGE_SIZE
+    )
     lines = [
         f"**#{s.suggestion_id}** · <@{s.author_id}> · <t:{int(s.created_at.timestamp())}:R>\n> {echo(s.text)}"
         for s in pending
@@ -233,16 +235,16 @@ class DecisionButton(
         await require_moderator(interaction)
         assert interaction.guild_id is not None
         bot, lang = interaction.client, tr_lang(interaction)
-        existing = await bot.storage.get_suggestion(interaction.guild_id, self.suggestion_id)
+        existing = await bot.storage.moderation.get_suggestion(interaction.guild_id, self.suggestion_id)
         if existing is None:
             raise UserFacingError(tr(lang, "prompts.suggestion_gone", id=self.suggestion_id))
         on_card = interaction.message is not None and interaction.message.id == existing.message_id
-        decided = await bot.storage.decide_suggestion(
+        decided = await bot.storage.moderation.decide_suggestion(
             interaction.guild_id, self.suggestion_id, self.action == "approve", interaction.user.id, bot.clock()
         )
         note = None
         if decided is None:  # someone else decided first: show what happened
-            decided = await bot.storage.get_suggestion(interaction.guild_id, self.suggestion_id)
+            decided = await bot.storage.moderation.get_suggestion(interaction.guild_id, self.suggestion_id)
             assert decided is not None
             note = tr(lang, "prompts.already_decided", id=decided.suggestion_id)
         card_lang = await guild_lang(bot, interaction.guild)
@@ -284,7 +286,7 @@ def tr_lang(interaction: discord.Interaction[Any]) -> str:
 async def guild_lang(bot: WhiplashBot, guild: discord.Guild | None) -> str:
     """The language of messages everyone in the server reads (the suggestion cards): the server's language
     (`/schedule set language`, else its preferred locale), as for the daily post."""
-    schedule = await bot.storage.get_schedule(guild.id) if guild is not None else None
+    schedule = await bot.storage.discussion.get_schedule(guild.id) if guild is not None else None
     return server_language(schedule, guild)
 
 

@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import permissions as P
-from ..limits import CHANNEL_MESSAGE_FLAGS, Errors, validate_thread_body
+from ..limits import (
+    CHANNEL_MESSAGE_FLAGS,
+    Errors,
+    new_forum_tag,
+    validate_forum_post,
+    validate_forum_tags,
+    validate_thread_body,
+)
 from ..models import (
     ANNOUNCEMENT,
     ANNOUNCEMENT_THREAD,
     CATEGORY,
+    FORUM,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
     TEXT,
@@ -85,6 +93,7 @@ async def edit_channel(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
             channel.rate_limit_per_user = int(body["rate_limit_per_user"])
         emu.gateway.emit("THREAD_UPDATE", channel.to_payload())
     else:
+        tags = _check_available_tags(errs, channel, body)
         raise_for(errs)
         if not perms & P.MANAGE_CHANNELS:
             raise missing_permissions("needs MANAGE_CHANNELS")
@@ -92,9 +101,40 @@ async def edit_channel(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
             channel.name = body["name"]
         if "topic" in body:
             channel.topic = body["topic"]
+        if tags is not None:
+            _set_available_tags(emu, channel, tags)
         emu.gateway.emit("CHANNEL_UPDATE", channel.to_payload())
     emu.changed.notify()
     return json_response(channel.to_payload())
+
+
+def _check_available_tags(errs: Errors, channel: Channel, body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The new ``available_tags`` of a forum (None when the body does not set them); only forums have tags."""
+    if "available_tags" not in body:
+        return None
+    if channel.type != FORUM:
+        errs.add(("available_tags",), "UNKNOWN_FIELD", "Only forum channels have tags", f"#{channel.name} is no forum")
+        return None
+    return validate_forum_tags(errs, body["available_tags"])
+
+
+def _set_available_tags(emu: DiscordEmulator, forum: Channel, tags: list[dict[str, Any]]) -> None:
+    """Replace a forum's tags as Discord does: a tag with a known id keeps it, any other gets a new id, and a
+    tag left out is removed from the forum and from every post that carried it."""
+    known = {int(tag["id"]) for tag in forum.available_tags}
+    updated = []
+    for tag in tags:
+        tag_id = int(tag["id"]) if tag.get("id") is not None and int(tag["id"]) in known else emu.new_id()
+        item = new_forum_tag(tag_id, tag["name"], moderated=bool(tag.get("moderated", False)))
+        item["emoji_id"] = str(tag["emoji_id"]) if tag.get("emoji_id") else None
+        item["emoji_name"] = tag.get("emoji_name") or None
+        updated.append(item)
+    forum.available_tags = updated
+    kept = {int(tag["id"]) for tag in updated}
+    for thread in emu.threads:
+        if thread.parent_id == forum.id and set(thread.applied_tags) - kept:
+            thread.applied_tags = [tag for tag in thread.applied_tags if tag in kept]
+            emu.gateway.emit("THREAD_UPDATE", thread.to_payload())
 
 
 @route("DELETE", "/channels/{channel_id}")
@@ -112,7 +152,7 @@ async def delete_channel(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
 
 
 def _check_can_send(emu: DiscordEmulator, channel: Channel, perms: int, body: dict[str, Any], has_files: bool) -> None:
-    if channel.type == CATEGORY:
+    if channel.type in (CATEGORY, FORUM):  # a forum takes posts (Start Thread in Forum), not messages
         raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
     send_bit = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
     if not perms & send_bit:
@@ -195,6 +235,8 @@ async def get_messages(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
         if not req.query[key].isdigit():
             errs.add((key,), "NUMBER_TYPE_COERCE", "Value is not snowflake.", f"is not a snowflake: {req.query[key]!r}")
     raise_for(errs)
+    if channel.type == FORUM:  # a forum's messages live in its posts (threads)
+        raise ApiError(400, 50024, "Cannot execute action on this channel type")
     if not perms & P.READ_MESSAGE_HISTORY:
         return json_response([])
     msgs = emu.messages_in(channel)  # oldest first
@@ -317,6 +359,8 @@ async def thread_from_message(emu: DiscordEmulator, req: Req) -> web.StreamRespo
 async def thread_without_message(emu: DiscordEmulator, req: Req) -> web.StreamResponse:
     channel, perms = channel_for(emu, req)
     body = req.body()
+    if channel.type == FORUM:
+        return _forum_post(emu, req, channel, perms, body)
     errs = Errors()
     validate_thread_body(errs, body, from_message=False)
     raise_for(errs)
@@ -336,6 +380,39 @@ async def thread_without_message(emu: DiscordEmulator, req: Req) -> web.StreamRe
         invitable=bool(body.get("invitable", True)),
     )
     return json_response(thread.to_payload())
+
+
+def _forum_post(emu: DiscordEmulator, req: Req, forum: Channel, perms: int, body: dict[str, Any]) -> web.StreamResponse:
+    """Start Thread in Forum: the post (a public thread) and its first message in one request; the thread's
+    id is the message's. Creating a post needs Send Messages ("Create Posts"); every applied tag must exist
+    on the forum, and a moderated tag needs Manage Threads."""
+    errs = Errors()
+    validate_forum_post(errs, body)
+    raise_for(errs)
+    message = dict(body["message"])
+    check_message_body(emu, req, message, allowed_flags=CHANNEL_MESSAGE_FLAGS)
+    if not perms & P.SEND_MESSAGES:
+        raise missing_permissions("creating a forum post needs SEND_MESSAGES")
+    if message.get("embeds") and not perms & P.EMBED_LINKS:
+        raise missing_permissions("embeds need EMBED_LINKS")
+    if req.files and not perms & P.ATTACH_FILES:
+        raise missing_permissions("files need ATTACH_FILES")
+    if not (message.get("content") or message.get("embeds") or req.files or message.get("sticker_ids")):
+        raise ApiError(400, 50006, "Cannot send an empty message")
+    tags = {int(tag["id"]): tag for tag in forum.available_tags}
+    applied = [int(tag) for tag in body.get("applied_tags") or []]
+    unknown = [tag for tag in applied if tag not in tags]
+    if unknown or len(set(applied)) != len(applied):
+        raise ApiError(400, 50035, "Invalid Form Body", violation=f"forum post: unknown or repeated tags {applied}")
+    if any(tags[tag].get("moderated") for tag in applied) and not perms & P.MANAGE_THREADS:
+        raise missing_permissions("a moderated tag needs MANAGE_THREADS")
+    files = collect_files(emu, req, message, scope_id=forum.id)
+    thread, msg = emu.create_forum_post(
+        forum, body["name"], author=emu.bot, body=message, applied_tags=applied, files=files
+    )
+    payload = thread.to_payload()
+    payload["message"] = emu.rest_message(msg)
+    return json_response(payload)
 
 
 @route("GET", "/channels/{channel_id}/threads/archived/public")

@@ -63,6 +63,7 @@ async function refresh() {
       const data = await api(`/api/messages?channel=${S.channel}&as=${S.as}`);
       S.messages = data.messages;
       S.pending = data.pending;
+      S.forum = data.forum || null; // a forum channel: its tags and posts
       render();
       $("#loading").hidden = true;
     } catch (err) {
@@ -159,7 +160,7 @@ function aheadText(seconds) {
 }
 
 function channelButton(c, thread) {
-  const icon = thread ? "" : `<span class="hash">#</span>`;
+  const icon = thread ? "" : c.type === 15 ? `<span class="hash">${ICON_FORUM}</span>` : `<span class="hash">#</span>`;
   return `<button class="channel${thread ? " thread" : ""}${c.id === S.channel ? " active" : ""}" data-channel="${h(c.id)}">${icon}<span>${h(c.name)}</span></button>`;
 }
 
@@ -167,7 +168,7 @@ function renderHeader() {
   const c = currentChannel();
   $("#channel-name").textContent = c ? c.name : "";
   $("#channel-topic").textContent = c && c.topic ? c.topic : "";
-  $("#channel-header .hash").innerHTML = c && c.type >= 10 ? ICON_THREAD : "#";
+  $("#channel-header .hash").innerHTML = c && c.type === 15 ? ICON_FORUM : c && c.type >= 10 ? ICON_THREAD : "#";
 }
 
 function renderViolations() {
@@ -182,6 +183,7 @@ function renderViolations() {
 
 function renderMessages() {
   const box = $("#messages");
+  if (S.forum && currentChannel()?.type === 15) { box.innerHTML = forumHtml(currentChannel(), S.forum); return; }
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const c = currentChannel();
   let html = `<div class="welcome"><h2>${c && c.type >= 10 ? ICON_THREAD : "#"} ${h(c ? c.name : "")}</h2>` +
@@ -532,6 +534,47 @@ function showError(text) {
   box.hidden = false;
 }
 function hideError() { $("#composer-error").hidden = true; }
+
+// ---- forum channels ------------------------------------------------------------------------------
+
+const ICON_FORUM = '<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M4 4h12a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H9l-4 3v-3H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm16 4a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2h-1v3l-4-3h-4a2 2 0 0 1-2-2h7a3 3 0 0 0 3-3V8h1Z"/></svg>';
+const FORUM_TEXT = {
+  en: { reply: { one: "# reply", other: "# replies" }, none: "No posts yet", tags: "Tags" },
+  de: { reply: { one: "# Antwort", other: "# Antworten" }, none: "Noch keine Beiträge", tags: "Tags" },
+};
+const forumText = () => FORUM_TEXT[lang()] || FORUM_TEXT.en;
+
+function repliesText(n) {
+  const forms = forumText().reply;
+  const form = new Intl.PluralRules(S.state.locale).select(n);
+  return (forms[form] || forms.other).replace("#", new Intl.NumberFormat(S.state.locale).format(n));
+}
+
+function tagChips(tags) {
+  return tags.map((name) => `<span class="forum-tag">${h(name)}</span>`).join("");
+}
+
+// A forum as Discord's client shows it: its tags, then one card per post (newest first) with the post's title,
+// tags, the start of its first message (spoilers stay hidden) and how many replies it has.
+function forumHtml(c, forum) {
+  let html = `<div class="forum-head"><h2>${ICON_FORUM} ${h(c.name)}</h2><div class="muted">${h(c.topic || "")}</div>` +
+    `<div class="forum-tags"><span class="muted">${h(forumText().tags)}:</span> ${tagChips(forum.tags)}</div></div>`;
+  if (!forum.posts.length) return html + `<div class="empty">${h(forumText().none)}</div>`;
+  for (const post of forum.posts) {
+    const first = post.first;
+    const embed = first && first.embeds[0];
+    // The first two paragraphs on one line (a quote's marks dropped; a spoiler stays hidden), as Discord previews.
+    const paragraphs = embed && embed.description ? embed.description.split("\n\n").slice(0, 2) : [first ? first.content : ""];
+    const preview = paragraphs.map((p) => p.replace(/^> ?/gm, "")).join(" ").replace(/\n/g, " ");
+    html += `<button class="forum-post" data-channel="${h(post.id)}">
+      <div class="fp-tags">${tagChips(post.tags)}</div>
+      <div class="fp-title">${h(post.title)}</div>
+      ${first ? `<div class="fp-first"><span class="author">${h(first.author.name)}</span> <span class="fp-text">${md(preview)}</span></div>` : ""}
+      <div class="fp-meta muted">${ICON_THREAD} ${h(repliesText(post.replies))}</div>
+    </button>`;
+  }
+  return html;
+}
 
 // ---- events -------------------------------------------------------------------------------------
 
