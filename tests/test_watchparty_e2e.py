@@ -250,3 +250,16 @@ async def test_without_create_events_the_moderator_is_told_in_one_sentence(
         answer = await command(emu, world, "schedule", {"when": WHEN, "location": "Studio B"}, locale="de")
         assert answer == tr("de", "watchparty.missing_permission")
         assert emu.events_in(world.guild) == [] and await running.storage.watchparty.latest(world.guild.id) is None
+
+
+@pytest.mark.sqlite_only
+async def test_a_daily_discussion_in_a_forum_is_named_as_the_reason(
+    emu: DiscordEmulator, world: World, content: ContentPack, clock: FakeClock, tmp_path: Path
+) -> None:
+    forum = emu.add_forum_channel(world.guild, "daily-questions")
+    emu.give_bot_role(world.guild, "Forum keeper and host", P.MANAGE_CHANNELS | P.CREATE_EVENTS)
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        answer = await command(emu, world, "schedule", {"when": WHEN, "location": "Studio B"})
+        assert answer.startswith(f"The daily discussion runs in the forum {forum.mention}, and a watch party")
+        assert emu.events_in(world.guild) == [] and await running.storage.watchparty.latest(world.guild.id) is None

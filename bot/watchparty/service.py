@@ -201,6 +201,8 @@ class WatchParties:
 
     def _announcement_channel(self, guild: discord.Guild, channel_id: int) -> discord.TextChannel:
         channel = guild.get_channel(channel_id)
+        if isinstance(channel, discord.ForumChannel):  # a forum takes posts, not an announcement and its thread
+            raise WatchInputError("watchparty.forum", channel=channel.mention)
         if not isinstance(channel, discord.TextChannel):
             raise WatchInputError("watchparty.cannot_post", channel=f"<#{channel_id}>")
         perms = channel.permissions_for(guild.me)
