@@ -3,7 +3,8 @@
 The moderator schedules a party in the Cinema voice channel for the day after tomorrow at 20:00 (Berlin), two
 members mark interest, the clock jumps to the reminder and to showtime, the moderator starts the party and
 presses "Next question" in the page; then the film runs to its end. Screenshots: watchparty-en, watchparty-de
-(the announcement, the reminder and the event in the sidebar), watchparty-thread-en, watchparty-thread-de
+(the event in the sidebar with its interested members, and the announcement), watchparty-start-en/-de (the
+reminder and the start), watchparty-thread-en, watchparty-thread-de
 (the party thread with its questions revealed, and the way to the after-film thread).
 """
 
@@ -36,6 +37,8 @@ TEXT = {
         "next": "Next question",
         "after": "After the film: Whiplash",
         "advanced": "The next question is posted.",
+        "weekday": "day",
+        "started": "The watch party has started in",
     },
     "de": {
         "moderator": "Mona",
@@ -47,6 +50,8 @@ TEXT = {
         "next": "Nächste Frage",
         "after": "Nach dem Film: Whiplash",
         "advanced": "Die nächste Frage ist gepostet.",
+        "weekday": "tag",
+        "started": "Die Watchparty hat in",
     },
 }
 
@@ -61,8 +66,8 @@ async def _jump(sandbox: Sandbox, moment: datetime) -> None:
     sandbox._push()
 
 
-async def _party(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
-    """Schedule the party as the moderator, two members interested, then the reminder and the start."""
+async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
+    """Schedule the party as the moderator, and two members mark interest."""
     world = sandbox.world
     assert world is not None
     emu = sandbox.emu
@@ -93,6 +98,16 @@ async def _party(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
         return bool(announced) and any(f["value"] == text["interested"] for f in announced[0].embeds[0]["fields"])
 
     await eventually(counted, timeout=10)
+    sandbox._push()
+    return moderator, starts
+
+
+async def _showtime(sandbox: Sandbox, lang: str, moderator: Any, starts: datetime) -> Any:
+    """The reminder 15 minutes before, then the moderator starts the party at 20:00."""
+    world = sandbox.world
+    assert world is not None
+    emu = sandbox.emu
+    text = TEXT[lang]
     await _jump(sandbox, starts - timedelta(minutes=15))
     await eventually(lambda: any(m.content.startswith("⏰") for m in _bot_messages(sandbox, world.daily)), timeout=10)
     await _jump(sandbox, starts)
@@ -101,7 +116,7 @@ async def _party(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
     thread = next(t for t in emu.threads if t.name == text["thread"])
     await eventually(lambda: any(m.content.startswith("🎬 **") for m in _bot_messages(sandbox, thread)), timeout=10)
     sandbox._push()
-    return thread, starts
+    return thread
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])
@@ -109,18 +124,29 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     text = TEXT[lang]
     await page.set_viewport_size({"width": 1280, "height": 1300})
     await act_as(page, text["moderator"])
-    thread, starts = await _party(sandbox, lang)
+    moderator, starts = await _schedule(sandbox, lang)
 
+    # Before the show: the event in the sidebar with its date and interested members, and the announcement.
     await open_channel(page, "daily-discussion")
     card = page.locator("#events .event")
     await card.wait_for()
-    assert text["sidebar"] in await card.inner_text()
+    await page.wait_for_function("t => document.querySelector('#events').innerText.includes(t)", arg=text["sidebar"])
+    assert text["weekday"] in (await card.inner_text()).lower()
     announcement = page.locator(".message .embed", has_text=text["title"]).last
     await announcement.wait_for()
+    await page.wait_for_function(
+        "t => [...document.querySelectorAll('.message .embed')].some(e => e.innerText.includes(t))",
+        arg=text["interested"],
+    )
     shown = await announcement.inner_text()
-    assert text["interested"] in shown and "Cinema" in shown, shown
-    await page.locator(".message", has_text="⏰").last.scroll_into_view_if_needed()
+    assert "Cinema" in shown, shown
     await shot(page, f"watchparty-{lang}")
+
+    # Showtime: the reminder names the interested members, the moderator starts the party.
+    thread = await _showtime(sandbox, lang, moderator, starts)
+    await page.locator(".message", has_text="⏰").last.wait_for()
+    await page.locator(".message.ephemeral", has_text=text["started"]).last.wait_for()
+    await shot(page, f"watchparty-start-{lang}")
 
     await open_channel(page, text["thread"])
     await page.locator(".message .btn", has_text=text["next"]).last.click()

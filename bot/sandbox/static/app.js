@@ -144,7 +144,7 @@ function renderEvents() {
   if (!events.length) return;
   const text = EVENT_TEXT[S.state.locale] || EVENT_TEXT["en-US"];
   const fmt = new Intl.DateTimeFormat(S.state.locale, {
-    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+    weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
   box.innerHTML = `<div class="panel-title">${h(text.events)}</div>` + events.map((e) => `
     <div class="event" data-event="${h(e.id)}">
       <div class="event-when">${h(e.live ? text.live : fmt.format(new Date(e.start)))}</div>
