@@ -173,6 +173,9 @@ async def test_a_watch_party_from_scheduling_to_the_after_film_thread_across_a_r
         await eventually(lambda: any(after.mention in m.content for m in mine(emu, thread)))
         assert labels(prompts_in(emu, thread)) == [part(n) for n in range(1, PROMPTS + 1)]
         await eventually(lambda: not any(m.components for m in prompts_in(emu, thread)))
+        # The announcement no longer invites anyone: it points to the after-film discussion instead.
+        await eventually(lambda: after.mention in (announcements(emu, world)[0].embeds[0].get("description") or ""))
+        assert not announcements(emu, world)[0].components
         party = await running_party(storage_path=db, guild_id=world.guild.id, event_id=event.id)
         assert party.status == "ended"
         await eventually(lambda: emu.get_event(event).status == 3)
@@ -238,7 +241,18 @@ async def test_bad_input_gets_one_sentence_and_stores_nothing(
         assert again == tr("en", "watchparty.already_running")
         assert len(emu.events_in(world.guild)) == 1
         assert await command(emu, world, "stop") == tr("en", "watchparty.stopped")
+        stopped = [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and m.embeds]
+        assert stopped[-1].embeds[0]["description"] == tr("en", "watchparty.stopped_note")
         assert await command(emu, world, "pause") == tr("en", "watchparty.none")
+
+        # A scheduled party called off: its event is cancelled, its announcement says so.
+        await command(emu, world, "schedule", {"when": "2026-11-29 20:00", "location": "Studio B"})
+        assert await command(emu, world, "stop") == tr("en", "watchparty.cancelled")
+        called_off = [m for m in emu.messages_in(world.channel) if m.author_id == emu.bot.id and m.embeds][-1]
+        await eventually(
+            lambda: emu.get_message(called_off.id).embeds[0]["description"] == "⏹️ This watch party has been called off."
+        )
+        assert emu.events_in(world.guild)[-1].status == 4
 
 
 @pytest.mark.sqlite_only

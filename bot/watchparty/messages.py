@@ -57,13 +57,16 @@ def where(party: WatchParty) -> str:
     return _safe(party.location or "")
 
 
-def announcement(party: WatchParty, film: str) -> tuple[discord.Embed, discord.ui.View]:
-    """The announcement: what, when, where, how many are interested, and a link to the event."""
+def announcement(
+    party: WatchParty, film: str, *, over: str | None = None
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The announcement: what, when, where, how many are interested, and a link to the event. `over` replaces
+    the invitation once the party has ended, been stopped or called off (the event link goes with it)."""
     lang = party.language
     lead = tr_count(lang, "watchparty.lead", int(REMINDER_LEAD.total_seconds() // 60))
     embed = discord.Embed(
         title=tr(lang, "watchparty.title", film=film),
-        description=tr(lang, "watchparty.intro", film=film, lead=lead),
+        description=over or tr(lang, "watchparty.intro", film=film, lead=lead),
         colour=PARTY_COLOUR,
     )
     embed.add_field(name=tr(lang, "watchparty.when"), value=stamp(party.starts_at), inline=False)
@@ -73,6 +76,8 @@ def announcement(party: WatchParty, film: str) -> tuple[discord.Embed, discord.u
         value=tr_count(lang, "watchparty.interested_count", party.interested),
         inline=True,
     )
+    if over is not None:
+        return embed, None
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(label=tr(lang, "watchparty.open_event"), url=event_url(party.guild_id, party.event_id))

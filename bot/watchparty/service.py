@@ -173,6 +173,7 @@ class WatchParties:
             await self._refuse_second(guild.id)
             raise WatchInputError("watchparty.already_running")  # and it is already over: say one runs
         embed, view = messages.announcement(party, self.film)
+        assert view is not None  # a party not over carries its event link
         try:
             message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
         except SEND_ERRORS as exc:
@@ -293,9 +294,11 @@ class WatchParties:
             await self.store.finish(party, "stopped", self.bot.clock())
             if party.status == "scheduled":
                 await self._set_event_status(party, "cancel")
+                await self._close_announcement(party, tr(party.language, "watchparty.called_off"))
                 return "cancelled"
             await self._note(party, "watchparty.stopped_note")
             await self._set_event_status(party, "end")
+            await self._close_announcement(party, tr(party.language, "watchparty.stopped_note"))
         self.wake()
         return "stopped"
 
@@ -424,6 +427,7 @@ class WatchParties:
         await self._deliver(party_thread, party, "closing", 1, note, note)
         await self.store.finish(party, "ended", self.bot.clock())
         await self._set_event_status(party, "end")
+        await self._close_announcement(party, note)
         log.info("Guild %s: the watch party is over; the after-film thread is %s", party.guild_id, after.id)
 
     # ---- sending, exactly once -------------------------------------------------------------
@@ -531,6 +535,17 @@ class WatchParties:
                 await event.cancel()
         except (*SEND_ERRORS, ValueError) as exc:
             log.info("Guild %s: the watch party's event was not moved to %s: %r", party.guild_id, change, exc)
+
+    async def _close_announcement(self, party: WatchParty, over: str) -> None:
+        """The announcement no longer invites anyone once the party is over (best effort)."""
+        if party.announcement_id is None:
+            return
+        try:
+            channel = await self._channel(party.channel_id)
+            embed, _view = messages.announcement(party, self.film, over=over)
+            await channel.get_partial_message(party.announcement_id).edit(embed=embed, view=None)
+        except SEND_ERRORS as exc:
+            log.info("Guild %s: the watch party's announcement was not updated: %r", party.guild_id, exc)
 
     async def _quietly(self, coro: Any) -> None:
         try:
