@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 HELP_COLOUR = discord.Colour(0x2B6CB0)
 
 # Member commands first, in the order a newcomer meets them; moderator commands after them.
-ORDER = ("film", "review", "discussion", "suggest", "privacy", "schedule", "prompts", "replies")
+ORDER = ("film", "review", "discussion", "suggest", "privacy", "schedule", "prompts", "replies", "watchparty")
 
 SYNC_HINT = (
     "Slash commands are not registered with Discord or are out of date, so members cannot see them: run "

@@ -6,7 +6,8 @@ what it needs from `bot.services`. No cog looks another cog up to reach its serv
 Who starts and stops what (the cog that runs a service owns its loop, mirrored in cog_load/cog_unload):
 - the reply logger and the daily poster: `DiscussionEvents` (poster stopped before the logger's final flush);
 - the retention purge: `Privacy`;
-- the stance polls' result collector: `PollEvents`.
+- the stance polls' result collector: `PollEvents`;
+- the watch parties: `WatchPartyCommands` (cogs/watchparty.py).
 
 Each service is handed the feature stores it uses (`bot.storage.discussion`, `bot.storage.privacy`, ...), not
 the whole storage, except the reply logger, which also needs the connection's `scrub`.
@@ -26,6 +27,7 @@ from bot.discussion.pool import PromptPool
 from bot.discussion.poster import DailyPoster
 from bot.pacing import DEFAULT_RATE
 from bot.privacy import RetentionPurger
+from bot.watchparty import WatchParties
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -47,6 +49,8 @@ class Services:
     """Discord's clock against the bot's (built with the bot: its HTTP trace feeds it)."""
     poll_results: PollResults
     """Records the stance polls' votes and final tallies; woken by the poster when a poll goes out."""
+    watchparties: WatchParties
+    """Schedules, paces and ends the watch parties (bot/watchparty/)."""
 
 
 def build_services(bot: WhiplashBot) -> Services:
@@ -76,4 +80,5 @@ def build_services(bot: WhiplashBot) -> Services:
         purger=purger,
         clock_check=bot.clock_check,
         poll_results=poll_results,
+        watchparties=WatchParties(bot, storage.watchparty, storage.discussion),
     )

@@ -50,7 +50,7 @@ async def test_a_member_sees_member_commands_to_click(
         found = mentions(embed)
         assert_mentions_are_registered(emu, world, found)
         assert {"film info", "review search", "discussion today", "suggest", "privacy forget"} <= set(found)
-        assert not {p for p in found if p.split()[0] in ("schedule", "prompts", "replies", "help")}
+        assert not {p for p in found if p.split()[0] in ("schedule", "prompts", "replies", "watchparty", "help")}
         text = text_of(embed)
         assert "For moderators" not in text and "`/" not in text  # every command is clickable
         assert embed["title"] == "What you can do here"
@@ -70,6 +70,7 @@ async def test_a_moderator_also_sees_the_moderator_commands(
         found = mentions(embed)
         assert_mentions_are_registered(emu, world, found)
         assert {"schedule set", "schedule post-now", "prompts add", "replies export", "replies retention"} <= set(found)
+        assert {"watchparty schedule", "watchparty start", "watchparty stop"} <= set(found)
         assert {"film info", "suggest"} <= set(found)
         assert "For moderators" in text_of(embed)
         assert len(text_of(embed)) < 4000

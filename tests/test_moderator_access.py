@@ -58,7 +58,7 @@ MODERATOR_COMMANDS, MEMBER_COMMANDS, MODERATOR_MENUS = _tree_commands()
 
 
 def test_the_moderator_commands_are_exactly_schedule_prompts_and_replies() -> None:
-    assert {path.split()[0] for path in MODERATOR_COMMANDS} == {"schedule", "prompts", "replies"}
+    assert {path.split()[0] for path in MODERATOR_COMMANDS} == {"schedule", "prompts", "replies", "watchparty"}
     assert len(MODERATOR_COMMANDS) >= 18  # 6 /schedule, 10 /prompts, 2 /replies (before any new one)
     assert {"suggest", "help", "privacy status", "discussion today"} <= set(MEMBER_COMMANDS)
     assert not {"prompts suggest", "discussion export", "privacy retention"} & set(MEMBER_COMMANDS + MODERATOR_COMMANDS)
@@ -211,7 +211,13 @@ async def test_members_see_only_member_commands_until_a_role_is_given_access(
 
         member_roots = {path.split()[0] for path in MEMBER_COMMANDS}
         assert visible(world.member) == member_roots
-        assert visible(world.moderator) == member_roots | {"schedule", "prompts", "replies", *MODERATOR_MENUS}
+        assert visible(world.moderator) == member_roots | {
+            "schedule",
+            "prompts",
+            "replies",
+            "watchparty",
+            *MODERATOR_MENUS,
+        }
         assert visible(leader) == member_roots
         emu.set_command_permissions(world.guild, "schedule", roles={section: True})
         assert visible(leader) == member_roots | {"schedule"}

@@ -16,6 +16,7 @@ from bot.content.pack import ContentPack
 from bot.content.problems import ContentError, Problem, describe_validation_error
 from bot.content.questions import question_problem
 from bot.content.types import TITLE_LIMIT
+from bot.content.watchparty import WATCHPARTY_FILE, WatchPrompt, watchparty_problems
 from bot.content.yaml_loading import DEFAULT_MAX_BYTES, YamlError, line_of, load_yaml_document
 from bot.i18n import tr
 
@@ -334,6 +335,25 @@ def parse_prompt_document(
     return prompts, problems
 
 
+# --- watch party -------------------------------------------------------------------------------
+
+
+def _load_watchparty(
+    content_dir: Path, facts: list[tuple[str, Fact]], problems: list[Problem]
+) -> tuple[WatchPrompt, ...]:
+    """The watch party's prompts in file order (the film's order), each checked against the story facts."""
+    data = _read_yaml(content_dir, WATCHPARTY_FILE, problems)
+    if data is None:
+        return ()
+    entries = _validate_entries(
+        WatchPrompt, _entries(data, WATCHPARTY_FILE, "watchparty", problems), WATCHPARTY_FILE, "prompt", problems
+    )
+    if any(problem.file == FACTS_FILE for problem in problems):
+        return tuple(prompt for _label, prompt in entries)  # the facts are broken: that is the problem to report
+    problems.extend(watchparty_problems(entries, {fact.id: fact for _label, fact in facts}))
+    return tuple(prompt for _label, prompt in entries)
+
+
 # --- cross-checks ------------------------------------------------------------------------------
 
 
@@ -371,6 +391,7 @@ def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
     pack_themes.update(theme for prompt in prompts for theme in prompt.themes)
     families, family_problems = parse_theme_families(_read_yaml(content_dir, FORUM_TAGS_FILE, problems), pack_themes)
     problems.extend(family_problems)
+    watch = _load_watchparty(content_dir, facts, problems)
     if film is not None:
         _check_review_refs(content_dir, FILM_FILE, "film", film, problems)
     for label, fact in facts:
@@ -385,5 +406,6 @@ def _load(content_dir: Path) -> tuple[ContentPack | None, list[Problem]]:
         prompts=tuple(prompts),
         root=str(content_dir),
         theme_families=families,
+        watchparty=watch,
     )
     return pack, []

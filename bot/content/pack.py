@@ -9,6 +9,7 @@ from bot.content.film import Film
 from bot.content.forum import ThemeFamily
 from bot.content.models import Excerpt, Fact, Prompt, Review
 from bot.content.types import FACT_CATEGORIES
+from bot.content.watchparty import WatchPrompt
 
 __all__ = ["ContentPack"]
 
@@ -26,6 +27,8 @@ class ContentPack:
     """The folder the pack was loaded from (for messages only)."""
     theme_families: tuple[ThemeFamily, ...] = field(default=(), compare=False)
     """The forum tags the themes are grouped into (content/forum_tags.yaml)."""
+    watchparty: tuple[WatchPrompt, ...] = ()
+    """The watch party's prompts, one per sequence of the film, in story order (content/watchparty.yaml)."""
 
     @cached_property
     def _facts_by_id(self) -> dict[str, Fact]:

@@ -42,6 +42,7 @@ DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
 GUILD_MESSAGE_POLLS = 1 << 24
 DIRECT_MESSAGE_POLLS = 1 << 25
+GUILD_SCHEDULED_EVENTS = 1 << 16
 VALID_INTENTS = sum(1 << b for b in (*range(17), 20, 21, 24, 25))
 
 RESUMABLE_CLOSE_CODES = frozenset({4000, 4001, 4002, 4003, 4005, 4008})
@@ -79,6 +80,8 @@ def event_intent(event: str, data: Any) -> int | None:
         return GUILD_MESSAGE_REACTIONS
     if event.startswith("MESSAGE_POLL_VOTE"):
         return GUILD_MESSAGE_POLLS if isinstance(data, dict) and data.get("guild_id") else DIRECT_MESSAGE_POLLS
+    if event.startswith("GUILD_SCHEDULED_EVENT_"):
+        return GUILD_SCHEDULED_EVENTS
     if event == "TYPING_START":
         return GUILD_MESSAGE_TYPING if isinstance(data, dict) and data.get("guild_id") else 1 << 14
     return None

@@ -33,6 +33,7 @@ from .models import JSON
 from .recorder import FaultRule, RateLimiter, RecordedRequest, Recorder
 from .rest import ApiError, Req, match_route
 from .rest.base import UploadedFile, json_response
+from .scheduled_events import ScheduledEventsMixin
 from .snowflake import Clock
 
 _log = logging.getLogger("bot.emulator.server")
@@ -49,7 +50,7 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
-class DiscordEmulator(InjectionMixin):
+class DiscordEmulator(ScheduledEventsMixin, InjectionMixin):
     """A loopback Discord (REST v10 + gateway) for end-to-end tests of a real discord.py client.
 
     See the package docstring for the full API. Everything runs in the test's event loop.

@@ -540,6 +540,10 @@ class WorldMixin(MessagesMixin):
 
     # -- GUILD_CREATE ----------------------------------------------------------------------------------
 
+    def event_payloads(self, guild_id: int) -> list[JSON]:
+        """The guild's scheduled events for GUILD_CREATE (bot/emulator/scheduled_events.py fills it in)."""
+        return []
+
     def guild_create_payload(self, guild: Guild, session: GatewaySession) -> JSON:
         """Everything discord.py needs to build the guild (roles, channels, active threads, members, ...)."""
         payload = guild.to_payload()
@@ -563,7 +567,7 @@ class WorldMixin(MessagesMixin):
                 "voice_states": [],
                 "presences": [],
                 "stage_instances": [],
-                "guild_scheduled_events": [],
+                "guild_scheduled_events": self.event_payloads(guild.id),
                 "soundboard_sounds": [],
                 "embedded_activities": [],
                 "lazy": True,

@@ -31,6 +31,7 @@ from bot.emulator.models import Member
 from bot.hooks import point_at
 from bot.sandbox import views
 from bot.sandbox.clock import SandboxClock
+from bot.sandbox.events import events_view, wake_watch_parties
 from bot.sandbox.world import SCHEDULE_TIME, SCHEDULE_ZONE, DemoWorld, Persona, build_demo_world
 from bot.storage import Storage
 from bot.tasks import TaskGroup
@@ -188,6 +189,7 @@ class Sandbox:
             raise ValueError(f"unknown jump {kind!r}: use next, day or week")
         services = self._bot().services
         services.purger.wake()
+        wake_watch_parties(self._bot())
         await services.poster.tick()
         self._push()
         return self.clock()
@@ -307,6 +309,7 @@ class Sandbox:
                 },
                 "violations": list(self.emu.violations),
                 "modal": self._open_modal(member.id),
+                "events": events_view(self.emu, world.guild),
             }
         )
 

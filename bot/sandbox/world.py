@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.emulator import Channel, DiscordEmulator, Guild, Member, Role, permissions
+from bot.sandbox.events import add_watch_party_place
 
 SERVER_NAME = "Whiplash Film Club"
 SCHEDULE_TIME = "09:00"
@@ -68,6 +69,7 @@ def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
     andrew = emu.add_member(guild, "andrew", global_name="Andrew Neiman")
     nicole = emu.add_member(guild, "nicole", global_name="Nicole")
     mona = emu.add_member(guild, "mona", roles=[moderators], global_name="Mona")
+    add_watch_party_place(emu, guild)
     personas = (
         Persona(fletcher, "en-US", "moderator"),
         Persona(andrew, "en-US", "member"),

@@ -39,6 +39,7 @@ from bot.storage.replies import (
 )
 from bot.storage.store import Store
 from bot.storage.streaks import StreakStore
+from bot.storage.watchparty import WatchPartyStore
 
 
 class Storage(Database):
@@ -100,6 +101,10 @@ class Storage(Database):
     @cached_property
     def polls(self) -> PollStore:
         return PollStore(self)
+
+    @cached_property
+    def watchparty(self) -> WatchPartyStore:
+        return WatchPartyStore(self)
 
 
 class PostgresStorage(PostgresDatabase, Storage):

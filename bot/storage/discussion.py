@@ -32,7 +32,7 @@ class Schedule:
     updated_at: datetime
     version: int = 0  # bumped by every change; the poster's compare-and-set on next_run_at checks it
     language: str | None = None  # 'en'/'de' for the server's posts; None follows the server's preferred locale
-    poll_hours: int = 24  # how long a stance poll sent with the daily post runs (migration 0013)
+    poll_hours: int = 24  # how long a stance poll sent with the daily post runs (migration 0012)
 
 
 @dataclass(frozen=True, slots=True)

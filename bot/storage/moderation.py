@@ -39,7 +39,7 @@ class PromptFields:
     themes: tuple[str, ...] = ()
     spoiler: bool = False
     note: str | None = None
-    stance: Stance | None = None  # a stance poll posted with the prompt (migration 0013)
+    stance: Stance | None = None  # a stance poll posted with the prompt (migration 0012)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.sharding import ALL_SHARDS, ShardScope
-from bot.storage import content_state, digest, discussion, guilds, highlights, moderation, polls, replies, streaks
+from bot.storage import (
+    content_state,
+    digest,
+    discussion,
+    guilds,
+    highlights,
+    moderation,
+    polls,
+    replies,
+    streaks,
+    watchparty,
+)
 from bot.storage.ownership import Deletion
 from bot.storage.store import Store
 from bot.timeutil import to_iso
@@ -177,6 +188,7 @@ FEATURES: tuple[Deletion, ...] = (
     content_state.DELETION,
     streaks.DELETION,
     digest.DELETION,
+    watchparty.DELETION,
     DELETION,
     guilds.DELETION,  # last: the server's own row goes after everything that belongs to it
 )

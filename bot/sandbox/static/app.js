@@ -98,6 +98,7 @@ const avatarColour = (id) => ["#5865f2", "#3ba55c", "#faa61a", "#ed4245", "#eb45
 
 function render() {
   renderSidebar();
+  renderEvents();
   renderHeader();
   renderViolations();
   renderMessages();
@@ -129,6 +130,28 @@ function renderSidebar() {
       <span><span class="author" ${p.color ? `style="color:${colour(p.color)}"` : ""}>${h(p.name)}</span>
       <small>${h(p.label)} · ${h(p.locale)}</small></span>
     </button>`).join("");
+}
+
+// Scheduled events (watch parties) above the channels, as Discord's client lists a server's events.
+const EVENT_TEXT = {
+  "en-US": { events: "Events", interested: "interested", live: "Happening now" },
+  de: { events: "Events", interested: "interessiert", live: "Läuft gerade" },
+};
+function renderEvents() {
+  const box = $("#events");
+  const events = S.state.events || [];
+  box.hidden = !events.length;
+  if (!events.length) return;
+  const text = EVENT_TEXT[S.state.locale] || EVENT_TEXT["en-US"];
+  const fmt = new Intl.DateTimeFormat(S.state.locale, {
+    weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
+  box.innerHTML = `<div class="panel-title">${h(text.events)}</div>` + events.map((e) => `
+    <div class="event" data-event="${h(e.id)}">
+      <div class="event-when">${h(e.live ? text.live : fmt.format(new Date(e.start)))}</div>
+      <div class="event-name">${h(e.name)}</div>
+      <div class="event-place">${e.in_channel ? "🔊" : "📍"} ${h(e.place)}</div>
+      <div class="event-interested">★ ${h(String(e.interested))} ${h(text.interested)}</div>
+    </div>`).join("");
 }
 
 function aheadText(seconds) {

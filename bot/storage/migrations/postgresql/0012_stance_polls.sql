@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../0013_stance_polls.sql: Discord ids are BIGINT.
+-- PostgreSQL twin of ../0012_stance_polls.sql: Discord ids are BIGINT.
 -- Stance polls (SPEC §11): a prompt with a stance is posted with a native Discord poll.
 -- How long the server's polls run, in hours (Discord allows 1 to 768); set with /schedule set poll_hours.
 ALTER TABLE schedules ADD COLUMN poll_hours INTEGER NOT NULL DEFAULT 24 CHECK (poll_hours BETWEEN 1 AND 768);
