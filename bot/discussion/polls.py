@@ -26,8 +26,7 @@ from babel.numbers import format_percent
 from bot.content import Stance
 from bot.i18n import tr, tr_count
 from bot.storage.polls import StancePoll
-from bot.tasks import TaskGroup
-from bot.timeutil import Alarm
+from bot.tasks import AlarmLoop
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -195,41 +194,29 @@ async def prompt_result(
 # ---- recording ----------------------------------------------------------------------------------------
 
 
-class PollResults:
+class PollResults(AlarmLoop):
     """Records the votes and the final tally of the stance polls (see the module docstring)."""
 
+    task_name = "stance-polls"
+    failure = "Collecting stance poll results failed"
+    retry_after = FINALIZE_RETRY
+
     def __init__(self, bot: WhiplashBot, store: PollStore, discussion: DiscussionStore) -> None:
+        super().__init__(bot, bot.clock)
         self.bot = bot
         self.store = store
         self._discussion = discussion  # who opted out
-        self._alarm = Alarm(bot.clock)
-        self._tasks = TaskGroup("stance-polls")
         self._votes_in_order = asyncio.Lock()
 
-    def start(self) -> None:
-        self._tasks.spawn(self._loop(), name="stance-poll-results")
-
-    async def stop(self) -> None:
-        await self._tasks.close()
-
-    def wake(self) -> None:
-        """A poll was just sent: its end may come before the moment the loop sleeps until."""
-        self._alarm.wake()
-
-    async def _loop(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            now = self.bot.clock()
-            try:
-                waiting = await self.collect_due(now)
-                wake_at = now + (FINALIZE_RETRY if waiting else SAFETY_RECHECK)
-                upcoming = await self.store.next_expiry()
-                if upcoming is not None and upcoming > now:
-                    wake_at = min(wake_at, upcoming)
-            except Exception:
-                log.exception("Collecting stance poll results failed; trying again in a minute")
-                wake_at = now + FINALIZE_RETRY
-            await self._alarm.sleep_until(wake_at)
+    async def step(self) -> datetime:
+        """Store the tallies of the polls that ended; look again when the next one ends (a sent poll wakes it)."""
+        now = self.bot.clock()
+        waiting = await self.collect_due(now)
+        wake_at = now + (FINALIZE_RETRY if waiting else SAFETY_RECHECK)
+        upcoming = await self.store.next_expiry()
+        if upcoming is not None and upcoming > now:
+            wake_at = min(wake_at, upcoming)
+        return wake_at
 
     async def collect_due(self, now: datetime) -> int:
         """Fetch every ended poll whose tally is not stored (e.g. it ended while the bot was down); store it.

@@ -58,8 +58,7 @@ from bot.scheduling import (
     wait_for_previous_day,
 )
 from bot.storage import DailyPost, DiscussionStore, Schedule, mask_to_days
-from bot.tasks import TaskGroup
-from bot.timeutil import Alarm
+from bot.tasks import AlarmLoop
 
 if TYPE_CHECKING:
     from bot.client import WhiplashBot
@@ -96,7 +95,11 @@ class TransientFailure(Exception):
     """Discord or the network failed; worth another try later today."""
 
 
-class DailyPoster:
+class DailyPoster(AlarmLoop):
+    task_name = "daily-poster"
+    failure = "Scheduler tick failed"
+    retry_after = HELD_RETRY
+
     def __init__(
         self,
         bot: WhiplashBot,
@@ -109,6 +112,7 @@ class DailyPoster:
         requests_per_second: float = DEFAULT_RATE,
         clock_check: ClockCheck | None = None,
     ) -> None:
+        super().__init__(bot, bot.clock)
         self.bot = bot
         self.clock_check = clock_check  # None: the machine clock is trusted (benchmarks, unit tests)
         self.discussion = discussion  # schedules and posts
@@ -121,35 +125,16 @@ class DailyPoster:
         self._inflight: dict[int, asyncio.Task[PostOutcome]] = {}
         # One day's post of one server is handled by one coroutine at a time (tick or post-now).
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._tasks = TaskGroup("daily-poster")
-        self._alarm = Alarm(bot.clock)  # sleeps on the bot's clock, so a test's clock moves it too
         self._held = False  # the last tick found due servers but the clocks disagreed
         self.digest: DigestPoster | None = None  # the weekly digest rides on this tick (bot/discussion/digest.py)
         self.poll_results: PollResults | None = None  # told when a post went out with a stance poll
 
-    # ---- lifecycle ---------------------------------------------------------------------------
+    # ---- lifecycle (start, stop, wake: AlarmLoop) ---------------------------------------------
 
-    def start(self) -> None:
-        self._tasks.spawn(self._loop(), name="daily-poster-loop")
-
-    async def stop(self) -> None:
-        await self._tasks.close()
-
-    def wake(self) -> None:
-        """Look at the schedules again now: one was set, resumed or posted by hand, or a server joined."""
-        self._alarm.wake()
-
-    async def _loop(self) -> None:
+    async def step(self) -> datetime:
         """Tick, then sleep until the next schedule is due (or a change wakes it): no polling in between."""
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.tick(wait=False)
-                wake_at = await self._next_wake()
-            except Exception:
-                log.exception("Scheduler tick failed; trying again in %.0f s", HELD_RETRY.total_seconds())
-                wake_at = self.bot.clock() + HELD_RETRY
-            await self._alarm.sleep_until(wake_at)
+        await self.tick(wait=False)
+        return await self._next_wake()
 
     async def _next_wake(self) -> datetime:
         """The next schedule's due time, or the safety re-check if that comes first.

@@ -28,8 +28,7 @@ from bot.errors import UserFacingError
 from bot.i18n import tr
 from bot.storage.discussion import DiscussionStore
 from bot.storage.watchparty import ACTIVE, PostKind, WatchParty, WatchPartyStore
-from bot.tasks import TaskGroup
-from bot.timeutil import Alarm
+from bot.tasks import AlarmLoop
 from bot.watchparty import messages
 from bot.watchparty.timing import (
     EARLY_START,
@@ -64,43 +63,29 @@ NextButton = Callable[[str, int, int], "discord.ui.Item[Any]"]
 defines the button and hands this in."""
 
 
-class WatchParties:
+class WatchParties(AlarmLoop):
     """Schedules, paces and ends the watch parties of this process's servers."""
 
+    task_name = "watch-parties"
+    failure = "Watch party tick failed"
+    retry_after = RETRY_AFTER
+
     def __init__(self, bot: WhiplashBot, store: WatchPartyStore, discussion: DiscussionStore) -> None:
+        super().__init__(bot, bot.clock)
         self.bot = bot
         self.store = store
         self.discussion = discussion  # the daily discussion's schedule: its zone, channel and language
-        self._alarm = Alarm(bot.clock)
-        self._tasks = TaskGroup("watch-parties")
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.next_button: NextButton | None = None
 
-    # ---- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._tasks.spawn(self._loop(), name="watch-parties-loop")
-
-    async def stop(self) -> None:
-        await self._tasks.close()
-
-    def wake(self) -> None:
-        """Look at the parties again now (one was scheduled, started, paused, resumed or advanced)."""
-        self._alarm.wake()
+    # ---- lifecycle (start, stop, wake: AlarmLoop) ------------------------------------------
 
     def interest_changed(self, guild_id: int, event_id: int) -> None:
         """A member marked or took back their interest in an event: recount it (in the background)."""
         self._tasks.spawn(self.update_interested(guild_id, event_id), name=f"watch-rsvp-{event_id}")
 
-    async def _loop(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                wake_at = await self.tick()
-            except Exception:
-                log.exception("Watch party tick failed; trying again in %.0f s", RETRY_AFTER.total_seconds())
-                wake_at = self.bot.clock() + RETRY_AFTER
-            await self._alarm.sleep_until(wake_at)
+    async def step(self) -> datetime:
+        return await self.tick()
 
     async def tick(self) -> datetime:
         """Send everything due at every active party; returns when the next thing falls due."""
