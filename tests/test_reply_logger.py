@@ -7,6 +7,7 @@ import contextlib
 import errno
 import logging
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -126,6 +127,27 @@ async def test_the_flusher_outlives_a_row_the_database_refuses_and_writes_the_ot
         assert await storage.replies.get_reply_content(1, bad.message_id) is None
     refusals = [r for r in caplog.records if str(bad.message_id) in r.getMessage()]
     assert len(refusals) == 1 and "refused by a trigger" in refusals[0].getMessage()
+
+
+async def test_changes_waiting_on_a_locked_database_count_as_pending(tmp_path: Path) -> None:
+    """A chunk taken off the queue sits in a write that waits for another connection's lock (up to the busy
+    timeout): it is still unwritten, so `pending` counts it (highlights flush first when anything is pending)."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=0)
+        locker = sqlite3.connect(tmp_path / "bot.db", timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        for i in range(30):
+            logger._queue(record(i))
+        flushing = asyncio.create_task(logger.flush())
+        try:
+            await eventually(lambda: not logger._pending)  # the whole backlog is one chunk, now in the write
+            assert logger.pending == 30
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await flushing
+        assert logger.pending == 0
+        assert await storage.replies.count_replies(1) == 30
 
 
 async def test_a_failing_database_is_reported_once_and_every_reply_kept_until_it_recovers(

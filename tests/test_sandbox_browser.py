@@ -7,6 +7,7 @@ WHIPLASH_DOCS_SCREENSHOTS=1 the README's four are also written to docs/.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -161,3 +162,27 @@ async def test_a_late_answer_shows_discords_failure_and_the_violation(page: Any,
     assert "violation" in (await banner.text_content() or "")
     await shot(page, "late-answer")
     assert any("not answered within" in v for v in sandbox.emu.clear_violations())
+
+
+async def test_a_persona_picked_while_the_page_is_refreshing_stays_picked(page: Any, sandbox: Sandbox) -> None:
+    """The page refreshes on every event; its answer for the persona it asked about must not undo a click on
+    another persona made meanwhile (after a clock jump the page refreshes all the time, and such a click was lost)."""
+    await act_as(page, "Terence Fletcher")
+    held: list[Any] = []
+    arrived = asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        if arrived.is_set():
+            await route.continue_()
+        else:
+            held.append(route)
+            arrived.set()
+
+    await page.route("**/api/state?as=*", hold)
+    await page.evaluate("() => { refresh(); }")  # a refresh as Terence Fletcher, its answer held back
+    await asyncio.wait_for(arrived.wait(), 10)
+    await page.click("#personas .persona:has-text('Andrew Neiman')")  # picked while that answer is on its way
+    await held[0].continue_()
+    await page.wait_for_selector("#personas .persona.active:has-text('Andrew Neiman')")
+    await page.wait_for_timeout(300)  # any later refresh keeps the pick
+    assert "Andrew Neiman" in (await page.text_content("#personas .persona.active") or "")

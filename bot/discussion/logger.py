@@ -58,6 +58,7 @@ class ReplyLogger:
         self._next_prune = PRUNE_SLACK
         self._optouts: set[tuple[int, int]] = set()
         self._pending: list[ReplyOp] = []
+        self._writing = 0  # changes taken off the queue by a write that has not committed yet
         self._wakeup = asyncio.Event()
         self._deleted: OrderedDict[int, None] = OrderedDict()
         # thread id -> the oldest reply received live in the current gateway session; backfill must read
@@ -226,6 +227,7 @@ class ReplyLogger:
                     return
                 chunk = self._pending[: self._chunk]
                 del self._pending[: len(chunk)]
+                self._writing = len(chunk)
                 try:
                     await self._write(chunk)
                 except BaseException as exc:
@@ -242,6 +244,8 @@ class ReplyLogger:
                         self._failure = None  # the next failure is news again
                     attempt = 0  # each success starts the back-off again: a disk that frees up drains quickly
                     continue
+                finally:
+                    self._writing = 0
             if max_attempts is not None and attempt >= max_attempts:
                 return
             await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
@@ -294,7 +298,8 @@ class ReplyLogger:
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        """Changes not written yet: queued, or in a write that has not committed (waiting for a lock, say)."""
+        return len(self._pending) + self._writing
 
 
 @dataclass

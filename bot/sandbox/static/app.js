@@ -51,16 +51,22 @@ async function refresh() {
   if (S.refreshing) { S.again = true; return S.refreshing; }
   S.refreshing = (async () => {
     try {
-      const query = S.as ? `?as=${S.as}` : "";
+      // A click on a persona or a channel while this request is on its way must not be undone by its
+      // answer (which is for the persona asked about): such an answer is dropped and the page asks again.
+      const asked = S.as;
+      const query = asked ? `?as=${asked}` : "";
       const response = await fetch(`/api/state${query}`);
       if (response.status === 503) { setTimeout(refresh, 200); return; }
       const state = await response.json();
+      if (S.as !== asked) { S.again = true; return; }
       if (!response.ok) { S.as = null; setTimeout(refresh, 50); return; }
       S.state = state;
       S.as = state.me;
       const ids = allChannels().map((c) => c.id);
       if (!ids.includes(S.channel)) S.channel = state.default_channel;
-      const data = await api(`/api/messages?channel=${S.channel}&as=${S.as}`);
+      const [me, channel] = [S.as, S.channel];
+      const data = await api(`/api/messages?channel=${channel}&as=${me}`);
+      if (S.as !== me || S.channel !== channel) { S.again = true; return; }
       S.messages = data.messages;
       S.pending = data.pending;
       S.forum = data.forum || null; // a forum channel: its tags and posts
