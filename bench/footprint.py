@@ -32,6 +32,7 @@ IMPORTS = {
     "matplotlib (first /discussion stats chart)": "import matplotlib; matplotlib.use('Agg'); "
     "from matplotlib.figure import Figure; Figure()",
     "cryptography (DATA_KEY set)": "from cryptography.hazmat.primitives.ciphers.aead import AESGCM",
+    "asyncpg (DATABASE_URL=postgresql://)": "import asyncpg",
     "pillow alone (a lighter chart: drawn with ImageDraw)": "from PIL import Image, ImageDraw, ImageFont; "
     "ImageDraw.Draw(Image.new('RGB', (800, 400))).text((10, 10), 'x', font=ImageFont.load_default())",
 }

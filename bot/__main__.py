@@ -438,7 +438,8 @@ def _cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 async def _check_postgres(url: str, latest: int) -> list[str]:
     """The PostgreSQL side of `check`: the server answers, and its schema is not newer than this program's."""
     from bot.storage import StorageError, load_migrations
-    from bot.storage.postgres import create_pool, describe_url, read_version
+    from bot.storage.postgres import create_pool, read_version
+    from bot.storage.urls import describe_url
 
     if [m.name for m in load_migrations("postgresql")] != [m.name for m in load_migrations()]:
         return ["migrations: bot/storage/migrations/postgresql/ does not match the SQLite migrations one for one"]
@@ -642,10 +643,11 @@ def _cmd_migrate_to_postgres(settings: Settings, args: argparse.Namespace) -> in
 
 async def _migrate_to_postgres(settings: Settings, url: str) -> int:
     """Copy DATABASE_PATH into the empty PostgreSQL database at `url`, in one transaction, verified."""
-    from bot.storage import PostgresStorage, Storage, StorageError
+    from bot.storage import Storage, StorageError
     from bot.storage.guard import InstanceError, InstanceLock
-    from bot.storage.postgres import describe_url, is_postgres_url
+    from bot.storage.postgres import PostgresStorage
     from bot.storage.transfer import copy_into, target_problem
+    from bot.storage.urls import describe_url, is_postgres_url
 
     url = url.strip()
     if not is_postgres_url(url):

@@ -193,7 +193,7 @@ class WhiplashBot(commands.Bot):
         # self.guilds is READY's list, servers unavailable in an outage included: one missing from it is gone.
         count, shards = self.own_shards()
         gone = await self.storage.guilds.guilds_ready(
-            [guild.id for guild in self.guilds], self.clock(), shard_count=count, shard_ids=shards
+            (guild.id for guild in self.guilds), self.clock(), shard_count=count, shard_ids=shards
         )
         if gone:
             log.info("%d servers removed the bot while it was offline; their data goes after the grace", len(gone))

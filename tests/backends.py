@@ -15,7 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.storage import PostgresStorage, Storage, open_storage
+from bot.storage import Storage, open_storage
+from bot.storage.postgres import PostgresStorage
 from tests.postgres import PostgresServer
 
 TEMPLATE = "whiplash_template"

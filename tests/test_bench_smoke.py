@@ -97,6 +97,16 @@ async def test_startup_reports_slopes_over_three_sizes(tmp_path: Path) -> None:
     assert "fixed_overhead_mb" in result
 
 
+async def test_startup_measures_more_servers_than_one_shard_may_hold_in_one_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 10,000-server size is over Discord's 2,500 per shard (4011): both bots still hold every server."""
+    monkeypatch.setattr("bot.emulator.core.MAX_GUILDS_PER_SHARD", 2)  # Discord's 2,500, scaled down
+    config = startup.Config(servers=(1, 3), repetitions=1, guild_ready_timeout=0.05, settle=0.05)
+    result = await startup.run(config, workdir=tmp_path)  # each child's READY lists all 3 (asserted inside)
+    assert result["rss_mb_3"] > 0 and result["bare_rss_mb_3"] > 0
+
+
 async def test_punctuality_has_the_poster_loop_post_every_due_server(tmp_path: Path) -> None:
     result = await punctuality.run(punctuality.Config(servers=2, rounds=1, lead_seconds=1.0), workdir=tmp_path)
     assert result["posts"] == 2

@@ -157,7 +157,7 @@ def test_backup_and_restore_on_postgresql_point_to_pg_tools(tmp_path: Path, comm
 
 async def test_a_copy_that_does_not_verify_is_rolled_back(tmp_path: Path, pg_server: PostgresServer) -> None:
     """A target that changes rows as they arrive (here a trigger) fails the sample check: nothing stays."""
-    from bot.storage import PostgresStorage
+    from bot.storage.postgres import PostgresStorage
     from bot.storage.transfer import TransferError, copy_into
 
     db = tmp_path / "bot.db"

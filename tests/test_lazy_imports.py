@@ -1,7 +1,8 @@
 """The running bot loads what a feature needs only when the feature is first used (issue 16 §3).
 
-matplotlib (with numpy) draws one chart in /discussion stats and cryptography seals replies only when DATA_KEY
-is set: neither belongs in the memory of a bot that has just started. The bot runs as a real subprocess
+matplotlib (with numpy) draws one chart in /discussion stats, cryptography seals replies only when DATA_KEY
+is set and asyncpg talks to PostgreSQL only when DATABASE_URL is postgresql://: none of them belongs in the
+memory of a bot that has just started on SQLite. The bot runs as a real subprocess
 (`python -m bot run`) against the emulator; once it is READY, its memory map (/proc/PID/maps) shows every
 compiled extension it loaded, so a library imported anywhere at start-up shows up there.
 """
@@ -21,7 +22,7 @@ from bot.timeutil import Clock
 from tests.harness import TOKEN, eventually
 from tests.test_cli import CLI, clean_env
 
-HEAVY = ("matplotlib", "numpy", "cryptography", "PIL")
+HEAVY = ("matplotlib", "numpy", "cryptography", "PIL", "asyncpg")
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def loaded_heavy_libraries(pid: int) -> set[str]:
     return {name for name in HEAVY if f"/site-packages/{name}/" in maps}
 
 
-async def test_a_started_bot_has_not_loaded_matplotlib_numpy_or_cryptography(
+async def test_a_started_bot_on_sqlite_has_not_loaded_matplotlib_numpy_cryptography_or_asyncpg(
     emu: DiscordEmulator, tmp_path: Path
 ) -> None:
     env = clean_env(
@@ -53,13 +54,14 @@ async def test_a_started_bot_has_not_loaded_matplotlib_numpy_or_cryptography(
         await eventually(lambda: "Ready as" in log.read_text(), timeout=60)
         await asyncio.sleep(0.5)  # on_ready handlers (the first scheduler tick, the backfill) run
         assert proc.returncode is None, log.read_text()[-2000:]
-        assert loaded_heavy_libraries(proc.pid) == set(), log.read_text()[-2000:]
+        loaded = loaded_heavy_libraries(proc.pid)
+        assert loaded == set(), f"loaded at start: {sorted(loaded)}\n{log.read_text()[-2000:]}"
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 30)
 
 
-def test_importing_the_bot_and_every_cog_imports_no_chart_or_cipher_library() -> None:
+def test_importing_the_bot_and_every_cog_imports_no_chart_cipher_or_postgresql_library() -> None:
     code = (
         "import importlib, sys\n"
         "import bot.__main__\n"

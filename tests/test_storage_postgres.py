@@ -13,8 +13,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.storage import PostgresStorage, ReplyDelete, ReplyRecord, Storage, StorageError, load_migrations, open_storage
-from bot.storage.postgres import to_dollar
+from bot.storage import ReplyDelete, ReplyRecord, Storage, StorageError, load_migrations, open_storage
+from bot.storage.database import INTEGRITY_ERRORS
+from bot.storage.postgres import PostgresStorage, to_dollar
 from tests.backends import create_database
 from tests.postgres import PostgresServer
 
@@ -273,6 +274,24 @@ async def test_a_cancelled_transaction_leaves_nothing_behind(pg_server: Postgres
         await storage.privacy.set_optout(1, 8, True, NOW)
         assert not await storage.discussion.is_opted_out(1, 7)
         assert await storage.discussion.is_opted_out(1, 8)
+
+
+@pytest.mark.parametrize(
+    ("row", "cause"),
+    [((1, 7, "again"), asyncpg.UniqueViolationError), ((1, None, "x"), asyncpg.NotNullViolationError)],
+    ids=["duplicate key", "null"],
+)
+async def test_a_row_postgresql_refuses_is_an_integrity_error_of_either_backend(
+    pg_server: PostgresServer, row: tuple[Any, ...], cause: type[Exception]
+) -> None:
+    """The reply logger isolates a row the database refuses by INTEGRITY_ERRORS, which names no asyncpg class."""
+    async with await open_storage(await create_database(pg_server)) as storage:
+        await storage.privacy.set_optout(1, 7, True, NOW)
+        with pytest.raises(INTEGRITY_ERRORS) as refused:
+            async with storage.transaction() as conn:
+                await conn.executemany("INSERT INTO optouts (guild_id, user_id, opted_out_at) VALUES (?, ?, ?)", [row])
+        assert isinstance(refused.value.__cause__, cause)
+        assert await storage.discussion.is_opted_out(1, 7)  # rolled back, the connection still works
 
 
 async def test_scrub_after_a_deletion_vacuums_the_replies(

@@ -14,7 +14,9 @@ from discord.ext import commands
 
 from bot.client import WhiplashBot
 from bot.config import Settings
+from bot.sharding import shard_of
 from bot.storage import ReplyRecord
+from bot.storage.guilds import PAGE
 from bot.storage.moderation import PromptFields
 from bot.timeutil import to_iso
 from tests.backends import open_db
@@ -148,6 +150,20 @@ async def test_ready_marks_removed_only_the_missing_servers_of_its_own_shards(tm
             shard[3],
         ]
         assert (await storage.guilds.get_guild(shard[1])).removed_at is None  # type: ignore[union-attr]
+
+
+async def test_ready_over_several_pages_marks_removed_exactly_the_missing_servers(tmp_path: Path) -> None:
+    """READY reads and writes the servers a page at a time: servers at page edges are judged like the rest."""
+    servers = [(n << 22) | 3 for n in range(1, 2 * PAGE + 12)]  # more than two pages, on shards 0 and 1 of 2
+    missing = {servers[0], servers[PAGE - 1], servers[PAGE], servers[PAGE + 1], servers[-1]}
+    async with await open_db(tmp_path / "bot.db") as storage:
+        await storage.guilds.guilds_seen(reversed(servers), NOW - timedelta(days=3))
+        listed = [g for g in servers if g not in missing]
+        gone = await storage.guilds.guilds_ready(reversed(listed), NOW, shard_count=2, shard_ids=[1])
+        assert gone == sorted(g for g in missing if shard_of(g, 2) == 1)
+        assert await storage.guilds.guilds_ready(iter(listed), NOW) == sorted(g for g in missing if g not in gone)
+        rows = await storage.read("SELECT guild_id FROM guilds WHERE removed_at IS NULL ORDER BY guild_id")
+        assert [row[0] for row in rows] == listed
 
 
 def test_each_process_judges_only_its_own_shards() -> None:

@@ -20,10 +20,10 @@ from typing import get_type_hints
 import pytest
 
 import bot.storage
-from bot.storage import PostgresStorage, Storage
+from bot.storage import Storage
 from bot.storage.database import Database
 from bot.storage.ownership import Deletion
-from bot.storage.postgres import PostgresDatabase
+from bot.storage.postgres import PostgresDatabase, PostgresStorage
 from bot.storage.privacy import FEATURES
 from bot.storage.store import Store
 from tests.backends import open_db

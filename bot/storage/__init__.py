@@ -4,8 +4,9 @@
 queries live in its own store (`bot.storage.<feature>`: a `Store` subclass, its tables' migrations and its part
 of a member's deletion, `DELETION`), reached as an attribute of the storage object and built once, on first use:
 `bot.storage.discussion.get_schedule(guild_id)`. Services and cogs are handed the stores they use.
-Two backends run the same stores: SQLite (`Storage`, the embedded default) and PostgreSQL (`PostgresStorage`);
-`open_storage` picks one from DATABASE_URL / DATABASE_PATH, once, at start-up.
+Two backends run the same stores: SQLite (`Storage`, the embedded default) and PostgreSQL
+(`bot.storage.postgres.PostgresStorage`, imported only for a postgresql:// URL: asyncpg stays out of a bot on
+SQLite); `open_storage` picks one from DATABASE_URL / DATABASE_PATH, once, at start-up.
 SQLite-only features (FTS5, PRAGMAs) stay behind this interface.
 
 A new feature adds a store: a module bot/storage/<feature>.py with `class XStore(Store)` and, if it has tables,
@@ -25,7 +26,6 @@ from bot.storage.guilds import GuildRecord, GuildStore
 from bot.storage.highlights import HighlightResult, HighlightStore
 from bot.storage.moderation import ModerationStore
 from bot.storage.polls import PollStore
-from bot.storage.postgres import PostgresDatabase, is_postgres_url
 from bot.storage.privacy import PrivacyStore
 from bot.storage.replies import (
     EXPORT_COLUMNS,
@@ -39,6 +39,7 @@ from bot.storage.replies import (
 )
 from bot.storage.store import Store
 from bot.storage.streaks import StreakStore
+from bot.storage.urls import is_postgres_url
 from bot.storage.watchparty import WatchPartyStore
 
 
@@ -107,10 +108,6 @@ class Storage(Database):
         return WatchPartyStore(self)
 
 
-class PostgresStorage(PostgresDatabase, Storage):
-    """The same stores on PostgreSQL: PostgresDatabase's connection calls under them."""
-
-
 SQLITE_URL_PREFIX = "sqlite:///"
 
 
@@ -121,6 +118,8 @@ async def open_storage(target: str | Path, *, data_key: bytes | None = None, che
     """
     if isinstance(target, str):
         if is_postgres_url(target):
+            from bot.storage.postgres import PostgresStorage  # asyncpg: imported for PostgreSQL only
+
             return await PostgresStorage.open(target, data_key=data_key, check_data_key=check_data_key)
         if target.startswith(SQLITE_URL_PREFIX):
             target = target[len(SQLITE_URL_PREFIX) :]
@@ -152,7 +151,6 @@ __all__ = [
     "ModerationStore",
     "Participant",
     "PollStore",
-    "PostgresStorage",
     "PrivacyStore",
     "ReplyDelete",
     "ReplyOp",

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 import aiosqlite
-import asyncpg
 
 from bot.crypto import ContentCipher
 from bot.storage.guard import describe_os_error
@@ -53,13 +52,16 @@ class Row(Protocol):
     def __getitem__(self, key: Any, /) -> Any: ...
 
 
+class RowRefused(Exception):
+    """PostgreSQL refused a statement for its row (asyncpg's integrity or data error, kept as `__cause__`).
+
+    The PostgreSQL backend raises this instead of asyncpg's classes, so that naming them here does not
+    import asyncpg into a bot running on SQLite.
+    """
+
+
 # A statement refused for its row (a constraint, a value out of range), on either backend.
-INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.IntegrityError,
-    sqlite3.DataError,
-    asyncpg.IntegrityConstraintViolationError,
-    asyncpg.DataError,
-)
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlite3.DataError, RowRefused)
 
 
 @dataclass(frozen=True, slots=True)

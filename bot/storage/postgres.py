@@ -26,15 +26,16 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from bot.crypto import ContentCipher
-from bot.storage.database import Database, Row, StorageError, load_migrations
+from bot.storage import Storage
+from bot.storage.database import Database, Row, RowRefused, StorageError, load_migrations
+from bot.storage.urls import describe_url, host_and_port
 
 if TYPE_CHECKING:
     from bot.storage.database import Connection
@@ -79,27 +80,6 @@ def _rowcount(status: str) -> int:
     """The row count of a command tag ("INSERT 0 1", "UPDATE 3", "DELETE 0"); -1 when it has none."""
     match = _COUNT.search(status or "")
     return int(match.group(1)) if match else -1
-
-
-def host_and_port(url: str) -> str:
-    """Where a PostgreSQL URL points, as `db.example:5432`, for the operator's lines."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
-    except ValueError:
-        return "PostgreSQL"
-
-
-def describe_url(url: str) -> str:
-    """The URL without its password, for messages an operator reads."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
-        user = f"{parts.username}@" if parts.username else ""
-        return f"{parts.scheme}://{user}{host}{port}{parts.path}"
-    except ValueError:
-        return "the PostgreSQL URL"
 
 
 class PgCursor:
@@ -149,6 +129,19 @@ class _Statement:
         return None
 
 
+@contextmanager
+def _row_refusals() -> Iterator[None]:
+    """asyncpg's refusals of a statement for its row, raised as the backend-neutral RowRefused.
+
+    The stores and the reply logger catch `INTEGRITY_ERRORS` (bot/storage/database.py), which cannot name
+    asyncpg's classes without importing asyncpg on SQLite too; the original error stays as `__cause__`.
+    """
+    try:
+        yield
+    except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+        raise RowRefused(f"{type(exc).__name__}: {exc}") from exc
+
+
 class PgConnection:
     """One pooled asyncpg connection inside a transaction, with aiosqlite's calls."""
 
@@ -160,16 +153,18 @@ class PgConnection:
 
     async def _execute(self, sql: str, params: tuple[Any, ...]) -> PgCursor:
         query = to_dollar(sql)
-        if _returns_rows(sql):
-            rows = await self._conn.fetch(query, *params)
-            return PgCursor(rows, len(rows))
-        status = await self._conn.execute(query, *params)
+        with _row_refusals():
+            if _returns_rows(sql):
+                rows = await self._conn.fetch(query, *params)
+                return PgCursor(rows, len(rows))
+            status = await self._conn.execute(query, *params)
         return PgCursor([], _rowcount(status))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         batch = [tuple(row) for row in rows]
         if batch:
-            await self._conn.executemany(to_dollar(sql), batch)
+            with _row_refusals():
+                await self._conn.executemany(to_dollar(sql), batch)
 
     @property
     def raw(self) -> Any:
@@ -456,6 +451,8 @@ def _count_name(count: int) -> str:
 ALL_SHARDS = 0  # the lease's shard count of a process that runs every shard (SHARD_COUNT unset)
 
 
-def is_postgres_url(value: str) -> bool:
-    """Whether a DATABASE_URL names PostgreSQL (postgresql:// or postgres://)."""
-    return value.startswith(("postgresql://", "postgres://"))
+class PostgresStorage(PostgresDatabase, Storage):
+    """The same stores on PostgreSQL: PostgresDatabase's connection calls under them.
+
+    Here and not in bot/storage/__init__.py so that only a postgresql:// DATABASE_URL imports asyncpg.
+    """

@@ -20,7 +20,8 @@ import asyncpg
 
 from bot.storage.content_state import INDEX_HASH_KEY
 from bot.storage.database import StorageError, load_migrations
-from bot.storage.postgres import PostgresDatabase, create_pool, describe_url
+from bot.storage.postgres import PostgresDatabase, create_pool
+from bot.storage.urls import describe_url
 
 log = logging.getLogger(__name__)
 
