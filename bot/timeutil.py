@@ -18,6 +18,8 @@ def utcnow() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z suffix, e.g. 2026-11-21T15:04:05.123456Z."""
+    if moment.tzinfo is UTC:  # discord.py's times and the bot's clock: written once per logged reply
+        return moment.isoformat()[:-6] + "Z"
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware datetime")
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

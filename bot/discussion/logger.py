@@ -9,6 +9,7 @@ keeps pace with discord.py's own event dispatch. Every write is idempotent on th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -28,7 +29,10 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
 TRACK_DAYS = 14  # replies are logged for daily posts this recent (their threads archive after a day)
 PRUNE_SLACK = 1000
-MAX_BATCH = 1000
+# Written at once, without waiting out FLUSH_SECONDS, when this many changes are queued: in a burst the
+# database thread then writes small batches alongside the event loop instead of one big one after it
+# (python -m bench, reply_logging: at 1,000 the last batch of a burst was a visible share of its time).
+MAX_BATCH = 250
 MAX_CHUNK = 500  # changes per transaction: a backlog drains in steps, also onto a nearly full disk
 # Refusals of one row rather than of the database: the chunk is split to find and drop that row.
 # Not ProgrammingError or ValueError: a closed connection raises those for every row alike.
@@ -59,7 +63,8 @@ class ReplyLogger:
         self._optouts: set[tuple[int, int]] = set()
         self._pending: list[ReplyOp] = []
         self._writing = 0  # changes taken off the queue by a write that has not committed yet
-        self._wakeup = asyncio.Event()
+        self._wakeup = asyncio.Event()  # something is queued
+        self._batch_full = asyncio.Event()  # MAX_BATCH changes are queued
         self._deleted: OrderedDict[int, None] = OrderedDict()
         # thread id -> the oldest reply received live in the current gateway session; backfill must read
         # from before it, because replies that arrive before on_ready are written before backfill starts.
@@ -194,8 +199,11 @@ class ReplyLogger:
         self._queue(ReplyDelete(guild_id, tuple(message_ids), at))
 
     def _queue(self, op: ReplyOp) -> None:
-        self._pending.append(op)
+        pending = self._pending
+        pending.append(op)
         self._wakeup.set()
+        if len(pending) >= MAX_BATCH:
+            self._batch_full.set()
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -203,7 +211,10 @@ class ReplyLogger:
         while True:
             await self._wakeup.wait()
             if len(self._pending) < MAX_BATCH:
-                await asyncio.sleep(self.flush_seconds)
+                self._batch_full.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.flush_seconds):  # or until a batch is full
+                        await self._batch_full.wait()
             self._wakeup.clear()
             try:
                 await self.flush()
@@ -213,19 +224,23 @@ class ReplyLogger:
                 self._wakeup.set()
 
     async def flush(self, *, max_attempts: int | None = None) -> None:
-        """Write every queued change, a bounded chunk per transaction; on an error keep them and retry.
+        """Write every change queued when called, a bounded chunk per transaction; on an error keep them
+        and retry.
 
-        The lock is held for one attempt at a time, so a command that flushes for fresh figures with
-        `max_attempts` returns after that many failed attempts even while the flusher keeps retrying.
-        A chunk whose write fails or is cancelled goes back to the front of the queue, so a shutdown in
-        the middle of a write loses nothing: `stop()` writes it.
+        Changes queued while it writes wait for the next batch: a steady stream is then written as one
+        transaction per FLUSH_SECONDS, not as a transaction per handful of messages (each costs the event
+        loop several round trips to the database thread). The lock is held for one attempt at a time, so a
+        command that flushes for fresh figures with `max_attempts` returns after that many failed attempts
+        even while the flusher keeps retrying. A chunk whose write fails or is cancelled goes back to the
+        front of the queue, so a shutdown in the middle of a write loses nothing: `stop()` writes it.
         """
         attempt = 0
-        while self._pending and (max_attempts is None or attempt < max_attempts):
+        budget = len(self._pending)  # what this call writes; the changes behind it are the next batch's
+        while budget > 0 and self._pending and (max_attempts is None or attempt < max_attempts):
             async with self._flush_lock:
                 if not self._pending:
                     return
-                chunk = self._pending[: self._chunk]
+                chunk = self._pending[: min(self._chunk, budget)]
                 del self._pending[: len(chunk)]
                 self._writing = len(chunk)
                 try:
@@ -238,6 +253,7 @@ class ReplyLogger:
                     self._chunk = max(1, self._chunk // 2)  # a nearly full disk still takes a smaller chunk
                     self._report_failure(exc, len(self._pending), attempt)
                 else:
+                    budget -= len(chunk)
                     self._chunk = min(MAX_CHUNK, self._chunk * 2)
                     if self._failure is not None and not self._pending:
                         log.warning("Every queued reply change is written again")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,26 @@ _INSERT = (
     "AND ? >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = ?), '') "
 )
 _CREATE = _INSERT + "ON CONFLICT (message_id) DO NOTHING"
+_DELETE = (
+    "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
+    "WHERE message_id = ? AND guild_id = ?"
+)
+# SQLite: a whole run of creates as one statement over one JSON array of rows (the first twelve values of
+# _CREATE's parameters). executemany binds each row's parameters holding the GIL and steps it without,
+# so a writer thread needs the GIL twice per row, each time waiting for the event loop to let it go; this
+# statement needs it once per batch and SQLite unpacks the rows in C. Same checks as _CREATE.
+_CREATE_ROWS = (
+    "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+    "author_name, created_at, edited_at, content, content_enc) "
+    "SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, "
+    "r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10, r.value ->> 11 "
+    "FROM json_each(?) AS r "
+    "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = r.value ->> 1 AND user_id = r.value ->> 6) "
+    "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = r.value ->> 1 "
+    "AND user_id = r.value ->> 6 AND before_id >= r.value ->> 0) "
+    "AND r.value ->> 8 >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = r.value ->> 1), '') "
+    "ON CONFLICT (message_id) DO NOTHING"
+)
 _UPSERT = (
     _INSERT + "ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, "
     "content_enc = excluded.content_enc, edited_at = excluded.edited_at, author_name = excluded.author_name "
@@ -115,6 +136,25 @@ DAY_FIGURES_SQL = (
 )
 
 
+def _message_id(change: tuple[int, str, tuple[Any, ...]]) -> int:
+    return change[0]
+
+
+def _with_checks(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row's values followed by the parameters of _INSERT's checks (opt-out, forgotten, purged)."""
+    return (*row, row[1], row[6], row[1], row[6], row[0], row[8], row[1])
+
+
+def _json_rows(rows: list[tuple[Any, ...]]) -> str | None:
+    """Rows of values as _CREATE_ROWS's JSON array, or None where only executemany stores them exactly:
+    a row with bytes (encrypted content) or a NUL character (SQLite's JSON text ends at an escaped NUL)."""
+    try:
+        packed = json.dumps(rows, ensure_ascii=False, check_circular=False)
+    except TypeError:
+        return None
+    return None if "\\u0000" in packed else packed
+
+
 class ReplyStore(Store):
     async def apply_reply_ops(self, ops: Sequence[ReplyOp]) -> None:
         """Apply creates, edits and deletes in order, in one transaction. Idempotent per message.
@@ -127,16 +167,22 @@ class ReplyStore(Store):
         same order and cannot deadlock on PostgreSQL.
         """
         # sorted() is stable: one message's own changes stay in the order they happened.
-        statements = sorted(self._statements(ops), key=lambda statement: statement[0])
+        changes = sorted(self._changes(ops), key=_message_id)
         runs: list[tuple[str, list[tuple[Any, ...]]]] = []
-        for _, sql, params in statements:
-            if runs and runs[-1][0] == sql:
-                runs[-1][1].append(params)
+        for _, sql, values in changes:
+            if runs and runs[-1][0] is sql:
+                runs[-1][1].append(values)
             else:
-                runs.append((sql, [params]))
+                runs.append((sql, [values]))
+        packs = self.dialect == "sqlite"
         async with self.transaction() as conn:
             for sql, rows in runs:
-                await conn.executemany(sql, rows)
+                if sql is _CREATE and packs and (packed := _json_rows(rows)) is not None:
+                    await conn.execute(_CREATE_ROWS, (packed,))
+                elif sql is _DELETE:
+                    await conn.executemany(sql, rows)
+                else:
+                    await conn.executemany(sql, [_with_checks(row) for row in rows])
 
     async def tombstone_replies(self, records: Sequence[ReplyRecord], now: datetime) -> None:
         """Store replies that were never written as tombstones only (ids and times; no author, name or text).
@@ -164,8 +210,9 @@ class ReplyStore(Store):
                 rows,
             )
 
-    def _statements(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
-        """(message id, statement, parameters) for each row the ops change."""
+    def _changes(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
+        """(message id, statement, values) for each row the ops change; a reply's values are its twelve
+        columns (content sealed with the DATA_KEY when one is set), _INSERT's checks are added later."""
         for op in ops:
             if isinstance(op, ReplyRecord):
                 stored, encrypted = self.cipher.seal(op.content, op.message_id)
@@ -185,23 +232,12 @@ class ReplyStore(Store):
                         to_iso(op.edited_at) if op.edited_at else None,
                         self.blob(stored),
                         int(encrypted),
-                        op.guild_id,
-                        op.author_id,
-                        op.guild_id,
-                        op.author_id,
-                        op.message_id,
-                        to_iso(op.created_at),
-                        op.guild_id,
                     ),
                 )
             else:
+                deleted_at = to_iso(op.deleted_at)
                 for mid in op.message_ids:
-                    yield (
-                        mid,
-                        "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
-                        "WHERE message_id = ? AND guild_id = ?",
-                        (to_iso(op.deleted_at), mid, op.guild_id),
-                    )
+                    yield mid, _DELETE, (deleted_at, mid, op.guild_id)
 
     async def prepare_data_key(self) -> int:
         """At start-up: make the stored replies match DATA_KEY; returns how many were encrypted now.
