@@ -151,33 +151,39 @@ class ReplyLogger:
 
         `live` is False for messages read back from history by the backfill.
         """
-        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
-        if guild_id is None or message.author.bot or message.type not in LOGGED_TYPES:
+        channel_id = message.channel.id
+        ref = self._posts.get(channel_id)  # in a daily post's thread (or forum post)
+        if ref is None:  # or a Discord reply to a daily post, in the post's own channel
+            reference = message.reference
+            ref = self._posts.get(reference.message_id) if reference and reference.message_id else None
+            if ref is None or ref.channel_id != channel_id:
+                return False
+        guild = message.guild
+        guild_id = guild.id if guild else getattr(message.channel, "guild_id", None)
+        author = message.author
+        if guild_id != ref.guild_id or author.bot or message.type not in LOGGED_TYPES:
             return False
-        reference = message.reference.message_id if message.reference else None
-        ref = self.post_for(message.channel.id, reference)
-        if ref is None or ref.guild_id != guild_id:
-            return False
-        if live and not upsert and message.channel.id == ref.thread_id:
-            first = self._first_live.get(ref.thread_id)
-            if first is None or message.id < first:
-                self._first_live[ref.thread_id] = message.id
-        if (guild_id, message.author.id) in self._optouts or message.id in self._deleted:
+        message_id = message.id
+        if live and not upsert and channel_id == ref.thread_id:
+            first = self._first_live.get(channel_id)
+            if first is None or message_id < first:
+                self._first_live[channel_id] = message_id
+        if (guild_id, author.id) in self._optouts or message_id in self._deleted:
             return False
         self._queue(
             ReplyRecord(
-                message_id=message.id,
-                guild_id=guild_id,
-                post_date=ref.post_date,
-                prompt_id=ref.prompt_id,
-                thread_id=ref.thread_id,
-                channel_id=message.channel.id,
-                author_id=message.author.id,
-                author_name=message.author.display_name,
-                created_at=message.created_at,
-                edited_at=message.edited_at,
-                content=message.content,
-                upsert=upsert,
+                message_id,
+                guild_id,
+                ref.post_date,
+                ref.prompt_id,
+                ref.thread_id,
+                channel_id,
+                author.id,
+                author.display_name,
+                message.created_at,
+                message.edited_at,
+                message.content,
+                upsert,
             )
         )
         return True

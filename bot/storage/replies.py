@@ -25,7 +25,7 @@ KEY_CHECK = "data_key.check"  # meta key: the DATA_KEY's check value (crypto.Con
 ENCRYPT_BATCH = 500
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per logged reply (1.9 µs frozen, 0.3 not; timeit)
 class ReplyRecord:
     """A reply to store. `upsert` (from an edit) replaces content of a live row; a create never does."""
 
