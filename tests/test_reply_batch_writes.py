@@ -1,9 +1,11 @@
-"""How the reply logger's batches reach SQLite (issue 16 §2): one statement over a JSON array of rows,
-stored exactly as the per-row executemany stores them, and batches that follow a burst instead of chasing it."""
+"""How the reply logger's batches reach SQLite (issue 16 §2): written inline on the event loop when the file is
+free (stored exactly as the transaction in aiosqlite's thread stores them), never waiting there for a lock, and
+batches that follow a burst instead of chasing it."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +15,6 @@ import discord
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import bot.storage.replies as replies_module
 from bot.discussion.logger import MAX_BATCH, ReplyLogger
 from bot.storage import ReplyDelete, ReplyRecord, Storage
 from tests.harness import eventually
@@ -25,12 +26,12 @@ COLUMNS = (
 )
 
 
-def reply(i: int, content: str = "Not quite my tempo.", *, author: int = 5, name: str = "Andrew", guild: int = 1,
+def reply(i: int, content: str = "Not quite my tempo.", *, author: int = 5, name: str = "Andrew",
           edited: bool = False, upsert: bool = False) -> ReplyRecord:  # fmt: skip
     moment = START + timedelta(seconds=i, milliseconds=i % 1000)
     return ReplyRecord(
         message_id=discord.utils.time_snowflake(moment) + i,
-        guild_id=guild,
+        guild_id=1,
         post_date=date(2026, 11, 21),
         prompt_id="q000-06-break-the-spirit",
         thread_id=77,
@@ -48,57 +49,95 @@ async def stored_rows(storage: Storage) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in await storage.read(f"SELECT {COLUMNS} FROM replies ORDER BY message_id")]
 
 
-async def write_both_ways(folder: Path, ops: list[Any], monkeypatch: Any) -> tuple[list[Any], list[Any], int]:
-    """The rows stored through the JSON statement and through executemany, and how often JSON was used."""
-    used = 0
-    packer = replies_module._json_rows
-
-    def counting(rows: list[tuple[Any, ...]]) -> str | None:
-        nonlocal used
-        packed = packer(rows)
-        used += packed is not None
-        return packed
-
+async def write_both_ways(folder: Path, ops: list[Any]) -> tuple[list[Any], list[Any], int]:
+    """The rows stored inline and through aiosqlite's thread, and how many batches went inline."""
+    inline_batches = 0
     results = []
-    for name, pack in (("json", counting), ("many", lambda rows: None)):
-        monkeypatch.setattr(replies_module, "_json_rows", pack)
+    for name in ("inline", "thread"):
         async with await Storage.open(folder / f"{name}.db") as storage:
             await storage.privacy.set_optout(1, 666, True, START)
+            async with storage.transaction() as conn:  # a forgotten member, and a server purged up to 09:00:01.5
+                await conn.execute(
+                    "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (1, 777, ?)",
+                    (reply(8).message_id,),
+                )
+                await conn.execute(
+                    "INSERT INTO guilds (guild_id, joined_at, purged_before) VALUES (1, ?, ?)",
+                    ("2026-01-01T00:00:00Z", "2026-11-21T09:00:01.500000Z"),
+                )
+            if name == "thread":
+
+                async def locked_elsewhere(work: Any) -> bool:
+                    return False
+
+                storage.write_inline = locked_elsewhere  # type: ignore[method-assign]
             await storage.replies.apply_reply_ops(ops)
+            if name == "inline":
+                inline_batches += storage.inline_connection() is not None
             results.append(await stored_rows(storage))
-    return results[0], results[1], used
+    return results[0], results[1], inline_batches
 
 
-async def test_the_json_statement_stores_what_executemany_stores(tmp_path: Path, monkeypatch: Any) -> None:
+async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stores_it(tmp_path: Path) -> None:
     ops: list[Any] = [
         reply(1),
         reply(2, 'quotes " and \\ back-slashes, ünïcödé, 🥁, <@123> and a\nnew line', name="Nicole ü"),
         reply(3, "", edited=True),
         reply(4, "x" * 4000),
-        reply(5, "an opted-out member's reply", author=666),  # the optout check, inside the statement
+        reply(5, "an opted-out member's reply", author=666),  # the opt-out check, inside the statement
         reply(6, "'; DROP TABLE replies; --"),
         reply(6, "a duplicate create changes nothing"),
     ]
-    ops.append(ReplyDelete(1, (ops[0].message_id,), START + timedelta(hours=1)))
+    ops.append(ReplyDelete(1, (ops[2].message_id,), START + timedelta(hours=1)))
     ops.append(reply(7, "after a deletion"))
-    via_json, via_many, used = await write_both_ways(tmp_path, ops, monkeypatch)
-    assert used >= 1  # the creates went through the JSON statement
-    assert via_json == via_many
-    assert len(via_json) == 6 and via_json[0][10] is None  # deleted; the opted-out member's reply never stored
-    assert via_json[1][10] == ops[1].content and via_json[1][8] == "2026-11-21T09:00:02.002000Z"
+    ops.append(reply(2, "an edit", name="Nicole ü", edited=True, upsert=True))
+    ops.append(reply(8, "written before they asked to be forgotten", author=777))
+    ops.append(reply(9, "written after", author=777))
+    via_inline, via_thread, inline_batches = await write_both_ways(tmp_path, ops)
+    assert inline_batches == 1
+    assert via_inline == via_thread
+    stored = {row[0]: row for row in via_inline}
+    refused = [reply(1), reply(5), reply(8)]  # older than the purge, opted out, forgotten
+    assert not any(op.message_id in stored for op in refused)
+    assert set(stored) == {reply(i).message_id for i in (2, 3, 4, 6, 7, 9)}
+    assert stored[reply(3).message_id][10] is None  # deleted
+    assert stored[reply(2).message_id][10] == "an edit"
+    assert stored[reply(2).message_id][8] == "2026-11-21T09:00:02.002000Z"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(texts=["before\x00after", "plain"])
 @given(texts=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), min_size=1, max_size=6))
-def test_any_text_is_stored_exactly_either_way(texts: list[str], monkeypatch: Any) -> None:
-    """Every character a message can hold (NUL too: SQLite's JSON would end the text there, so such a batch
-    goes the executemany way) comes back as it was sent."""
-    ops = [reply(i, text) for i, text in enumerate(texts)]
+def test_any_text_is_stored_exactly_either_way(texts: list[str]) -> None:
+    ops = [reply(i + 10, text) for i, text in enumerate(texts)]  # after the purge, by a member not forgotten
     with tempfile.TemporaryDirectory() as folder:
-        via_json, via_many, _ = asyncio.run(write_both_ways(Path(folder), ops, monkeypatch))
-    assert via_json == via_many
-    assert [row[10] for row in via_json] == [op.content for op in sorted(ops, key=lambda op: op.message_id)]
+        via_inline, via_thread, _ = asyncio.run(write_both_ways(Path(folder), ops))
+    assert via_inline == via_thread
+    kept = [
+        op for op in sorted(ops, key=lambda op: op.message_id) if op.created_at.isoformat() > "2026-11-21T09:00:01.5"
+    ]
+    assert [row[10] for row in via_inline] == [op.content for op in kept]
+
+
+async def test_write_inline_never_waits_for_a_lock_another_connection_holds(tmp_path: Path) -> None:
+    """While another connection holds the write lock, write_inline writes nothing and says so at once (the
+    caller then waits in aiosqlite's thread); it would otherwise block the event loop for the busy timeout."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        ran: list[str] = []
+        assert await storage.write_inline(lambda conn: ran.append("free")) is True
+        locker = sqlite3.connect(tmp_path / "bot.db", timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            assert await storage.write_inline(lambda conn: ran.append("locked")) is False
+            waiting = asyncio.create_task(storage.replies.apply_reply_ops([reply(1)]))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # the batch waits in aiosqlite's thread, the loop runs on
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await waiting
+        assert ran == ["free"]
+        assert await storage.replies.count_replies(1) == 1
 
 
 async def test_a_flush_writes_its_snapshot_and_leaves_later_changes_to_the_next_batch(tmp_path: Path) -> None:

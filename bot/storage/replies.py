@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -101,22 +102,6 @@ _DELETE = (
     "UPDATE replies SET content = NULL, content_enc = 0, author_name = NULL, deleted_at = ? "
     "WHERE message_id = ? AND guild_id = ?"
 )
-# SQLite: a whole run of creates as one statement over one JSON array of rows (the first twelve values of
-# _CREATE's parameters). executemany binds each row's parameters holding the GIL and steps it without,
-# so a writer thread needs the GIL twice per row, each time waiting for the event loop to let it go; this
-# statement needs it once per batch and SQLite unpacks the rows in C. Same checks as _CREATE.
-_CREATE_ROWS = (
-    "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
-    "author_name, created_at, edited_at, content, content_enc) "
-    "SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, "
-    "r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10, r.value ->> 11 "
-    "FROM json_each(?) AS r "
-    "WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = r.value ->> 1 AND user_id = r.value ->> 6) "
-    "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = r.value ->> 1 "
-    "AND user_id = r.value ->> 6 AND before_id >= r.value ->> 0) "
-    "AND r.value ->> 8 >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = r.value ->> 1), '') "
-    "ON CONFLICT (message_id) DO NOTHING"
-)
 _UPSERT = (
     _INSERT + "ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, "
     "content_enc = excluded.content_enc, edited_at = excluded.edited_at, author_name = excluded.author_name "
@@ -140,19 +125,52 @@ def _message_id(change: tuple[int, str, tuple[Any, ...]]) -> int:
     return change[0]
 
 
-def _with_checks(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A row's values followed by the parameters of _INSERT's checks (opt-out, forgotten, purged)."""
-    return (*row, row[1], row[6], row[1], row[6], row[0], row[8], row[1])
+# _CREATE without its per-row checks: write_inline's batches check once per server instead (_admitted).
+_CREATE_ADMITTED = (
+    "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+    "author_name, created_at, edited_at, content, content_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (message_id) DO NOTHING"
+)
 
 
-def _json_rows(rows: list[tuple[Any, ...]]) -> str | None:
-    """Rows of values as _CREATE_ROWS's JSON array, or None where only executemany stores them exactly:
-    a row with bytes (encrypted content) or a NUL character (SQLite's JSON text ends at an escaped NUL)."""
-    try:
-        packed = json.dumps(rows, ensure_ascii=False, check_circular=False)
-    except TypeError:
-        return None
-    return None if "\\u0000" in packed else packed
+def _apply_inline(conn: sqlite3.Connection, runs: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+    for sql, rows in runs:
+        if sql is _CREATE:
+            conn.executemany(_CREATE_ADMITTED, [row[:12] for row in _admitted(conn, rows)])
+        else:
+            conn.executemany(sql, rows)
+
+
+def _admitted(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows _INSERT's checks let in (not opted out, not forgotten, not older than the server's purge),
+    read once per server and author of the batch rather than three lookups per row: ~3 µs a reply less
+    (bench/README §1). Inside write_inline's transaction, so nothing changes between check and insert."""
+    authors: dict[int, set[int]] = {}
+    for row in rows:
+        authors.setdefault(row[1], set()).add(row[6])
+    refused: set[tuple[int, int]] = set()
+    forgotten: dict[tuple[int, int], int] = {}
+    purged: dict[int, str] = {}
+    for guild_id, members in authors.items():
+        ids = json.dumps(sorted(members))
+        for (user_id,) in conn.execute(
+            "SELECT user_id FROM optouts WHERE guild_id = ? AND user_id IN (SELECT value FROM json_each(?))",
+            (guild_id, ids),
+        ):
+            refused.add((guild_id, user_id))
+        for user_id, before_id in conn.execute(
+            "SELECT user_id, before_id FROM forgotten_members "
+            "WHERE guild_id = ? AND user_id IN (SELECT value FROM json_each(?))",
+            (guild_id, ids),
+        ):
+            forgotten[guild_id, user_id] = before_id
+        cutoff = conn.execute("SELECT purged_before FROM guilds WHERE guild_id = ?", (guild_id,)).fetchone()
+        purged[guild_id] = cutoff[0] if cutoff is not None and cutoff[0] is not None else ""
+    return [
+        row
+        for row in rows
+        if (row[1], row[6]) not in refused and forgotten.get((row[1], row[6]), -1) < row[0] and row[8] >= purged[row[1]]
+    ]
 
 
 class ReplyStore(Store):
@@ -169,20 +187,17 @@ class ReplyStore(Store):
         # sorted() is stable: one message's own changes stay in the order they happened.
         changes = sorted(self._changes(ops), key=_message_id)
         runs: list[tuple[str, list[tuple[Any, ...]]]] = []
-        for _, sql, values in changes:
+        for _, sql, params in changes:
             if runs and runs[-1][0] is sql:
-                runs[-1][1].append(values)
+                runs[-1][1].append(params)
             else:
-                runs.append((sql, [values]))
-        packs = self.dialect == "sqlite"
+                runs.append((sql, [params]))
+
+        if await self.db.write_inline(lambda conn: _apply_inline(conn, runs)):  # SQLite, the file free
+            return
         async with self.transaction() as conn:
             for sql, rows in runs:
-                if sql is _CREATE and packs and (packed := _json_rows(rows)) is not None:
-                    await conn.execute(_CREATE_ROWS, (packed,))
-                elif sql is _DELETE:
-                    await conn.executemany(sql, rows)
-                else:
-                    await conn.executemany(sql, [_with_checks(row) for row in rows])
+                await conn.executemany(sql, rows)
 
     async def tombstone_replies(self, records: Sequence[ReplyRecord], now: datetime) -> None:
         """Store replies that were never written as tombstones only (ids and times; no author, name or text).
@@ -211,27 +226,35 @@ class ReplyStore(Store):
             )
 
     def _changes(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
-        """(message id, statement, values) for each row the ops change; a reply's values are its twelve
-        columns (content sealed with the DATA_KEY when one is set), _INSERT's checks are added later."""
+        """(message id, statement, parameters) for each row the ops change."""
         for op in ops:
             if isinstance(op, ReplyRecord):
                 stored, encrypted = self.cipher.seal(op.content, op.message_id)
+                message_id, guild_id, author_id = op.message_id, op.guild_id, op.author_id
+                created_at = to_iso(op.created_at)
                 yield (
-                    op.message_id,
+                    message_id,
                     _UPSERT if op.upsert else _CREATE,
                     (
-                        op.message_id,
-                        op.guild_id,
+                        message_id,
+                        guild_id,
                         op.post_date.isoformat(),
                         op.prompt_id,
                         op.thread_id,
                         op.channel_id,
-                        op.author_id,
+                        author_id,
                         op.author_name,
-                        to_iso(op.created_at),
+                        created_at,
                         to_iso(op.edited_at) if op.edited_at else None,
                         self.blob(stored),
                         int(encrypted),
+                        guild_id,  # the checks of _INSERT: opted out, forgotten, purged
+                        author_id,
+                        guild_id,
+                        author_id,
+                        message_id,
+                        created_at,
+                        guild_id,
                     ),
                 )
             else:
