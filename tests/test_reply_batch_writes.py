@@ -5,6 +5,7 @@ batches that follow a burst instead of chasing it."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import tempfile
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +16,7 @@ import discord
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.discussion.logger import MAX_BATCH, ReplyLogger
+from bot.discussion.logger import MAX_BATCH, MAX_CHUNK, ReplyLogger
 from bot.storage import ReplyDelete, ReplyRecord, Storage
 from tests.harness import eventually
 
@@ -179,3 +180,35 @@ async def test_a_full_batch_is_written_without_waiting_for_the_flush_interval(tm
             await eventually(written)
         finally:
             await logger.stop()
+
+
+async def test_a_backlog_written_inline_lets_the_event_loop_run_between_chunks(tmp_path: Path) -> None:
+    """Each chunk is written on the event loop's thread; a backlog of many chunks must not hold the loop for
+    all of them (heartbeats and commands wait meanwhile): other tasks run between every two chunks."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=3600)
+        for i in range(5 * MAX_CHUNK):
+            logger._queue(reply(i))
+        ticks: list[int] = []
+        done = False
+
+        async def ticker() -> None:
+            while not done:
+                ticks.append(len(ticks))
+                await asyncio.sleep(0)
+
+        chunks: list[int] = []
+        write = logger._write
+
+        async def watched(ops: list[Any]) -> None:
+            chunks.append(len(ticks))
+            await write(ops)
+
+        logger._write = watched  # type: ignore[method-assign]
+        running = asyncio.create_task(ticker())
+        await logger.flush()
+        done = True
+        await running
+        assert len(chunks) >= 5
+        assert all(later > earlier for earlier, later in itertools.pairwise(chunks)), chunks  # the loop ran between
+        assert await storage.replies.count_replies(1) == 5 * MAX_CHUNK

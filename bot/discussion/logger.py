@@ -265,9 +265,13 @@ class ReplyLogger:
                         log.warning("Every queued reply change is written again")
                         self._failure = None  # the next failure is news again
                     attempt = 0  # each success starts the back-off again: a disk that frees up drains quickly
-                    continue
                 finally:
                     self._writing = 0
+            if attempt == 0:
+                # A chunk written inline (Database.write_inline) holds the event loop for its few ms; between
+                # the chunks of a backlog the loop gets its turn (an uncontended lock does not yield).
+                await asyncio.sleep(0)
+                continue
             if max_attempts is not None and attempt >= max_attempts:
                 return
             await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
