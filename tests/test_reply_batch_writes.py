@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bot.discussion.logger import MAX_BATCH, MAX_CHUNK, ReplyLogger
 from bot.storage import ReplyDelete, ReplyRecord, Storage
+from bot.timeutil import snowflake_iso, to_iso
 from tests.harness import eventually
 
 START = datetime(2026, 11, 21, 9, tzinfo=UTC)
@@ -212,3 +213,13 @@ async def test_a_backlog_written_inline_lets_the_event_loop_run_between_chunks(t
         assert len(chunks) >= 5
         assert all(later > earlier for earlier, later in itertools.pairwise(chunks)), chunks  # the loop ran between
         assert await storage.replies.count_replies(1) == 5 * MAX_CHUNK
+
+
+@settings(max_examples=500)
+@example(snowflake=0)
+@example(snowflake=discord.utils.time_snowflake(datetime(2026, 11, 21, 9, tzinfo=UTC)))  # a whole second
+@given(snowflake=st.integers(min_value=0, max_value=2**63 - 1))
+def test_snowflake_iso_is_to_iso_of_discord_pys_created_at(snowflake: int) -> None:
+    """The logger stores a reply's time from its id (no datetime per message): the same text as before."""
+    assert snowflake_iso(snowflake) == to_iso(discord.utils.snowflake_time(snowflake))
+    assert snowflake_iso(snowflake) == snowflake_iso(snowflake)  # from the cache of seconds, too

@@ -180,7 +180,7 @@ class ReplyLogger:
                 channel_id,
                 author.id,
                 author.display_name,
-                message.created_at,
+                None,  # created_at: the time in the id, worked out when written (snowflake_iso)
                 message.edited_at,
                 message.content,
                 upsert,

@@ -15,7 +15,7 @@ from bot.crypto import DecryptionError
 from bot.storage.database import Row, StorageError
 from bot.storage.ownership import Deletion
 from bot.storage.store import Store
-from bot.timeutil import from_iso, to_iso
+from bot.timeutil import from_iso, snowflake_iso, to_iso
 
 if TYPE_CHECKING:
     from bot.storage.database import Connection
@@ -38,7 +38,7 @@ class ReplyRecord:
     channel_id: int
     author_id: int
     author_name: str
-    created_at: datetime
+    created_at: datetime | None  # None: the time in the message's id, as for every Discord message (snowflake_iso)
     edited_at: datetime | None
     content: str
     upsert: bool = False
@@ -213,7 +213,7 @@ class ReplyStore(Store):
                 r.prompt_id,
                 r.thread_id,
                 r.channel_id,
-                to_iso(r.created_at),
+                to_iso(r.created_at) if r.created_at else snowflake_iso(r.message_id),
                 to_iso(now),
             )
             for r in sorted(records, key=lambda r: r.message_id)  # key order: see apply_reply_ops
@@ -231,7 +231,7 @@ class ReplyStore(Store):
             if isinstance(op, ReplyRecord):
                 stored, encrypted = self.cipher.seal(op.content, op.message_id)
                 message_id, guild_id, author_id = op.message_id, op.guild_id, op.author_id
-                created_at = to_iso(op.created_at)
+                created_at = to_iso(op.created_at) if op.created_at else snowflake_iso(message_id)
                 yield (
                     message_id,
                     _UPSERT if op.upsert else _CREATE,
