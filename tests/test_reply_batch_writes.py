@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from bot.discussion.logger import MAX_BATCH, MAX_CHUNK, ReplyLogger
 from bot.storage import ReplyDelete, ReplyRecord, Storage
+from bot.storage.database import CHECKPOINT_ROWS
 from bot.timeutil import snowflake_iso, to_iso
 from tests.harness import eventually
 
@@ -223,3 +224,24 @@ def test_snowflake_iso_is_to_iso_of_discord_pys_created_at(snowflake: int) -> No
     """The logger stores a reply's time from its id (no datetime per message): the same text as before."""
     assert snowflake_iso(snowflake) == to_iso(discord.utils.snowflake_time(snowflake))
     assert snowflake_iso(snowflake) == snowflake_iso(snowflake)  # from the cache of seconds, too
+
+
+async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: Path) -> None:
+    """The inline connection never checkpoints (a checkpoint ends in an fsync the loop would wait for): the
+    rows stay in the write-ahead log until CHECKPOINT_ROWS have been written, then a PASSIVE checkpoint in
+    aiosqlite's thread copies them into the database file."""
+    db = tmp_path / "bot.db"
+    async with await Storage.open(db) as storage:
+        written = 0
+        await storage.replies.apply_reply_ops([reply(i) for i in range(MAX_CHUNK)])
+        written += MAX_CHUNK
+        size = db.stat().st_size
+        while written + MAX_CHUNK < CHECKPOINT_ROWS:
+            await storage.replies.apply_reply_ops([reply(i) for i in range(written, written + MAX_CHUNK)])
+            written += MAX_CHUNK
+        await asyncio.sleep(0.2)
+        assert db.stat().st_size == size  # everything still in the log: no checkpoint on the event loop
+        await storage.replies.apply_reply_ops([reply(i) for i in range(written, written + MAX_CHUNK)])
+        written += MAX_CHUNK
+        await eventually(lambda: db.stat().st_size > size)  # copied into the file, by the checkpoint task
+        assert await storage.replies.count_replies(1) == written

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 Dialect = Literal["sqlite", "postgresql"]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# Rows written inline (Database.write_inline) between two checkpoints of the write-ahead log, which run in
+# aiosqlite's thread: a checkpoint ends in an fsync, which the event loop must not wait for.
+CHECKPOINT_ROWS = 5000
 
 
 class StorageError(Exception):
@@ -102,6 +105,8 @@ class Database:
         self.cipher = cipher
         self._write_lock = asyncio.Lock()
         self._inline: sqlite3.Connection | None = None  # see write_inline
+        self._inline_rows = 0  # written inline since the last checkpoint
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None) -> Self:
@@ -155,6 +160,8 @@ class Database:
             await self._conn.execute("PRAGMA journal_mode = WAL")
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         if self._inline is not None:
             self._inline.close()
             self._inline = None
@@ -172,7 +179,8 @@ class Database:
         it costs the loop just its own time. It never waits: when another connection holds the write lock
         (a backup, the sqlite3 shell, a second process) nothing is written and it returns False, and the
         caller takes `transaction()`, which waits in aiosqlite's thread. On an in-memory database (one
-        connection only) it returns False too. Errors inside `work` roll back and propagate as usual.
+        connection only) it returns False too. Errors inside `work` roll back and propagate as usual. Every
+        CHECKPOINT_ROWS rows, the write-ahead log is checkpointed in aiosqlite's thread.
         """
         if self.path == ":memory:":
             return False
@@ -184,6 +192,7 @@ class Database:
                 if "locked" in str(exc) or "busy" in str(exc):
                     return False
                 raise
+            before = conn.total_changes
             try:
                 work(conn)
                 conn.execute("COMMIT")
@@ -191,13 +200,27 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            self._inline_rows += conn.total_changes - before
+        if self._inline_rows >= CHECKPOINT_ROWS and self._checkpointing is None:
+            self._inline_rows = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
         return True
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file, in aiosqlite's thread (PASSIVE: nobody waits)."""
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("Checkpointing the database's write-ahead log failed (tried again later): %s", exc)
+        finally:
+            self._checkpointing = None
 
     def _open_inline(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
         for pragma in _PRAGMAS:
             conn.execute(pragma)
         conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: see write_inline
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # nor make it wait for a checkpoint's fsync: _checkpoint
         self._inline = conn
         return conn
 

@@ -133,12 +133,17 @@ _CREATE_ADMITTED = (
 )
 
 
+def _with_checks(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A reply's twelve values followed by the parameters of _INSERT's checks: opted out, forgotten, purged."""
+    return (*row, row[1], row[6], row[1], row[6], row[0], row[8], row[1])
+
+
 def _apply_inline(conn: sqlite3.Connection, runs: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
     for sql, rows in runs:
         if sql is _CREATE:
-            conn.executemany(_CREATE_ADMITTED, [row[:12] for row in _admitted(conn, rows)])
+            conn.executemany(_CREATE_ADMITTED, _admitted(conn, rows))
         else:
-            conn.executemany(sql, rows)
+            conn.executemany(sql, rows if sql is _DELETE else [_with_checks(row) for row in rows])
 
 
 def _admitted(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -197,7 +202,7 @@ class ReplyStore(Store):
             return
         async with self.transaction() as conn:
             for sql, rows in runs:
-                await conn.executemany(sql, rows)
+                await conn.executemany(sql, rows if sql is _DELETE else [_with_checks(row) for row in rows])
 
     async def tombstone_replies(self, records: Sequence[ReplyRecord], now: datetime) -> None:
         """Store replies that were never written as tombstones only (ids and times; no author, name or text).
@@ -226,35 +231,28 @@ class ReplyStore(Store):
             )
 
     def _changes(self, ops: Sequence[ReplyOp]) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
-        """(message id, statement, parameters) for each row the ops change."""
+        """(message id, statement, values) for each row the ops change: a reply's twelve column values (the
+        parameters of _INSERT's checks are added where a statement has them), a deletion's parameters."""
         for op in ops:
             if isinstance(op, ReplyRecord):
-                stored, encrypted = self.cipher.seal(op.content, op.message_id)
-                message_id, guild_id, author_id = op.message_id, op.guild_id, op.author_id
-                created_at = to_iso(op.created_at) if op.created_at else snowflake_iso(message_id)
+                message_id = op.message_id
+                stored, encrypted = self.cipher.seal(op.content, message_id)
                 yield (
                     message_id,
                     _UPSERT if op.upsert else _CREATE,
                     (
                         message_id,
-                        guild_id,
+                        op.guild_id,
                         op.post_date.isoformat(),
                         op.prompt_id,
                         op.thread_id,
                         op.channel_id,
-                        author_id,
+                        op.author_id,
                         op.author_name,
-                        created_at,
+                        to_iso(op.created_at) if op.created_at else snowflake_iso(message_id),
                         to_iso(op.edited_at) if op.edited_at else None,
                         self.blob(stored),
                         int(encrypted),
-                        guild_id,  # the checks of _INSERT: opted out, forgotten, purged
-                        author_id,
-                        guild_id,
-                        author_id,
-                        message_id,
-                        created_at,
-                        guild_id,
                     ),
                 )
             else:
