@@ -18,9 +18,30 @@ def utcnow() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z suffix, e.g. 2026-11-21T15:04:05.123456Z."""
+    if moment.tzinfo is UTC:  # discord.py's times and the bot's clock: written once per logged reply
+        return moment.isoformat()[:-6] + "Z"
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware datetime")
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+DISCORD_EPOCH_MS = 1_420_070_400_000  # a snowflake's time: its top 42 bits, milliseconds since 2015-01-01 UTC
+_SECONDS: dict[int, str] = {}  # the "YYYY-MM-DDTHH:MM:SS" of recent seconds
+
+
+def snowflake_iso(snowflake: int) -> str:
+    """`to_iso` of the time in a Discord id (what discord.py's `created_at` holds), without making a datetime.
+
+    The reply logger writes one per reply: 0.3 µs instead of 2.5 for `created_at` plus 1.7 for `to_iso` in
+    the bench's context (bench/README §1). Same text as to_iso(discord.utils.snowflake_time(snowflake)).
+    """
+    seconds, milliseconds = divmod((snowflake >> 22) + DISCORD_EPOCH_MS, 1000)
+    prefix = _SECONDS.get(seconds)
+    if prefix is None:
+        if len(_SECONDS) > 4096:
+            _SECONDS.clear()
+        prefix = _SECONDS[seconds] = datetime.fromtimestamp(seconds, UTC).isoformat()[:19]
+    return f"{prefix}.{milliseconds:03d}000Z" if milliseconds else prefix + "Z"
 
 
 def from_iso(text: str) -> datetime:

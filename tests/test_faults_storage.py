@@ -1,7 +1,7 @@
 """Storage faults: the database locked by another connection, and a database that cannot be written.
 
 A lock is held by a second sqlite3 connection (BEGIN EXCLUSIVE), as another process would. A read-only
-file is simulated with `PRAGMA query_only` on the bot's own connection (the tests run as root, which
+file is simulated with `PRAGMA query_only` on the bot's own connections (the tests run as root, which
 ignores file modes), a full disk with `PRAGMA max_page_count`; SQLite reports both exactly as it does for
 the real thing (SQLITE_READONLY, SQLITE_FULL).
 """
@@ -21,7 +21,7 @@ from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, posted, services
-from tests.harness import FakeClock, eventually, run_bot
+from tests.harness import FakeClock, eventually, pragma_on_every_writer, run_bot
 from tests.test_faults_support import burst, settled, tally
 
 LOCK_SECONDS = 2.0
@@ -88,13 +88,13 @@ async def test_unwritable_database_logs_a_clear_error_and_read_only_commands_kee
         thread = await posted(emu, world, running, clock)
         before = await burst(emu, thread, [world.member], 5, "before the fault")
         await settled(running, world.guild.id, 5)
-        conn = running.storage._conn
+        storage = running.storage
         if fault == "full":
-            row = await running.storage.read_one("PRAGMA page_count")
+            row = await storage.read_one("PRAGMA page_count")
             assert row is not None
-            await conn.execute(f"PRAGMA max_page_count = {int(row[0])}")
+            await pragma_on_every_writer(storage, f"PRAGMA max_page_count = {int(row[0])}")
         else:
-            await conn.execute(fault)
+            await pragma_on_every_writer(storage, fault)
         during = await burst(emu, thread, [world.member, world.moderator], 400, "while unwritable")
 
         def clear_error() -> bool:
@@ -114,7 +114,7 @@ async def test_unwritable_database_logs_a_clear_error_and_read_only_commands_kee
             assert "went wrong" in refused
         assert services(running)[1].pending >= len(during)  # nothing dropped: kept in memory, retried
 
-        await conn.execute(undo)  # the operator frees space / fixes the file mode
+        await pragma_on_every_writer(storage, undo)  # the operator frees space / fixes the file mode
         result = tally(before + during, await settled(running, world.guild.id, 5 + len(during)))
     print(f"{reason}: {result}")
     assert (result.lost, result.doubled, result.foreign) == (0, 0, 0), result

@@ -19,7 +19,7 @@ import pytest
 
 from bot.discussion.logger import PRUNE_SLACK, TRACK_DAYS, ReplyLogger
 from bot.storage import DailyPost, ReplyRecord, Storage
-from tests.harness import eventually
+from tests.harness import eventually, pragma_on_every_writer
 
 START = datetime(2026, 1, 1, 9, tzinfo=UTC)
 
@@ -78,8 +78,17 @@ def record(i: int, content: str | None = None, author: int = 5) -> ReplyRecord:
 
 
 async def test_a_shutdown_in_the_middle_of_a_write_still_writes_every_queued_reply(tmp_path: Path) -> None:
-    """stop() cancels the flusher while it is inside a write transaction (seen by SQLite's trace hook)."""
+    """stop() cancels the flusher while it is inside a write transaction (seen by SQLite's trace hook).
+
+    The transaction that can be cancelled half-way is the one in aiosqlite's thread, which batches take when
+    another connection holds the write lock (a batch written inline on the event loop cannot be interrupted).
+    """
     async with await Storage.open(tmp_path / "bot.db") as storage:
+
+        async def locked_elsewhere(work: Any) -> bool:
+            return False
+
+        storage.write_inline = locked_elsewhere  # type: ignore[method-assign]
         logger = ReplyLogger(storage, flush_seconds=0)
         loop = asyncio.get_running_loop()
         writing = asyncio.Event()
@@ -158,14 +167,14 @@ async def test_a_failing_database_is_reported_once_and_every_reply_kept_until_it
     async with await Storage.open(tmp_path / "bot.db") as storage:
         logger = ReplyLogger(storage, flush_seconds=0)
         await logger.start([])
-        await storage._conn.execute("PRAGMA query_only = 1")
+        await pragma_on_every_writer(storage, "PRAGMA query_only = 1")
         for i in range(20):
             logger._queue(record(i))
         await eventually(lambda: "readonly" in caplog.text)
         for _ in range(3):  # three more failed attempts (each one sleeps a little longer)
             await logger.flush(max_attempts=1)
         assert logger.pending == 20
-        await storage._conn.execute("PRAGMA query_only = 0")
+        await pragma_on_every_writer(storage, "PRAGMA query_only = 0")
 
         async def stored() -> bool:
             return await storage.replies.count_replies(1) == 20
@@ -185,7 +194,7 @@ async def test_a_backlog_drains_onto_a_nearly_full_disk_as_space_returns(tmp_pat
         row = await storage.read_one("PRAGMA page_count")
         assert row is not None
         limit = int(row[0]) + 4
-        await storage._conn.execute(f"PRAGMA max_page_count = {limit}")
+        await pragma_on_every_writer(storage, f"PRAGMA max_page_count = {limit}")
         backlog = [record(i, f"reply #{i} " + "x" * 400) for i in range(600)]  # ~70 pages
         for op in backlog:
             logger._queue(op)
@@ -201,7 +210,7 @@ async def test_a_backlog_drains_onto_a_nearly_full_disk_as_space_returns(tmp_pat
         while logger.pending:
             await eventually(more_stored, timeout=20)  # drains as far as the space allows, without a restart
             limit += 8
-            await storage._conn.execute(f"PRAGMA max_page_count = {limit}")
+            await pragma_on_every_writer(storage, f"PRAGMA max_page_count = {limit}")
         await logger.stop()
         assert await storage.replies.count_replies(1) == 600
         assert len(progress) > 3  # it got there in several steps, never needing room for all at once
@@ -246,7 +255,7 @@ async def test_a_backlog_drains_onto_a_real_full_file_system_as_space_is_freed(t
     caplog.set_level(logging.WARNING)
     with small_disk(tmp_path / "disk", "4m") as disk:
         async with await Storage.open(disk / "bot.db") as storage:
-            await storage._conn.execute("PRAGMA wal_autocheckpoint = 64")
+            await pragma_on_every_writer(storage, "PRAGMA wal_autocheckpoint = 64")
             logger = ReplyLogger(storage, flush_seconds=0)
             await logger.start([])
             filler = fill(disk, leave=8192)

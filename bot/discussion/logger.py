@@ -9,6 +9,7 @@ keeps pace with discord.py's own event dispatch. Every write is idempotent on th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -28,8 +29,12 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
 TRACK_DAYS = 14  # replies are logged for daily posts this recent (their threads archive after a day)
 PRUNE_SLACK = 1000
+# Written at once, without waiting out FLUSH_SECONDS, when this many changes are queued, in transactions of
+# at most MAX_CHUNK (a backlog drains in steps, also onto a nearly full disk). A batch is written on the event
+# loop (Database.write_inline): 1,000 replies hold it ~10 ms; its COMMIT cost 1.1 µs a reply against 2.5 at
+# 250 a batch (python -m bench --only reply_logging, bench/README §1).
 MAX_BATCH = 1000
-MAX_CHUNK = 500  # changes per transaction: a backlog drains in steps, also onto a nearly full disk
+MAX_CHUNK = 1000
 # Refusals of one row rather than of the database: the chunk is split to find and drop that row.
 # Not ProgrammingError or ValueError: a closed connection raises those for every row alike.
 ROW_ERRORS: tuple[type[Exception], ...] = (*INTEGRITY_ERRORS, OverflowError)  # either backend's
@@ -59,7 +64,8 @@ class ReplyLogger:
         self._optouts: set[tuple[int, int]] = set()
         self._pending: list[ReplyOp] = []
         self._writing = 0  # changes taken off the queue by a write that has not committed yet
-        self._wakeup = asyncio.Event()
+        self._wakeup = asyncio.Event()  # something is queued
+        self._batch_full = asyncio.Event()  # MAX_BATCH changes are queued
         self._deleted: OrderedDict[int, None] = OrderedDict()
         # thread id -> the oldest reply received live in the current gateway session; backfill must read
         # from before it, because replies that arrive before on_ready are written before backfill starts.
@@ -146,33 +152,39 @@ class ReplyLogger:
 
         `live` is False for messages read back from history by the backfill.
         """
-        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
-        if guild_id is None or message.author.bot or message.type not in LOGGED_TYPES:
+        channel_id = message.channel.id
+        ref = self._posts.get(channel_id)  # in a daily post's thread (or forum post)
+        if ref is None:  # or a Discord reply to a daily post, in the post's own channel
+            reference = message.reference
+            ref = self._posts.get(reference.message_id) if reference and reference.message_id else None
+            if ref is None or ref.channel_id != channel_id:
+                return False
+        guild = message.guild
+        guild_id = guild.id if guild else getattr(message.channel, "guild_id", None)
+        author = message.author
+        if guild_id != ref.guild_id or author.bot or message.type not in LOGGED_TYPES:
             return False
-        reference = message.reference.message_id if message.reference else None
-        ref = self.post_for(message.channel.id, reference)
-        if ref is None or ref.guild_id != guild_id:
-            return False
-        if live and not upsert and message.channel.id == ref.thread_id:
-            first = self._first_live.get(ref.thread_id)
-            if first is None or message.id < first:
-                self._first_live[ref.thread_id] = message.id
-        if (guild_id, message.author.id) in self._optouts or message.id in self._deleted:
+        message_id = message.id
+        if live and not upsert and channel_id == ref.thread_id:
+            first = self._first_live.get(channel_id)
+            if first is None or message_id < first:
+                self._first_live[channel_id] = message_id
+        if (guild_id, author.id) in self._optouts or message_id in self._deleted:
             return False
         self._queue(
             ReplyRecord(
-                message_id=message.id,
-                guild_id=guild_id,
-                post_date=ref.post_date,
-                prompt_id=ref.prompt_id,
-                thread_id=ref.thread_id,
-                channel_id=message.channel.id,
-                author_id=message.author.id,
-                author_name=message.author.display_name,
-                created_at=message.created_at,
-                edited_at=message.edited_at,
-                content=message.content,
-                upsert=upsert,
+                message_id,
+                guild_id,
+                ref.post_date,
+                ref.prompt_id,
+                ref.thread_id,
+                channel_id,
+                author.id,
+                author.display_name,
+                None,  # created_at: the time in the id, worked out when written (snowflake_iso)
+                message.edited_at,
+                message.content,
+                upsert,
             )
         )
         return True
@@ -194,8 +206,11 @@ class ReplyLogger:
         self._queue(ReplyDelete(guild_id, tuple(message_ids), at))
 
     def _queue(self, op: ReplyOp) -> None:
-        self._pending.append(op)
+        pending = self._pending
+        pending.append(op)
         self._wakeup.set()
+        if len(pending) >= MAX_BATCH:
+            self._batch_full.set()
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -203,7 +218,10 @@ class ReplyLogger:
         while True:
             await self._wakeup.wait()
             if len(self._pending) < MAX_BATCH:
-                await asyncio.sleep(self.flush_seconds)
+                self._batch_full.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.flush_seconds):  # or until a batch is full
+                        await self._batch_full.wait()
             self._wakeup.clear()
             try:
                 await self.flush()
@@ -213,19 +231,23 @@ class ReplyLogger:
                 self._wakeup.set()
 
     async def flush(self, *, max_attempts: int | None = None) -> None:
-        """Write every queued change, a bounded chunk per transaction; on an error keep them and retry.
+        """Write every change queued when called, a bounded chunk per transaction; on an error keep them
+        and retry.
 
-        The lock is held for one attempt at a time, so a command that flushes for fresh figures with
-        `max_attempts` returns after that many failed attempts even while the flusher keeps retrying.
-        A chunk whose write fails or is cancelled goes back to the front of the queue, so a shutdown in
-        the middle of a write loses nothing: `stop()` writes it.
+        Changes queued while it writes wait for the next batch: a steady stream is then written as one
+        transaction per FLUSH_SECONDS, not as a transaction per handful of messages (each costs the event
+        loop several round trips to the database thread). The lock is held for one attempt at a time, so a
+        command that flushes for fresh figures with `max_attempts` returns after that many failed attempts
+        even while the flusher keeps retrying. A chunk whose write fails or is cancelled goes back to the
+        front of the queue, so a shutdown in the middle of a write loses nothing: `stop()` writes it.
         """
         attempt = 0
-        while self._pending and (max_attempts is None or attempt < max_attempts):
+        budget = len(self._pending)  # what this call writes; the changes behind it are the next batch's
+        while budget > 0 and self._pending and (max_attempts is None or attempt < max_attempts):
             async with self._flush_lock:
                 if not self._pending:
                     return
-                chunk = self._pending[: self._chunk]
+                chunk = self._pending[: min(self._chunk, budget)]
                 del self._pending[: len(chunk)]
                 self._writing = len(chunk)
                 try:
@@ -238,14 +260,19 @@ class ReplyLogger:
                     self._chunk = max(1, self._chunk // 2)  # a nearly full disk still takes a smaller chunk
                     self._report_failure(exc, len(self._pending), attempt)
                 else:
+                    budget -= len(chunk)
                     self._chunk = min(MAX_CHUNK, self._chunk * 2)
                     if self._failure is not None and not self._pending:
                         log.warning("Every queued reply change is written again")
                         self._failure = None  # the next failure is news again
                     attempt = 0  # each success starts the back-off again: a disk that frees up drains quickly
-                    continue
                 finally:
                     self._writing = 0
+            if attempt == 0:
+                # A chunk written inline (Database.write_inline) holds the event loop for its few ms; between
+                # the chunks of a backlog the loop gets its turn (an uncontended lock does not yield).
+                await asyncio.sleep(0)
+                continue
             if max_attempts is not None and attempt >= max_attempts:
                 return
             await asyncio.sleep(min(0.1 * 2**attempt, 5.0))

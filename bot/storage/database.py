@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 Dialect = Literal["sqlite", "postgresql"]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# Rows written inline (Database.write_inline) between two checkpoints of the write-ahead log, which run in
+# aiosqlite's thread: a checkpoint ends in an fsync, which the event loop must not wait for.
+CHECKPOINT_ROWS = 5000
 
 
 class StorageError(Exception):
@@ -103,6 +106,9 @@ class Database:
         self.path = path
         self.cipher = cipher
         self._write_lock = asyncio.Lock()
+        self._inline: sqlite3.Connection | None = None  # see write_inline
+        self._inline_rows = 0  # written inline since the last checkpoint
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, data_key: bytes | None = None) -> Self:
@@ -156,9 +162,73 @@ class Database:
             await self._conn.execute("PRAGMA journal_mode = WAL")
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         if self._reader is not self._conn:
             await self._reader.close()
         await self._conn.close()
+
+    async def write_inline(self, work: Callable[[sqlite3.Connection], None]) -> bool:
+        """Run `work` in one transaction on the event loop's own thread, if the file can be written right now.
+
+        For the reply logger's batches, which are short (≤ 500 rows, a few ms) and frequent under load.
+        Measured with `python -m bench --only reply_logging` (bench/README §1): SQLite's work in
+        aiosqlite's thread slowed the event loop by more than the work itself (the threads share the
+        machine's cores and hand the GIL back and forth for every row), so the batch is done here, where
+        it costs the loop just its own time. It never waits: when another connection holds the write lock
+        (a backup, the sqlite3 shell, a second process) nothing is written and it returns False, and the
+        caller takes `transaction()`, which waits in aiosqlite's thread. On an in-memory database (one
+        connection only) it returns False too. Errors inside `work` roll back and propagate as usual. Every
+        CHECKPOINT_ROWS rows, the write-ahead log is checkpointed in aiosqlite's thread.
+        """
+        if self.path == ":memory:":
+            return False
+        async with self._write_lock:
+            conn = self._inline if self._inline is not None else self._open_inline()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return False
+                raise
+            before = conn.total_changes
+            try:
+                work(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            self._inline_rows += conn.total_changes - before
+        if self._inline_rows >= CHECKPOINT_ROWS and self._checkpointing is None:
+            self._inline_rows = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+        return True
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file, in aiosqlite's thread (PASSIVE: nobody waits)."""
+        try:
+            await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("Checkpointing the database's write-ahead log failed (tried again later): %s", exc)
+        finally:
+            self._checkpointing = None
+
+    def _open_inline(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        for pragma in _PRAGMAS:
+            conn.execute(pragma)
+        conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: see write_inline
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # nor make it wait for a checkpoint's fsync: _checkpoint
+        self._inline = conn
+        return conn
+
+    def inline_connection(self) -> sqlite3.Connection | None:
+        """The connection write_inline uses, once opened (tests set fault pragmas on every connection)."""
+        return self._inline
 
     async def __aenter__(self) -> Self:
         return self
@@ -283,10 +353,16 @@ class Database:
             dest.close()
 
 
-async def _connection_pragmas(conn: aiosqlite.Connection) -> None:
-    """The settings each connection needs for itself (journal_mode belongs to the file)."""
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
+# The settings each connection needs for itself (journal_mode belongs to the file).
+_PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
     # Deleted text is overwritten, not left in free pages (PRIVACY.md: forget leaves no trace).
-    await conn.execute("PRAGMA secure_delete = ON")
+    "PRAGMA secure_delete = ON",
+)
+
+
+async def _connection_pragmas(conn: aiosqlite.Connection) -> None:
+    for pragma in _PRAGMAS:
+        await conn.execute(pragma)

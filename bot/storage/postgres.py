@@ -38,6 +38,9 @@ from bot.storage.database import Database, Row, RowRefused, StorageError, load_m
 from bot.storage.urls import describe_url, host_and_port
 
 if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable
+
     from bot.storage.database import Connection
 
 log = logging.getLogger(__name__)
@@ -302,6 +305,10 @@ class PostgresDatabase(Database):
     async def serialize(self, conn: Connection, scope: int, key: int) -> None:
         """A transaction-scoped advisory lock: processes doing the same (scope, key) take turns."""
         await conn.execute("SELECT pg_advisory_xact_lock(?, ?)", (scope, key % 2**31))
+
+    async def write_inline(self, work: Callable[[sqlite3.Connection], None]) -> bool:
+        """Nothing to do inline on PostgreSQL: asyncpg talks to the server from the event loop, no thread."""
+        return False
 
     def blob(self, value: str | bytes | None) -> str | bytes | None:
         """BYTEA takes bytes: plain text goes in UTF-8 encoded (the cipher reads both back as text)."""

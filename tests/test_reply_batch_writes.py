@@ -1,0 +1,247 @@
+"""How the reply logger's batches reach SQLite (issue 16 §2): written inline on the event loop when the file is
+free (stored exactly as the transaction in aiosqlite's thread stores them), never waiting there for a lock, and
+batches that follow a burst instead of chasing it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from bot.discussion.logger import MAX_BATCH, MAX_CHUNK, ReplyLogger
+from bot.storage import ReplyDelete, ReplyRecord, Storage
+from bot.storage.database import CHECKPOINT_ROWS
+from bot.timeutil import snowflake_iso, to_iso
+from tests.harness import eventually
+
+START = datetime(2026, 11, 21, 9, tzinfo=UTC)
+COLUMNS = (
+    "message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, author_name, created_at, "
+    "edited_at, content, content_enc, deleted_at"
+)
+
+
+def reply(i: int, content: str = "Not quite my tempo.", *, author: int = 5, name: str = "Andrew",
+          edited: bool = False, upsert: bool = False) -> ReplyRecord:  # fmt: skip
+    moment = START + timedelta(seconds=i, milliseconds=i % 1000)
+    return ReplyRecord(
+        message_id=discord.utils.time_snowflake(moment) + i,
+        guild_id=1,
+        post_date=date(2026, 11, 21),
+        prompt_id="q000-06-break-the-spirit",
+        thread_id=77,
+        channel_id=77,
+        author_id=author,
+        author_name=name,
+        created_at=moment,
+        edited_at=moment + timedelta(minutes=1) if edited else None,
+        content=content,
+        upsert=upsert,
+    )
+
+
+async def stored_rows(storage: Storage) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in await storage.read(f"SELECT {COLUMNS} FROM replies ORDER BY message_id")]
+
+
+async def write_both_ways(folder: Path, ops: list[Any]) -> tuple[list[Any], list[Any], int]:
+    """The rows stored inline and through aiosqlite's thread, and how many batches went inline."""
+    inline_batches = 0
+    results = []
+    for name in ("inline", "thread"):
+        async with await Storage.open(folder / f"{name}.db") as storage:
+            await storage.privacy.set_optout(1, 666, True, START)
+            async with storage.transaction() as conn:  # a forgotten member, and a server purged up to 09:00:01.5
+                await conn.execute(
+                    "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (1, 777, ?)",
+                    (reply(8).message_id,),
+                )
+                await conn.execute(
+                    "INSERT INTO guilds (guild_id, joined_at, purged_before) VALUES (1, ?, ?)",
+                    ("2026-01-01T00:00:00Z", "2026-11-21T09:00:01.500000Z"),
+                )
+            if name == "thread":
+
+                async def locked_elsewhere(work: Any) -> bool:
+                    return False
+
+                storage.write_inline = locked_elsewhere  # type: ignore[method-assign]
+            await storage.replies.apply_reply_ops(ops)
+            if name == "inline":
+                inline_batches += storage.inline_connection() is not None
+            results.append(await stored_rows(storage))
+    return results[0], results[1], inline_batches
+
+
+async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stores_it(tmp_path: Path) -> None:
+    ops: list[Any] = [
+        reply(1),
+        reply(2, 'quotes " and \\ back-slashes, ünïcödé, 🥁, <@123> and a\nnew line', name="Nicole ü"),
+        reply(3, "", edited=True),
+        reply(4, "x" * 4000),
+        reply(5, "an opted-out member's reply", author=666),  # the opt-out check, inside the statement
+        reply(6, "'; DROP TABLE replies; --"),
+        reply(6, "a duplicate create changes nothing"),
+    ]
+    ops.append(ReplyDelete(1, (ops[2].message_id,), START + timedelta(hours=1)))
+    ops.append(reply(7, "after a deletion"))
+    ops.append(reply(2, "an edit", name="Nicole ü", edited=True, upsert=True))
+    ops.append(reply(8, "written before they asked to be forgotten", author=777))
+    ops.append(reply(9, "written after", author=777))
+    via_inline, via_thread, inline_batches = await write_both_ways(tmp_path, ops)
+    assert inline_batches == 1
+    assert via_inline == via_thread
+    stored = {row[0]: row for row in via_inline}
+    refused = [reply(1), reply(5), reply(8)]  # older than the purge, opted out, forgotten
+    assert not any(op.message_id in stored for op in refused)
+    assert set(stored) == {reply(i).message_id for i in (2, 3, 4, 6, 7, 9)}
+    assert stored[reply(3).message_id][10] is None  # deleted
+    assert stored[reply(2).message_id][10] == "an edit"
+    assert stored[reply(2).message_id][8] == "2026-11-21T09:00:02.002000Z"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(texts=["before\x00after", "plain"])
+@given(texts=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), min_size=1, max_size=6))
+def test_any_text_is_stored_exactly_either_way(texts: list[str]) -> None:
+    ops = [reply(i + 10, text) for i, text in enumerate(texts)]  # after the purge, by a member not forgotten
+    with tempfile.TemporaryDirectory() as folder:
+        via_inline, via_thread, _ = asyncio.run(write_both_ways(Path(folder), ops))
+    assert via_inline == via_thread
+    kept = [
+        op for op in sorted(ops, key=lambda op: op.message_id) if op.created_at.isoformat() > "2026-11-21T09:00:01.5"
+    ]
+    assert [row[10] for row in via_inline] == [op.content for op in kept]
+
+
+async def test_write_inline_never_waits_for_a_lock_another_connection_holds(tmp_path: Path) -> None:
+    """While another connection holds the write lock, write_inline writes nothing and says so at once (the
+    caller then waits in aiosqlite's thread); it would otherwise block the event loop for the busy timeout."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        ran: list[str] = []
+        assert await storage.write_inline(lambda conn: ran.append("free")) is True
+        locker = sqlite3.connect(tmp_path / "bot.db", timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            assert await storage.write_inline(lambda conn: ran.append("locked")) is False
+            waiting = asyncio.create_task(storage.replies.apply_reply_ops([reply(1)]))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # the batch waits in aiosqlite's thread, the loop runs on
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        await waiting
+        assert ran == ["free"]
+        assert await storage.replies.count_replies(1) == 1
+
+
+async def test_a_flush_writes_its_snapshot_and_leaves_later_changes_to_the_next_batch(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=60)
+        writes: list[int] = []
+        write = logger._write
+
+        async def watched(ops: list[Any]) -> None:
+            writes.append(len(ops))
+            if len(writes) == 1:
+                for i in range(10):  # replies arriving while the first batch is written
+                    logger._queue(reply(1000 + i))
+            await write(ops)
+
+        logger._write = watched  # type: ignore[method-assign]
+        for i in range(30):
+            logger._queue(reply(i))
+        await logger.flush()
+        assert writes == [30]  # one transaction; the ten that came meanwhile wait for the next batch
+        assert logger.pending == 10
+        assert await storage.replies.count_replies(1) == 30
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_flush_interval(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=3600)
+        await logger.start([])
+        try:
+            for i in range(MAX_BATCH - 1):
+                logger._queue(reply(i))
+            await asyncio.sleep(0.2)
+            assert await storage.replies.count_replies(1) == 0  # below a batch: waits for the interval
+            logger._queue(reply(MAX_BATCH))
+
+            async def written() -> bool:
+                return await storage.replies.count_replies(1) == MAX_BATCH
+
+            await eventually(written)
+        finally:
+            await logger.stop()
+
+
+async def test_a_backlog_written_inline_lets_the_event_loop_run_between_chunks(tmp_path: Path) -> None:
+    """Each chunk is written on the event loop's thread; a backlog of many chunks must not hold the loop for
+    all of them (heartbeats and commands wait meanwhile): other tasks run between every two chunks."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=3600)
+        for i in range(5 * MAX_CHUNK):
+            logger._queue(reply(i))
+        ticks: list[int] = []
+        done = False
+
+        async def ticker() -> None:
+            while not done:
+                ticks.append(len(ticks))
+                await asyncio.sleep(0)
+
+        chunks: list[int] = []
+        write = logger._write
+
+        async def watched(ops: list[Any]) -> None:
+            chunks.append(len(ticks))
+            await write(ops)
+
+        logger._write = watched  # type: ignore[method-assign]
+        running = asyncio.create_task(ticker())
+        await logger.flush()
+        done = True
+        await running
+        assert len(chunks) >= 5
+        assert all(later > earlier for earlier, later in itertools.pairwise(chunks)), chunks  # the loop ran between
+        assert await storage.replies.count_replies(1) == 5 * MAX_CHUNK
+
+
+@settings(max_examples=500)
+@example(snowflake=0)
+@example(snowflake=discord.utils.time_snowflake(datetime(2026, 11, 21, 9, tzinfo=UTC)))  # a whole second
+@given(snowflake=st.integers(min_value=0, max_value=2**63 - 1))
+def test_snowflake_iso_is_to_iso_of_discord_pys_created_at(snowflake: int) -> None:
+    """The logger stores a reply's time from its id (no datetime per message): the same text as before."""
+    assert snowflake_iso(snowflake) == to_iso(discord.utils.snowflake_time(snowflake))
+    assert snowflake_iso(snowflake) == snowflake_iso(snowflake)  # from the cache of seconds, too
+
+
+async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: Path) -> None:
+    """The inline connection never checkpoints (a checkpoint ends in an fsync the loop would wait for): the
+    rows stay in the write-ahead log until CHECKPOINT_ROWS have been written, then a PASSIVE checkpoint in
+    aiosqlite's thread copies them into the database file."""
+    db = tmp_path / "bot.db"
+    async with await Storage.open(db) as storage:
+        written = 0
+        await storage.replies.apply_reply_ops([reply(i) for i in range(MAX_CHUNK)])
+        written += MAX_CHUNK
+        size = db.stat().st_size
+        while written + MAX_CHUNK < CHECKPOINT_ROWS:
+            await storage.replies.apply_reply_ops([reply(i) for i in range(written, written + MAX_CHUNK)])
+            written += MAX_CHUNK
+        await asyncio.sleep(0.2)
+        assert db.stat().st_size == size  # everything still in the log: no checkpoint on the event loop
+        await storage.replies.apply_reply_ops([reply(i) for i in range(written, written + MAX_CHUNK)])
+        written += MAX_CHUNK
+        await eventually(lambda: db.stat().st_size > size)  # copied into the file, by the checkpoint task
+        assert await storage.replies.count_replies(1) == written
