@@ -245,3 +245,65 @@ async def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(tmp_path: 
         written += MAX_CHUNK
         await eventually(lambda: db.stat().st_size > size)  # copied into the file, by the checkpoint task
         assert await storage.replies.count_replies(1) == written
+
+
+async def test_stop_ends_the_flusher_even_when_the_driver_reports_its_cancellation_as_another_error(
+    tmp_path: Path,
+) -> None:
+    """asyncpg turns a query cancelled under it into TimeoutError (its rollback waits for the cancellation with a
+    timeout): the flusher, cancelled mid-write, must end all the same and not retry for ever (closing its task
+    group hung), with the chunk back in the queue."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=0)
+        write = logger._write
+        entered = asyncio.Event()
+
+        async def cancelled_as_timeout(ops: list[Any]) -> None:
+            entered.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                raise TimeoutError from None
+
+        logger._write = cancelled_as_timeout  # type: ignore[method-assign]
+        await logger.start([])
+        for i in range(5):
+            logger._queue(reply(i))
+        await asyncio.wait_for(entered.wait(), 5)
+        await asyncio.wait_for(logger._tasks.close(), 5)  # what a shutdown of the bot's tasks does
+        assert logger.pending == 5
+        logger._write = write  # type: ignore[method-assign]
+        await logger.stop()
+        assert logger.pending == 0
+        assert await storage.replies.count_replies(1) == 5
+
+
+async def test_stop_lets_a_chunk_being_written_finish_instead_of_cancelling_it(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=0)
+        write = logger._write
+        entered, release = asyncio.Event(), asyncio.Event()
+        outcomes: list[str] = []
+
+        async def slow(ops: list[Any]) -> None:
+            entered.set()
+            try:
+                await release.wait()
+                await write(ops)
+                outcomes.append("written")
+            except asyncio.CancelledError:
+                outcomes.append("cancelled")
+                raise
+
+        logger._write = slow  # type: ignore[method-assign]
+        await logger.start([])
+        for i in range(5):
+            logger._queue(reply(i))
+        await asyncio.wait_for(entered.wait(), 5)
+        stopping = asyncio.create_task(logger.stop())
+        await asyncio.sleep(0.1)
+        assert not stopping.done()  # waits for the chunk
+        release.set()
+        await asyncio.wait_for(stopping, 5)
+        assert outcomes == ["written"]
+        assert await storage.replies.count_replies(1) == 5

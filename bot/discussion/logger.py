@@ -9,7 +9,6 @@ keeps pace with discord.py's own event dispatch. Every write is idempotent on th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -85,8 +84,14 @@ class ReplyLogger:
         self._tasks.spawn(self._flusher(), name="reply-flusher")
 
     async def stop(self) -> None:
-        """Stop the flusher and write whatever is still queued (giving up after a few tries)."""
-        await self._tasks.close()
+        """Stop the flusher and write whatever is still queued (giving up after a few tries).
+
+        A chunk being written is let finish first: cancelled half-way, a PostgreSQL transaction kept its rows
+        locked until asyncpg's cancellation gave up, and the final flush waited minutes for them (python -m
+        bench, reply_logging on PostgreSQL).
+        """
+        async with self._flush_lock:
+            await self._tasks.close()
         await self.flush(max_attempts=SHUTDOWN_ATTEMPTS)
         if self._pending:
             log.error("%d reply changes could not be written before shutdown", len(self._pending))
@@ -218,10 +223,15 @@ class ReplyLogger:
         while True:
             await self._wakeup.wait()
             if len(self._pending) < MAX_BATCH:
+                # Until FLUSH_SECONDS have passed or a batch is full. A timer rather than asyncio.timeout():
+                # on Python 3.11 a timeout that fires as the wait ends leaves the task a cancellation that
+                # hit the next write (seen in python -m bench on PostgreSQL: the flusher died mid-transaction).
                 self._batch_full.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.flush_seconds):  # or until a batch is full
-                        await self._batch_full.wait()
+                timer = asyncio.get_running_loop().call_later(self.flush_seconds, self._batch_full.set)
+                try:
+                    await self._batch_full.wait()
+                finally:
+                    timer.cancel()
             self._wakeup.clear()
             try:
                 await self.flush()
@@ -256,6 +266,8 @@ class ReplyLogger:
                     self._pending[:0] = chunk
                     if not isinstance(exc, Exception):
                         raise  # cancelled: the chunk is queued again for whoever flushes next
+                    if _cancelling():  # asyncpg reports a query cancelled under it as TimeoutError (python -m bench)
+                        raise asyncio.CancelledError from exc
                     attempt += 1
                     self._chunk = max(1, self._chunk // 2)  # a nearly full disk still takes a smaller chunk
                     self._report_failure(exc, len(self._pending), attempt)
@@ -471,6 +483,12 @@ def _report_write_failure(exc: Exception, count: int, attempt: int) -> None:
 def _report_poison(op: ReplyOp, exc: Exception) -> None:
     what = f"reply {op.message_id}" if isinstance(op, ReplyRecord) else f"deletion of {list(op.message_ids)}"
     log.error("The database refuses to store %s in server %s (%s): it is skipped", what, op.guild_id, exc)
+
+
+def _cancelling() -> bool:
+    """Whether the running task has been asked to stop (by `stop()`, say)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _by(op: ReplyOp, guild_id: int, user_id: int) -> bool:
