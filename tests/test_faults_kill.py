@@ -77,6 +77,12 @@ async def test_kill_9_mid_burst_then_restart_and_backfill_keeps_every_reply_once
         await schedule(emu, world)
         handle = await emu.invoke(world.guild, world.channel, world.moderator, "schedule post-now")
         await handle.message()
+        # With the real clock the scheduler's own tick may be posting the day at the same moment (post-now then
+        # answers "already"): wait for the post's thread before this bot stops, or its shutdown cancels it.
+        await eventually(
+            lambda: bool(bot_posts(emu, world.channel)) and bot_posts(emu, world.channel)[0].id in emu.channels,
+            timeout=15,
+        )
     post = bot_posts(emu, world.channel)[0]
     thread = emu.get_channel(post.id)
     assert thread.is_thread
