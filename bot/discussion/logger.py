@@ -223,9 +223,9 @@ class ReplyLogger:
         while True:
             await self._wakeup.wait()
             if len(self._pending) < MAX_BATCH:
-                # Until FLUSH_SECONDS have passed or a batch is full. A timer rather than asyncio.timeout():
-                # on Python 3.11 a timeout that fires as the wait ends leaves the task a cancellation that
-                # hit the next write (seen in python -m bench on PostgreSQL: the flusher died mid-transaction).
+                # Until FLUSH_SECONDS have passed or a batch is full. A timer that sets the event, not
+                # asyncio.timeout(), which works by cancelling this task: nothing here is ever cancelled
+                # except by stop().
                 self._batch_full.clear()
                 timer = asyncio.get_running_loop().call_later(self.flush_seconds, self._batch_full.set)
                 try:
