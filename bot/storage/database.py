@@ -317,15 +317,41 @@ class Database:
         return list(rows)
 
     async def read_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            row: Row | None = await cursor.fetchone()
+        """The first row of a one-row query, read in one step on the reader's thread.
+
+        A statement that has started and not finished holds its connection's read transaction open, and every
+        other read on that connection sees the same, older snapshot: a cursor kept open across an await (execute,
+        then fetchone, then close) once made the poster reload a post it had just marked sent as still unsent.
+        """
+        rows = await self._reader.execute_fetchall(sql, tuple(params))
+        for row in rows:
             return row
+        return None
 
     async def stream(self, sql: str, params: Iterable[Any] = ()) -> AsyncIterator[Row]:
-        """The rows of a long read one by one, without holding them all in memory (e.g. an export)."""
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            async for row in cursor:
-                yield row
+        """The rows of a long read one by one, without holding them all in memory (e.g. an export).
+
+        On a connection of its own, closed when the stream ends: its open statement holds a read transaction
+        for as long as the caller takes, and on the shared reader every other read would see that snapshot.
+        """
+        if self.path == ":memory:":  # one connection is the whole database
+            async with self._reader.execute(sql, tuple(params)) as cursor:
+                async for row in cursor:
+                    yield row
+            return
+        try:
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database at {self.path}: {exc}") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            await _connection_pragmas(conn)
+            await conn.execute("PRAGMA query_only = 1")
+            async with conn.execute(sql, tuple(params)) as cursor:
+                async for row in cursor:
+                    yield row
+        finally:
+            await conn.close()
 
     def blob(self, value: str | bytes | None) -> str | bytes | None:
         """A value for a BLOB column: SQLite keeps text as text (PostgreSQL's BYTEA needs bytes)."""
