@@ -120,7 +120,13 @@ async def test_a_process_running_shard_0_of_2_serves_only_shard_0s_servers(
         # Discord's global rate limit covers the bot's token in every process: this one spends its half of it.
         poster, _ = services(running)
         assert poster.requests_per_second == DEFAULT_RATE / 2
-        # The READY sweep: shard 1's servers are missing from this shard's READY, yet they are not gone.
+
+        # The READY sweep (on_ready, which runs after the bot counts as ready): shard 1's servers are missing
+        # from this shard's READY, yet they are not gone; only the server that removed the bot is.
+        async def swept() -> bool:
+            return (await running.storage.guilds.get_guild(left.id)).removed_at is not None  # type: ignore[union-attr]
+
+        await eventually(swept)
         removed = {g.id: (await running.storage.guilds.get_guild(g.id)).removed_at for g in [*mine, *others, left]}  # type: ignore[union-attr]
         assert removed == {g.id: clock() if g is left else None for g in [*mine, *others, left]}
         await eventually(lambda: "Backfill read" in caplog.text)
