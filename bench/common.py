@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.content import ContentPack, default_content_dir, load_content
 from bot.emulator import DiscordEmulator
+from bot.gctuning import tune_gc
 from bot.storage import Schedule, Storage
 from bot.timeutil import Clock, to_iso
 from tests import backends
@@ -52,7 +53,11 @@ async def emulator(clock: Clock) -> AsyncIterator[DiscordEmulator]:
 async def real_bot(
     emu: DiscordEmulator, db_path: Path, clock: FakeClock, *, sync: bool = False
 ) -> AsyncIterator[Running]:
-    """The real WhiplashBot (every cog) on a real database (SQLite file, or see `postgres_backend`), READY."""
+    """The real WhiplashBot (every cog) on a real database (SQLite file, or see `postgres_backend`), READY.
+
+    The process's garbage collector is tuned before the bot starts, as `whiplash-bot run` does (bot/gctuning.py).
+    """
+    tune_gc()
     async with run_bot(emu, db_path, content_pack(), clock=clock, sync=sync, bot_options=dict(QUIET_BOT)) as running:
         yield running
 

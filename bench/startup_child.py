@@ -55,6 +55,7 @@ async def whiplash(args: argparse.Namespace) -> dict[str, Any]:
     from bot.client import WhiplashBot
     from bot.config import Settings
     from bot.content import default_content_dir, load_content
+    from bot.gctuning import tune_gc
     from bot.hooks import point_at
     from bot.storage import Storage
 
@@ -75,6 +76,7 @@ async def whiplash(args: argparse.Namespace) -> dict[str, Any]:
         bot = WhiplashBot(
             settings=settings, storage=storage, content=content, guild_ready_timeout=args.guild_ready_timeout
         )
+        tune_gc()  # as `whiplash-bot run` does before it logs in
         return await start_and_measure(bot, args.token, phases, args.settle)
     finally:
         await storage.close()

@@ -303,6 +303,7 @@ async def _run_bot(
     import aiohttp
 
     from bot.client import ShardedWhiplashBot
+    from bot.gctuning import tune_gc
     from bot.sharding import describe
     from bot.tasks import TaskGroup
 
@@ -357,6 +358,7 @@ async def _run_bot(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _stop)
+    tune_gc()  # the start-up's objects live as long as the process: see bot/gctuning.py
     try:
         async with bot:
             await bot.start(token)
