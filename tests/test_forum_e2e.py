@@ -10,6 +10,7 @@ twice; a forum the bot may not post in is refused in one sentence, and nothing i
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -308,3 +309,43 @@ async def test_a_lost_answer_that_discord_py_repeats_leaves_one_forum_post(
     assert len(emu.requests_matching("POST", rf"/channels/{forum.id}/threads$")) == 2  # the repeat made a copy
     assert len(made) == 1  # and the copy is gone
     assert post is not None and post.status == "sent" and post.message_id == made[0][0].id
+
+
+async def test_replies_in_a_post_count_in_stats_go_into_the_export_and_follow_the_privacy_commands(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Issue 15 §1: stats, export and privacy work for a forum post's replies as for a thread's."""
+    forum = add_forum(emu, world)
+    clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        clock.set(nine_berlin(SATURDAY))
+        await tick(running)
+        [(thread, _)] = forum_posts(emu, forum)
+        post = emu.get_channel(thread.id)
+        for text in ("one", "two"):
+            await emu.send_user_message(post, world.member, text)
+        regretted = await emu.send_user_message(post, world.member, "regretted")
+        three = await emu.send_user_message(post, world.moderator, "three")
+        await logged(running, world.guild.id, has(three))
+        await emu.delete_message(post, regretted)
+        await logged(running, world.guild.id, until=lambda rows: regretted.id not in {r.message_id for r in rows})
+
+        async def answer(user: Any, command: str, **options: Any) -> Any:
+            handle = await emu.invoke(world.guild, world.channel, user, command, options)
+            return await handle.message()
+
+        stats = (await answer(world.member, "discussion stats", days=7)).embeds[0]
+        assert stats["description"] == "1 daily question, 3 replies from 2 members."
+        exported = await answer(world.moderator, "replies export", format="jsonl")
+        rows = [json.loads(line) for line in exported["_files"][0].data.decode("utf-8").splitlines()]
+        assert [row["content"] for row in rows] == ["one", "two", "three"]
+        assert (await answer(world.member, "privacy optout")).ephemeral
+        unlogged = await emu.send_user_message(post, world.member, "not to be logged")
+        marker = await emu.send_user_message(post, world.moderator, "marker")
+        rows_after = await logged(running, world.guild.id, has(marker))
+        assert unlogged.id not in {row.message_id for row in rows_after}
+        await answer(world.member, "privacy forget")
+        remaining = await logged(running, world.guild.id)
+    assert [row.content for row in remaining] == ["three", "marker"]
+    assert {row.author_id for row in remaining} == {world.moderator.id}

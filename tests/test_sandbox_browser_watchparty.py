@@ -39,6 +39,8 @@ TEXT = {
         "advanced": "The next question is posted.",
         "weekday": "day",
         "started": "The watch party has started in",
+        "edited": "(edited)",
+        "composer": "Message #Watch party: Whiplash — / commands",
     },
     "de": {
         "moderator": "Mona",
@@ -52,6 +54,8 @@ TEXT = {
         "advanced": "Die nächste Frage ist gepostet.",
         "weekday": "tag",
         "started": "Die Watchparty hat in",
+        "edited": "(bearbeitet)",
+        "composer": "Nachricht #Watchparty: Whiplash — / Befehle",
     },
 }
 
@@ -159,4 +163,8 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     await eventually(lambda: any(after[0].mention in m.content for m in _bot_messages(sandbox, thread)), timeout=10)
     await page.wait_for_selector(f".message:has-text('{text['after']}')")
     await reveal_spoilers(page)
+    # The page's own words are in the reader's language too: an edited prompt (its button taken away) and the
+    # composer (German nouns keep their capital).
+    assert await page.locator(".message .edited").first.inner_text() == text["edited"]
+    assert await page.locator("#composer").get_attribute("placeholder") == text["composer"]
     await shot(page, f"watchparty-thread-{lang}")

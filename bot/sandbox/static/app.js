@@ -24,13 +24,15 @@ const TEXT = {
     see_thread: "See thread", messages: "messages", next: "Next daily post", none: "No daily post scheduled",
     ahead: "ahead of real time", reply: "Reply", replying: "Replying to", send: "Send", cancel: "Cancel",
     commands: "Commands", sending: "Sending command", clock: "Sandbox clock", acting: "Acting as",
-    next_post: "» Next post", plus_day: "+1 day", plus_week: "+1 week", apps: "Apps", react: "Add reaction" },
+    next_post: "» Next post", plus_day: "+1 day", plus_week: "+1 week", apps: "Apps", react: "Add reaction",
+    edited: "(edited)", commands_hint: "commands" },
   de: { message: "Nachricht", only_you: "Nur du kannst das sehen", dismiss: "Nachricht verwerfen", thinking: "denkt nach",
     no_response: "Die Anwendung hat nicht reagiert", failed: "Diese Interaktion ist fehlgeschlagen", used: "hat verwendet:",
     see_thread: "Thread ansehen", messages: "Nachrichten", next: "Nächster Tagesbeitrag", none: "Kein Tagesbeitrag geplant",
     ahead: "vor der echten Zeit", reply: "Antworten", replying: "Antwort an", send: "Senden", cancel: "Abbrechen",
     commands: "Befehle", sending: "Befehl wird gesendet", clock: "Sandbox-Uhr", acting: "Du handelst als",
-    next_post: "» Nächster Beitrag", plus_day: "+1 Tag", plus_week: "+1 Woche", apps: "Apps", react: "Reaktion hinzufügen" },
+    next_post: "» Nächster Beitrag", plus_day: "+1 Tag", plus_week: "+1 Woche", apps: "Apps", react: "Reaktion hinzufügen",
+    edited: "(bearbeitet)", commands_hint: "Befehle" },
 };
 const t = (key) => (TEXT[S.state?.locale] || TEXT["en-US"])[key] || TEXT["en-US"][key];
 const ICON_THREAD = '<svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M5 3h10a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H9l-4 3v-3a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm14 6h1a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2v3l-4-3h-5a2 2 0 0 1-2-2v-1h6a3 3 0 0 0 3-3V9Z"/></svg>';
@@ -109,7 +111,7 @@ function render() {
   renderViolations();
   renderMessages();
   renderModal();
-  $("#composer").placeholder = `${t("message")} #${currentChannel()?.name || ""} — / ${t("commands").toLowerCase()}`;
+  $("#composer").placeholder = `${t("message")} #${currentChannel()?.name || ""} — / ${t("commands_hint")}`;
   document.documentElement.lang = lang();
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
 }
@@ -224,7 +226,7 @@ function messageHtml(m) {
   const time = new Intl.DateTimeFormat(S.state.locale, { dateStyle: "short", timeStyle: "short" }).format(new Date(m.timestamp));
   let body = "";
   if (m.loading) body += `<div class="thinking">${h(a.name)} ${h(t("thinking"))}</div>`;
-  if (m.content) body += `<div class="content">${md(m.content)}${m.edited ? ' <span class="edited">(edited)</span>' : ""}</div>`;
+  if (m.content) body += `<div class="content">${md(m.content)}${m.edited ? ` <span class="edited">${h(t("edited"))}</span>` : ""}</div>`;
   for (const e of m.embeds) body += embedHtml(e);
   for (const f of m.attachments) body += fileHtml(f);
   if (m.poll) body += pollHtml(m);
