@@ -147,6 +147,7 @@ BENCHMARKS: dict[str, Runner] = {
     "scheduler_tick": _scheduler_tick,
     "scheduler_tick_postgresql": _scheduler_tick,
     "fanout": _fanout,
+    "fanout_postgresql": _fanout,
     "punctuality": _punctuality,
     "command_latency": _command_latency,
     "startup": _startup,

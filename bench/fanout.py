@@ -12,6 +12,9 @@ N defaults to Discord's documented global limit of 50 a second; the poster paces
 floor_seconds = requests needed / N, with 3 requests needed per server (the post, its thread, and the edit
 that adds the button to the thread, whose address exists only once the thread does): the
 time the limit alone imposes if the bot spent it perfectly. ratio_vs_floor = seconds / floor_seconds.
+
+`fanout_postgresql` (python -m bench) is the same with the bot's database in a throwaway PostgreSQL; `backend`
+says which one a result is from.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
                 sum(1 for m in emu.messages_in(ch) if int(m["author"]["id"]) == emu.bot.id) for ch in channels.values()
             ]
             threads = {t.parent_id for t in emu.threads}
+            backend = running.storage.dialect
     ok = [r for r in requests if r.status < 400]
     limited = [r for r in requests if r.status == 429]
     floor = REQUESTS_PER_SERVER * config.servers / config.rate_limit_per_s
@@ -106,6 +110,7 @@ async def _run(config: Config, tmp: Path) -> dict[str, Any]:
     )
     progress(f"fanout: {config.servers:,} servers in {seconds:.1f} s, floor {floor:.1f} s, {len(limited)} 429s")
     return {
+        "backend": backend,
         "servers": config.servers,
         "rate_limit_per_s": config.rate_limit_per_s,
         "seconds": rounded(seconds, 2),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from tests.backends import create_database
 from tests.harness import TOKEN, eventually
 from tests.postgres import PostgresServer
 from tests.test_cli import CLI, clean_env, run_cli
+from tests.test_config_shards import _connections
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -122,6 +125,44 @@ async def test_a_bad_url_is_one_line_and_exit_2(tmp_path: Path, pg_server: Postg
         # the argument of migrate-to-postgres and the DATABASE_URL of the config word a malformed URL each their way
         assert result.stderr.count("\n") == 1 and re.search(says, result.stderr) and "Traceback" not in result.stderr
         assert ":wrong@" not in result.stderr and ":pw@" not in result.stderr
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A port standing in for Discord: any connection to it waits in its backlog, to be counted."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        sock.setblocking(False)
+        yield sock
+
+
+@pytest.mark.parametrize(
+    ("database", "password", "says"),
+    [("postgres", "wrong", "refused the user name or password"), ("nosuchdb", None, "does not exist")],
+    ids=["wrong-password", "missing-database"],
+)
+def test_run_with_a_postgresql_it_cannot_use_exits_2_with_one_line_before_discord(
+    tmp_path: Path, pg_server: PostgresServer, listener: socket.socket, database: str, password: str | None, says: str
+) -> None:
+    """README, PostgreSQL: a wrong password stops `run` with one line naming DATABASE_URL and status 2, and
+    Discord (here a port that counts connections) is never contacted."""
+    url = pg_server.url(database, password=password) if password else pg_server.url(database)
+    port = listener.getsockname()[1]
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_URL=url,
+        DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+        DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+    )
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, lines
+    assert "DATABASE_URL" in lines[0] and says in lines[0] and "Traceback" not in lines[0]
+    assert ":wrong@" not in lines[0] and "whiplash-test" not in lines[0]  # never the password
+    assert _connections(listener) == 0
+    assert not (tmp_path / "data").exists()  # no fallback to the SQLite file
 
 
 def test_migrate_to_postgres_wants_a_postgresql_url(tmp_path: Path) -> None:

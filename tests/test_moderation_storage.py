@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,15 +9,19 @@ import pytest
 
 from bot.content import ContentPack
 from bot.discussion.pool import PromptPool
-from bot.storage import Storage
+from bot.storage.database import INTEGRITY_ERRORS
 from bot.storage.moderation import ImportItem, PromptFields
+from tests.backends import open_db
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 MOD = 42
 
+# Every test here runs on SQLite and on PostgreSQL (tests/backends.py): open_db follows the backend.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 async def test_server_prompt_ids_are_never_reused(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         first = await storage.moderation.add_server_prompt(1, PromptFields(text="one"), MOD, NOW)
         second = await storage.moderation.add_server_prompt(1, PromptFields(text="two"), MOD, NOW)
         other = await storage.moderation.add_server_prompt(2, PromptFields(text="elsewhere"), MOD, NOW)
@@ -31,15 +34,15 @@ async def test_server_prompt_ids_are_never_reused(tmp_path: Path) -> None:
 
 
 async def test_the_schema_refuses_bad_text(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
-        with pytest.raises(sqlite3.IntegrityError):
+    async with await open_db(tmp_path / "bot.db") as storage:
+        with pytest.raises(INTEGRITY_ERRORS):
             await storage.moderation.add_server_prompt(1, PromptFields(text="x" * 301), MOD, NOW)
         assert await storage.moderation.server_prompts(1) == []
         assert await storage.moderation.recent_audit(1, 5) == []  # the audit entry rolled back with the change
 
 
 async def test_every_change_is_audited_with_before_and_after(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.moderation.add_server_prompt(1, PromptFields(text="one"), MOD, NOW)
         await storage.moderation.edit_server_prompt(1, "s-1", "uno", MOD, NOW)
         assert await storage.moderation.set_prompt_enabled(1, "s-1", False, MOD, NOW)
@@ -54,7 +57,7 @@ async def test_every_change_is_audited_with_before_and_after(tmp_path: Path) -> 
 
 
 async def test_pool_orders_shipped_then_own_and_respects_state(tmp_path: Path, content: ContentPack) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         pool = PromptPool(content, storage.moderation, storage.discussion)
         shipped = content.prompts[0].id
         await storage.moderation.add_server_prompt(1, PromptFields(text="own"), MOD, NOW)
@@ -73,7 +76,7 @@ async def test_pool_orders_shipped_then_own_and_respects_state(tmp_path: Path, c
 
 
 async def test_import_is_one_transaction_and_idempotent(tmp_path: Path, content: ContentPack) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         shipped = content.prompts[0].id
         items = [
             ImportItem("s-7", PromptFields(text="seven"), True),
@@ -89,13 +92,13 @@ async def test_import_is_one_transaction_and_idempotent(tmp_path: Path, content:
         ]  # nothing new to record
         added = await storage.moderation.add_server_prompt(1, PromptFields(text="next"), MOD, NOW)
         assert added.prompt_id == "s-8"  # an imported s-<n> moves the counter on
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await storage.moderation.import_prompts(1, [ImportItem("bad", PromptFields(text=""), True)], MOD, NOW)
         assert await storage.moderation.server_prompt(1, "bad") is None
 
 
 async def test_suggestions_cap_decide_once_and_tell_once(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         ids = []
         for n in range(3):
             suggestion = await storage.moderation.add_suggestion(1, 5, f"idea {n}", NOW, max_pending=3)
@@ -116,7 +119,7 @@ async def test_suggestions_cap_decide_once_and_tell_once(tmp_path: Path) -> None
 
 
 async def test_forget_and_departed_server_cover_moderation_tables(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.moderation.add_suggestion(1, 5, "mine", NOW, max_pending=3)
         await storage.moderation.add_suggestion(1, 6, "theirs", NOW, max_pending=3)
         await storage.privacy.forget_member(1, 5, before_id=100)

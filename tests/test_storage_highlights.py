@@ -6,11 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import discord
+import pytest
 
 from bot.discussion.highlights import emoji_key
-from bot.storage import HighlightResult, ReplyDelete, ReplyRecord, Storage
+from bot.storage import HighlightResult, ReplyDelete, ReplyRecord
+from tests.backends import open_db
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+# Every test here runs on SQLite and on PostgreSQL (tests/backends.py): open_db follows the backend.
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def reply(mid: int, guild: int, author: int, created: datetime = NOW, thread: int = 9) -> ReplyRecord:
@@ -18,7 +23,7 @@ def reply(mid: int, guild: int, author: int, created: datetime = NOW, thread: in
 
 
 async def test_highlight_only_a_live_reply_of_that_server_once(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.replies.apply_reply_ops([reply(1, 1, 50), reply(2, 2, 50), reply(3, 1, 51)])
         await storage.replies.apply_reply_ops([ReplyDelete(1, (3,), NOW)])
         assert await storage.highlights.highlight_reply(1, 1, 7, NOW) is HighlightResult.HIGHLIGHTED
@@ -35,7 +40,7 @@ async def test_highlight_only_a_live_reply_of_that_server_once(tmp_path: Path) -
 
 
 async def test_reactions_are_a_set_per_reply_member_and_emoji(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.replies.apply_reply_ops([reply(1, 1, 50), reply(2, 2, 50)])
         assert await storage.highlights.add_reaction(1, 1, 60, "👏")
         assert not await storage.highlights.add_reaction(1, 1, 60, "👏")  # a duplicate event
@@ -58,7 +63,7 @@ async def test_reactions_are_a_set_per_reply_member_and_emoji(tmp_path: Path) ->
 
 
 async def test_opted_out_and_forgotten_members_reactions_are_not_stored(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.replies.apply_reply_ops([reply(10, 1, 50)])
         await storage.privacy.set_optout(1, 60, True, NOW)
         assert not await storage.highlights.add_reaction(1, 10, 60, "👏")
@@ -71,7 +76,7 @@ async def test_opted_out_and_forgotten_members_reactions_are_not_stored(tmp_path
 
 
 async def test_forget_removes_reactions_given_received_and_highlights(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.replies.apply_reply_ops([reply(1, 1, 50), reply(2, 1, 51)])
         await storage.highlights.highlight_reply(1, 1, 50, NOW)  # 50 highlighted their own reply as a moderator
         await storage.highlights.highlight_reply(1, 2, 50, NOW)
@@ -87,7 +92,7 @@ async def test_forget_removes_reactions_given_received_and_highlights(tmp_path: 
 
 
 async def test_retention_purge_and_departed_servers_take_highlights_and_reactions(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds.guilds_seen([1, 2], NOW)
         old = NOW - timedelta(days=400)
         await storage.replies.apply_reply_ops([reply(1, 1, 50, old), reply(2, 1, 50), reply(3, 2, 50)])

@@ -4,6 +4,7 @@ several processes (here: several pools, each with its own connections) share one
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -48,6 +49,7 @@ class Table:
     primary_key: tuple[str, ...]
     indexes: frozenset[tuple[tuple[str, ...], bool, bool]]  # (columns, unique, partial), PRIMARY KEY excluded
     foreign_keys: frozenset[tuple[tuple[str, ...], str, tuple[str, ...]]]
+    checks: frozenset[tuple[str, ...]]  # each CHECK constraint by the columns it reads (sorted)
 
 
 def sqlite_schema(path: Path) -> dict[str, Table]:
@@ -72,10 +74,26 @@ def sqlite_schema(path: Path) -> dict[str, Table]:
                 cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({index_name})"))
                 indexes.add((cols, bool(unique), bool(partial)))
             fks = {((fk[3],), fk[2], (fk[4],)) for fk in conn.execute(f"PRAGMA foreign_key_list({name})").fetchall()}
-            tables[name] = Table(columns, primary_key, frozenset(indexes), frozenset(fks))
+            (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+            checks = sqlite_checks(sql, {c[1] for c in info})
+            tables[name] = Table(columns, primary_key, frozenset(indexes), frozenset(fks), checks)
         return tables
     finally:
         conn.close()
+
+
+def sqlite_checks(create_table: str, columns: set[str]) -> frozenset[tuple[str, ...]]:
+    """The CHECK constraints in an SQLite CREATE TABLE (ALTER TABLE ADD COLUMN appends to it), by the columns
+    each reads: SQLite keeps no catalogue of them, and the two dialects word the same check differently."""
+    found = set()
+    for match in re.finditer(r"\bCHECK\s*\(", create_table, re.IGNORECASE):
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"(": 1, ")": -1}.get(create_table[end], 0)
+            end += 1
+        expression = re.sub(r"'[^']*'", "", create_table[match.end() : end - 1])  # no words inside literals
+        found.add(tuple(sorted({word for word in re.findall(r"[A-Za-z_]\w*", expression) if word in columns})))
+    return frozenset(found)
 
 
 async def postgres_schema(url: str) -> dict[str, Table]:
@@ -98,6 +116,12 @@ async def postgres_schema(url: str) -> dict[str, Table]:
             "ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = ANY(c.confkey)) AS refs "
             "FROM pg_constraint c WHERE c.contype = 'f'"
         )
+        checks = await conn.fetch(
+            "SELECT c.conrelid::regclass::text AS table_name, ARRAY(SELECT attname FROM pg_attribute "
+            "WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey) ORDER BY attname) AS cols "
+            "FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace "
+            "WHERE c.contype = 'c' AND c.conrelid <> 0 AND s.nspname = 'public'"
+        )
     finally:
         await conn.close()
     tables: dict[str, Table] = {}
@@ -109,7 +133,8 @@ async def postgres_schema(url: str) -> dict[str, Table]:
         primary = next((tuple(r["columns"]) for r in mine if r["indisprimary"]), ())
         others = frozenset((tuple(r["columns"]), r["indisunique"], r["partial"]) for r in mine if not r["indisprimary"])
         foreign = frozenset((tuple(r["cols"]), r["target"], tuple(r["refs"])) for r in fks if r["table_name"] == name)
-        tables[name] = Table(columns, primary, others, foreign)
+        checked = frozenset(tuple(r["cols"]) for r in checks if r["table_name"] == name)
+        tables[name] = Table(columns, primary, others, foreign, checked)
     return tables
 
 
@@ -128,6 +153,7 @@ async def test_both_dialects_end_at_the_same_schema(tmp_path: Path, pg_server: P
         assert await storage.schema_version() == len(load_migrations("postgresql"))
     sqlite, postgres = sqlite_schema(tmp_path / "bot.db"), await postgres_schema(url)
     assert sorted(postgres) == sorted(sqlite)
+    assert sum(len(table.checks) for table in sqlite.values()) >= 20  # the CHECK parser found them
     for name, table in sqlite.items():
         assert postgres[name] == table, name
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.privacy import RetentionPurger
 from bot.sharding import ALL_SHARDS, ShardScope, shard_of
-from bot.storage import ReplyRecord, Schedule, Storage
+from bot.storage import ReplyRecord, Schedule
+from tests.backends import open_db
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+# Every test here runs on SQLite and on PostgreSQL (tests/backends.py): open_db follows the backend.
+pytestmark = pytest.mark.usefixtures("backend")
 EVEN, ODD = ShardScope(2, (0,)), ShardScope(2, (1,))
 # Two servers on each of 2 shards (ids as Discord makes them: the shard is in the timestamp bits).
 GUILDS = [(n << 22) | 7 for n in (1000, 1001, 1002, 1003)]  # shards 0, 1, 0, 1
@@ -27,7 +33,7 @@ def test_the_ids_really_are_on_both_shards() -> None:
 
 
 async def test_due_schedules_are_only_this_processs_shards(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         for n, guild in enumerate(GUILDS):
             await storage.discussion.save_schedule(
                 Schedule(guild, 10, "09:00", "UTC", 127, None, None, None, False, n, NOW)
@@ -43,7 +49,7 @@ async def test_due_schedules_are_only_this_processs_shards(tmp_path: Path) -> No
 
 
 async def test_retention_and_departed_purges_touch_only_this_processs_shards(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds.guilds_seen(GUILDS, NOW - timedelta(days=400))
         ancient = NOW - timedelta(days=400)
         await storage.replies.apply_reply_ops([reply(n + 1, guild, ancient) for n, guild in enumerate(GUILDS)])
@@ -59,7 +65,7 @@ async def test_retention_and_departed_purges_touch_only_this_processs_shards(tmp
 
 
 async def test_the_unsharded_purge_still_sees_every_server(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await storage.guilds.guilds_seen(GUILDS, NOW)
         await storage.replies.apply_reply_ops(
             [reply(n + 1, g, NOW - timedelta(days=400)) for n, g in enumerate(GUILDS)]

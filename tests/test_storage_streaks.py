@@ -6,11 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.discussion.streaks import PostedDay, Streak
 from bot.storage import ReplyRecord, Storage
 from bot.timeutil import to_iso
+from tests.backends import open_db
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+# Every test here runs on SQLite and on PostgreSQL (tests/backends.py): open_db follows the backend.
+pytestmark = pytest.mark.usefixtures("backend")
 DAYS = [date(2026, 11, d) for d in (1, 2, 3, 4)]
 
 
@@ -35,7 +41,7 @@ async def posts(storage: Storage) -> None:
 
 
 async def test_member_figures_count_sent_posts_of_that_server_only(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await posts(storage)
         assert await storage.streaks.posted_days(1) == [
             PostedDay(DAYS[0], 100),
@@ -64,7 +70,7 @@ async def test_member_figures_count_sent_posts_of_that_server_only(tmp_path: Pat
 
 
 async def test_the_leaderboard_holds_only_opted_in_members_never_opted_out_ones(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    async with await open_db(tmp_path / "bot.db") as storage:
         await posts(storage)
         await storage.replies.apply_reply_ops(
             [reply(110, 1, 50, DAYS[0]), reply(111, 1, 51, DAYS[0], "ellis"), reply(112, 1, 52, DAYS[0], "ryan")]
