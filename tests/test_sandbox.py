@@ -59,6 +59,26 @@ async def test_state_lists_the_demo_server_and_the_bots_real_commands(api: Api) 
     assert [p["locale"] for p in state["personas"]] == ["en-US", "en-US", "de", "de"]
 
 
+async def test_the_persona_panel_says_who_is_who_in_the_readers_language_without_locale_codes(api: Api) -> None:
+    _, _, _, andrew, nicole = _ids(api.box)
+    english = await api.get("/api/state", **{"as": str(andrew)})
+    assert english["locale"] == "en-US"
+    assert [p["label"] for p in english["personas"]] == [
+        "Moderator · English",
+        "Member · English",
+        "Member · German",
+        "Moderator · German",
+    ]
+    german = await api.get("/api/state", **{"as": str(nicole)})
+    assert german["locale"] == "de"
+    assert [p["label"] for p in german["personas"]] == [
+        "Moderator · Englisch",
+        "Mitglied · Englisch",
+        "Mitglied · Deutsch",
+        "Moderatorin · Deutsch",
+    ]
+
+
 async def test_film_info_through_the_api_answers_with_the_card_in_the_viewers_language(api: Api) -> None:
     general, _, _, andrew, nicole = _ids(api.box)
     await api.post("/api/commands", {"as": str(andrew), "channel": str(general), "command": "film info"})

@@ -92,7 +92,7 @@ async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
     assert "<t:" in answer.content and "2026-" not in answer.content, answer.content
     (event,) = emu.events_in(world.guild)
     for persona in world.personas:
-        if "member" in persona.label:
+        if not persona.is_moderator:
             emu.mark_interested(event, persona.member)
 
     def counted() -> bool:

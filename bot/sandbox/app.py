@@ -291,7 +291,7 @@ class Sandbox:
                     {
                         "id": str(p.id),
                         "name": views.display_name(self.emu, world.guild, p.id),
-                        "label": p.label,
+                        "label": p.label(viewer.locale),
                         "locale": p.locale,
                         "color": views.role_colour(world.guild, p.id),
                     }

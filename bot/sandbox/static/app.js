@@ -133,10 +133,10 @@ function renderSidebar() {
   const ahead = clock.ahead_seconds > 60 ? ` · ${aheadText(clock.ahead_seconds)} ${t("ahead")}` : "";
   $("#clock-next").textContent = (clock.next_post ? `${t("next")}: ${fmt.format(new Date(clock.next_post))}` : t("none")) + ahead;
   $("#personas").innerHTML = st.personas.map((p) => `
-    <button class="persona${p.id === S.as ? " active" : ""}" data-persona="${h(p.id)}" title="Act as ${h(p.name)}">
+    <button class="persona${p.id === S.as ? " active" : ""}" data-persona="${h(p.id)}" title="${h(t("acting"))}: ${h(p.name)}">
       <span class="avatar" style="background:${avatarColour(p.id)}">${h(p.name[0])}</span>
       <span><span class="author" ${p.color ? `style="color:${colour(p.color)}"` : ""}>${h(p.name)}</span>
-      <small>${h(p.label)} · ${h(p.locale)}</small></span>
+      <small>${h(p.label)}</small></span>
     </button>`).join("");
 }
 
