@@ -11,6 +11,7 @@ reminder and the start), watchparty-thread-en, watchparty-thread-de
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ TEXT = {
         "started": "The watch party has started in",
         "edited": "(edited)",
         "composer": "Message #Watch party: Whiplash — / commands",
+        "ahead": r"\d+ days?(, \d+ hours?)? ahead of real time$",
     },
     "de": {
         "moderator": "Mona",
@@ -55,6 +57,7 @@ TEXT = {
         "started": "Die Watchparty hat in",
         "edited": "(bearbeitet)",
         "composer": "Nachricht #Watchparty: Whiplash — / Befehle",
+        "ahead": r"\d+ Tage?(, \d+ Stunden?)? vor der echten Zeit$",
     },
 }
 
@@ -179,4 +182,6 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     # composer (German nouns keep their capital).
     assert await page.locator(".message .edited").first.inner_text() == text["edited"]
     assert await page.locator("#composer").get_attribute("placeholder") == text["composer"]
+    ahead = await page.locator("#clock-next").inner_text()  # "2 Tage, 16 Stunden", not "2 d 16 h"
+    assert re.search(text["ahead"], ahead), ahead
     await shot(page, f"watchparty-thread-{lang}")

@@ -162,9 +162,12 @@ function renderEvents() {
     </div>`).join("");
 }
 
+// "2 days, 14 hours" / "2 Tage, 14 Stunden": the reader's words, not "2 d 14 h" on a German page.
 function aheadText(seconds) {
   const days = Math.floor(seconds / 86400), hours = Math.round((seconds % 86400) / 3600);
-  return days ? `${days} d ${hours} h` : `${hours} h`;
+  const unit = (n, name) => new Intl.NumberFormat(S.state.locale, { style: "unit", unit: name, unitDisplay: "long" }).format(n);
+  const parts = [days ? unit(days, "day") : "", hours || !days ? unit(hours, "hour") : ""].filter(Boolean);
+  return new Intl.ListFormat(S.state.locale, { style: "long", type: "unit" }).format(parts);
 }
 
 function channelButton(c, thread) {
