@@ -42,6 +42,7 @@ TEXT = {
         "edited": "(edited)",
         "composer": "Message #Watch party: Whiplash — / commands",
         "ahead": r"\d+ days?(, \d+ hours?)? ahead of real time$",
+        "personas": ["Moderator · English", "Member · English", "Member · German", "Moderator · German"],
     },
     "de": {
         "moderator": "Mona",
@@ -58,6 +59,7 @@ TEXT = {
         "edited": "(bearbeitet)",
         "composer": "Nachricht #Watchparty: Whiplash — / Befehle",
         "ahead": r"\d+ Tage?(, \d+ Stunden?)? vor der echten Zeit$",
+        "personas": ["Moderator · Englisch", "Mitglied · Englisch", "Mitglied · Deutsch", "Moderatorin · Deutsch"],
     },
 }
 
@@ -182,6 +184,7 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     # composer (German nouns keep their capital).
     assert await page.locator(".message .edited").first.inner_text() == text["edited"]
     assert await page.locator("#composer").get_attribute("placeholder") == text["composer"]
+    assert await page.locator("#personas .persona small").all_inner_texts() == text["personas"]  # no "de", "en-US"
     ahead = await page.locator("#clock-next").inner_text()  # "2 Tage, 16 Stunden", not "2 d 16 h"
     assert re.search(text["ahead"], ahead), ahead
     await shot(page, f"watchparty-thread-{lang}")
