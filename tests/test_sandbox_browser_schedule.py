@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from bot.sandbox.app import Sandbox
 from tests.browser_helpers import act_as, chromium, open_channel, page, run_command, sandbox, shot
 
@@ -72,23 +74,26 @@ async def test_schedule_show_reads_as_sentences_in_english_and_german(page: Any,
     await shot(page, "schedule-show-de", docs=True)
 
 
-async def test_privacy_status_and_a_film_fact_in_both_languages(page: Any, sandbox: Sandbox) -> None:
-    for who, lang in (("Andrew Neiman", "en"), ("Nicole", "de")):
-        await act_as(page, who)
-        await run_command(page, "privacy status")
-        status = page.locator(".message.ephemeral .content").last
-        await status.wait_for()
-        text = await status.inner_text()
-        assert "DATA_KEY" not in text and ("365 days" in text if lang == "en" else "365 Tage lang" in text), text
-        await shot(page, f"privacy-status-{lang}", docs=lang == "de")
+# One sandbox per language: in one, the German status sat under the English fact card Andrew had asked for.
+@pytest.mark.parametrize(("who", "lang"), [("Andrew Neiman", "en"), ("Nicole", "de")])
+async def test_privacy_status_and_a_film_fact_in_both_languages(
+    page: Any, sandbox: Sandbox, who: str, lang: str
+) -> None:
+    await act_as(page, who)
+    await run_command(page, "privacy status")
+    status = page.locator(".message.ephemeral .content").last
+    await status.wait_for()
+    text = await status.inner_text()
+    assert "DATA_KEY" not in text and ("365 days" in text if lang == "en" else "365 Tage lang" in text), text
+    await shot(page, f"privacy-status-{lang}", docs=lang == "de")
 
-        await run_command(page, "film fact")
-        title = "A fact about Whiplash (2014)" if lang == "en" else "Wissenswertes über Whiplash (2014)"
-        card = page.locator(".message .embed", has=page.locator(".e-title", has_text=title)).last
-        await card.locator(".e-footer").wait_for()
-        text = await card.inner_text()
-        footer = await card.locator(".e-footer").inner_text()
-        assert "round" not in footer and "Runde" not in footer and "content pack" not in text.lower()
-        assert re.fullmatch(r".+ · (fact|Fakt) \d+ (of|von) \d+", footer), footer
-        await card.evaluate("e => e.closest('.message').scrollIntoView({block: 'end'})")
-        await shot(page, f"film-fact-{lang}")
+    await run_command(page, "film fact")
+    title = "A fact about Whiplash (2014)" if lang == "en" else "Wissenswertes über Whiplash (2014)"
+    card = page.locator(".message .embed", has=page.locator(".e-title", has_text=title)).last
+    await card.locator(".e-footer").wait_for()
+    text = await card.inner_text()
+    footer = await card.locator(".e-footer").inner_text()
+    assert "round" not in footer and "Runde" not in footer and "content pack" not in text.lower()
+    assert re.fullmatch(r".+ · (fact|Fakt) \d+ (of|von) \d+", footer), footer
+    await card.evaluate("e => e.closest('.message').scrollIntoView({block: 'end'})")
+    await shot(page, f"film-fact-{lang}")
