@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,26 @@ async def test_state_lists_the_demo_server_and_the_bots_real_commands(api: Api) 
     assert [p["locale"] for p in state["personas"]] == ["en-US", "en-US", "de", "de"]
 
 
+async def test_the_persona_panel_says_who_is_who_in_the_readers_language_without_locale_codes(api: Api) -> None:
+    _, _, _, andrew, nicole = _ids(api.box)
+    english = await api.get("/api/state", **{"as": str(andrew)})
+    assert english["locale"] == "en-US"
+    assert [p["label"] for p in english["personas"]] == [
+        "Moderator · English",
+        "Member · English",
+        "Member · German",
+        "Moderator · German",
+    ]
+    german = await api.get("/api/state", **{"as": str(nicole)})
+    assert german["locale"] == "de"
+    assert [p["label"] for p in german["personas"]] == [
+        "Moderator · Englisch",
+        "Mitglied · Englisch",
+        "Mitglied · Deutsch",
+        "Moderatorin · Deutsch",
+    ]
+
+
 async def test_film_info_through_the_api_answers_with_the_card_in_the_viewers_language(api: Api) -> None:
     general, _, _, andrew, nicole = _ids(api.box)
     await api.post("/api/commands", {"as": str(andrew), "channel": str(general), "command": "film info"})
@@ -89,6 +109,16 @@ async def test_a_clock_jump_posts_the_daily_discussion_and_a_thread_reply_counts
     async with api.session.get(api.box.url.rstrip("/") + chart) as response:
         assert response.status == 200 and response.content_type == "image/png"
         assert (await response.read()).startswith(b"\x89PNG")
+
+
+async def test_after_the_pages_clock_jumps_the_next_daily_post_is_still_ahead(api: Api) -> None:
+    """The sidebar's "Next daily post" after "+1 day" and "+1 week" (each jump passes a post time): the jump
+    wakes the daily poster, which posts and moves the schedule on, before the page is told to refresh."""
+    _, _, _, andrew, _ = _ids(api.box)
+    for jump in ("day", "week"):
+        await api.post("/api/clock", {"jump": jump})
+        clock = (await api.get("/api/state", **{"as": str(andrew)}))["clock"]
+        assert datetime.fromisoformat(clock["next_post"]) > datetime.fromisoformat(clock["now"]), (jump, clock)
 
 
 async def test_a_button_click_goes_through_the_emulator_to_the_bot(api: Api) -> None:

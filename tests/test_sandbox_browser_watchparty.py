@@ -11,6 +11,7 @@ reminder and the start), watchparty-thread-en, watchparty-thread-de
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,6 @@ import pytest
 
 from bot.emulator import StoredMessage
 from bot.sandbox.app import Sandbox
-from bot.sandbox.events import wake_watch_parties
 from tests.browser_helpers import act_as, chromium, open_channel, page, reveal_spoilers, sandbox, shot
 from tests.harness import eventually
 
@@ -41,6 +41,8 @@ TEXT = {
         "started": "The watch party has started in",
         "edited": "(edited)",
         "composer": "Message #Watch party: Whiplash — / commands",
+        "ahead": r"\d+ days?(, \d+ hours?)? ahead of real time$",
+        "personas": ["Moderator · English", "Member · English", "Member · German", "Moderator · German"],
     },
     "de": {
         "moderator": "Mona",
@@ -56,6 +58,8 @@ TEXT = {
         "started": "Die Watchparty hat in",
         "edited": "(bearbeitet)",
         "composer": "Nachricht #Watchparty: Whiplash — / Befehle",
+        "ahead": r"\d+ Tage?(, \d+ Stunden?)? vor der echten Zeit$",
+        "personas": ["Moderator · Englisch", "Mitglied · Englisch", "Mitglied · Deutsch", "Moderatorin · Deutsch"],
     },
 }
 
@@ -65,9 +69,8 @@ def _bot_messages(sandbox: Sandbox, channel: Any) -> list[StoredMessage]:
 
 
 async def _jump(sandbox: Sandbox, moment: datetime) -> None:
-    sandbox.clock.jump_to(moment)
-    wake_watch_parties(sandbox.bot)
-    sandbox._push()
+    """Move the clock as the page's buttons do (the daily poster runs too), to a moment they cannot pick."""
+    await sandbox.jump_to(moment)
 
 
 async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
@@ -92,7 +95,7 @@ async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
     assert "<t:" in answer.content and "2026-" not in answer.content, answer.content
     (event,) = emu.events_in(world.guild)
     for persona in world.personas:
-        if "member" in persona.label:
+        if not persona.is_moderator:
             emu.mark_interested(event, persona.member)
 
     def counted() -> bool:
@@ -123,6 +126,18 @@ async def _showtime(sandbox: Sandbox, lang: str, moderator: Any, starts: datetim
     return thread
 
 
+async def _next_post_ahead(page: Any, sandbox: Sandbox) -> None:
+    """The sidebar's "Next daily post" is still to come after the clock jumped days ahead (it read Dec 2 on Dec 4
+    when the test moved the clock without waking the daily poster)."""
+    upcoming = await sandbox.next_post_at()
+    assert upcoming is not None and upcoming > sandbox.clock(), (upcoming, sandbox.clock())
+    await page.wait_for_function(
+        """iso => document.querySelector('#clock-next').textContent.includes(new Intl.DateTimeFormat(
+            S.state.locale, {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(iso)))""",
+        arg=upcoming.isoformat(),
+    )
+
+
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str) -> None:
     text = TEXT[lang]
@@ -150,6 +165,7 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     thread = await _showtime(sandbox, lang, moderator, starts)
     await page.locator(".message", has_text="⏰").last.wait_for()
     await page.locator(".message.ephemeral", has_text=text["started"]).last.wait_for()
+    await _next_post_ahead(page, sandbox)
     await shot(page, f"watchparty-start-{lang}")
 
     await open_channel(page, text["thread"])
@@ -163,8 +179,12 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     await eventually(lambda: any(after[0].mention in m.content for m in _bot_messages(sandbox, thread)), timeout=10)
     await page.wait_for_selector(f".message:has-text('{text['after']}')")
     await reveal_spoilers(page)
+    await _next_post_ahead(page, sandbox)
     # The page's own words are in the reader's language too: an edited prompt (its button taken away) and the
     # composer (German nouns keep their capital).
     assert await page.locator(".message .edited").first.inner_text() == text["edited"]
     assert await page.locator("#composer").get_attribute("placeholder") == text["composer"]
+    assert await page.locator("#personas .persona small").all_inner_texts() == text["personas"]  # no "de", "en-US"
+    ahead = await page.locator("#clock-next").inner_text()  # "2 Tage, 16 Stunden", not "2 d 16 h"
+    assert re.search(text["ahead"], ahead), ahead
     await shot(page, f"watchparty-thread-{lang}")

@@ -187,6 +187,18 @@ class Sandbox:
             self.clock.jump(JUMPS[kind])
         else:
             raise ValueError(f"unknown jump {kind!r}: use next, day or week")
+        return await self._after_jump()
+
+    async def jump_to(self, moment: datetime) -> datetime:
+        """Move the clock to `moment` (tests: a watch party's reminder or showtime), and wake everything the
+        page's jumps wake: moving the clock alone leaves the daily poster asleep until its next re-read, and
+        the sidebar's "Next daily post" in the past."""
+        self.clock.jump_to(moment)
+        return await self._after_jump()
+
+    async def _after_jump(self) -> datetime:
+        """The clock has moved (SandboxClock cannot tell sleepers): wake the purge and the watch parties, let the
+        daily poster post what became due, then refresh the pages."""
         services = self._bot().services
         services.purger.wake()
         wake_watch_parties(self._bot())
@@ -291,7 +303,7 @@ class Sandbox:
                     {
                         "id": str(p.id),
                         "name": views.display_name(self.emu, world.guild, p.id),
-                        "label": p.label,
+                        "label": p.label(viewer.locale),
                         "locale": p.locale,
                         "color": views.role_colour(world.guild, p.id),
                     }

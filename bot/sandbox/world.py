@@ -26,17 +26,37 @@ BOT_PERMISSIONS = (
 )
 
 
+# The Discord client languages of the personas, named in the reader's language (the persona panel's second line).
+LANGUAGE_NAMES = {
+    "en-US": {"en-US": "English", "de": "Englisch"},
+    "de": {"en-US": "German", "de": "Deutsch"},
+}
+
+
 @dataclass(frozen=True)
 class Persona:
-    """A member the page can act as, with the Discord client language they use."""
+    """A member the page can act as, with the Discord client language they use.
+
+    `roles` says what they are in the server, by reader's language (German names a woman's role in its own
+    form: Moderatorin); the page shows it with the persona's language, e.g. "Mitglied · Englisch".
+    """
 
     member: Member
     locale: str
-    label: str
+    roles: dict[str, str]
 
     @property
     def id(self) -> int:
         return self.member.id
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.roles["en-US"] == "Moderator"
+
+    def label(self, reader: str) -> str:
+        """The persona panel's line under the name, in the reader's language, e.g. "Moderator · English"."""
+        language = LANGUAGE_NAMES[self.locale]
+        return f"{self.roles.get(reader, self.roles['en-US'])} · {language.get(reader, language['en-US'])}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,9 @@ class DemoWorld:
         return self.personas[0]
 
 
+MEMBER = {"en-US": "Member", "de": "Mitglied"}
+
+
 def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
     """Create the demo server before the bot connects (it arrives in the bot's READY)."""
     guild = emu.add_guild(SERVER_NAME, bot_permissions=BOT_PERMISSIONS)
@@ -71,10 +94,10 @@ def build_demo_world(emu: DiscordEmulator) -> DemoWorld:
     mona = emu.add_member(guild, "mona", roles=[moderators], global_name="Mona")
     add_watch_party_place(emu, guild)
     personas = (
-        Persona(fletcher, "en-US", "moderator"),
-        Persona(andrew, "en-US", "member"),
-        Persona(nicole, "de", "member, German client"),
-        Persona(mona, "de", "moderator, German client"),  # moderator screens in German
+        Persona(fletcher, "en-US", {"en-US": "Moderator", "de": "Moderator"}),
+        Persona(andrew, "en-US", MEMBER),
+        Persona(nicole, "de", MEMBER),
+        Persona(mona, "de", {"en-US": "Moderator", "de": "Moderatorin"}),  # moderator screens in German
     )
     forum = add_demo_forum(emu, guild, talk)
     return DemoWorld(guild, general, daily, moderators, personas, forum)

@@ -133,10 +133,10 @@ function renderSidebar() {
   const ahead = clock.ahead_seconds > 60 ? ` · ${aheadText(clock.ahead_seconds)} ${t("ahead")}` : "";
   $("#clock-next").textContent = (clock.next_post ? `${t("next")}: ${fmt.format(new Date(clock.next_post))}` : t("none")) + ahead;
   $("#personas").innerHTML = st.personas.map((p) => `
-    <button class="persona${p.id === S.as ? " active" : ""}" data-persona="${h(p.id)}" title="Act as ${h(p.name)}">
+    <button class="persona${p.id === S.as ? " active" : ""}" data-persona="${h(p.id)}" title="${h(t("acting"))}: ${h(p.name)}">
       <span class="avatar" style="background:${avatarColour(p.id)}">${h(p.name[0])}</span>
       <span><span class="author" ${p.color ? `style="color:${colour(p.color)}"` : ""}>${h(p.name)}</span>
-      <small>${h(p.label)} · ${h(p.locale)}</small></span>
+      <small>${h(p.label)}</small></span>
     </button>`).join("");
 }
 
@@ -162,9 +162,12 @@ function renderEvents() {
     </div>`).join("");
 }
 
+// "2 days, 14 hours" / "2 Tage, 14 Stunden": the reader's words, not "2 d 14 h" on a German page.
 function aheadText(seconds) {
   const days = Math.floor(seconds / 86400), hours = Math.round((seconds % 86400) / 3600);
-  return days ? `${days} d ${hours} h` : `${hours} h`;
+  const unit = (n, name) => new Intl.NumberFormat(S.state.locale, { style: "unit", unit: name, unitDisplay: "long" }).format(n);
+  const parts = [days ? unit(days, "day") : "", hours || !days ? unit(hours, "hour") : ""].filter(Boolean);
+  return new Intl.ListFormat(S.state.locale, { style: "long", type: "unit" }).format(parts);
 }
 
 function channelButton(c, thread) {
