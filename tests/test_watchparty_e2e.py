@@ -16,6 +16,7 @@ from bot.content import ContentPack
 from bot.emulator import DiscordEmulator, EmulatorError, StoredMessage
 from bot.emulator import permissions as P
 from bot.i18n import tr
+from bot.storage.watchparty import WatchPartyStore
 from tests.backends import Backend, open_db
 from tests.conftest import World
 from tests.discussion_helpers import QUIET, schedule
@@ -277,11 +278,18 @@ def tag_names(forum: Any, thread: Any) -> list[str]:
 
 
 async def test_a_watch_party_in_a_forum_from_scheduling_to_the_after_film_post_across_a_restart(
-    emu: DiscordEmulator, world: World, content: ContentPack, clock: FakeClock, tmp_path: Path, backend: Backend
+    emu: DiscordEmulator,
+    world: World,
+    content: ContentPack,
+    clock: FakeClock,
+    tmp_path: Path,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Forum mode: the announcement is a forum post tagged with the film; the reminder and the prompts go into
     it; the after-film discussion is a post of its own. A post takes no nonce: a lost answer that makes
-    discord.py repeat the request leaves one post, not two."""
+    discord.py repeat the request leaves one post, not two, and so does a restart between making a post and
+    recording it."""
     forum = emu.add_forum_channel(world.guild, "daily-questions", tags=("Off-topic",))
     # Manage Threads: a second copy of a post (see below) is deleted.
     emu.give_bot_role(world.guild, "Forum keeper and host", P.MANAGE_CHANNELS | P.MANAGE_THREADS | P.CREATE_EVENTS)
@@ -346,17 +354,33 @@ async def test_a_watch_party_in_a_forum_from_scheduling_to_the_after_film_post_a
         await eventually(lambda: len(prompts_in(emu, post)) == 5)
         assert labels(prompts_in(emu, post)) == [part(n) for n in range(1, 6)], "none repeated, none lost"
 
-        # The end: the after-film discussion is a forum post of its own (its answer lost too: still one).
-        lost = emu.fail("POST", rf"/channels/{forum.id}/threads$", 500, lose_response=True)
+        # The end: the after-film discussion is a forum post of its own. The power goes between making it and
+        # recording it, and a forum post takes no nonce: the restart must find it, not make a second.
+        record = WatchPartyStore.sent
+
+        async def power_cut(store: WatchPartyStore, *args: Any) -> None:
+            if args[2] == "closing":
+                raise RuntimeError("power cut between the after-film post and its record")
+            await record(store, *args)
+
+        monkeypatch.setattr(WatchPartyStore, "sent", power_cut)
         clock.advance(minutes=60)
         after = await eventually(lambda: next((t for t in bot_posts(emu, forum) if t.id != post.id), None))
+        await eventually(lambda: len(prompts_in(emu, post)) == PROMPTS)
+    monkeypatch.undo()
+    async with await open_db(db) as storage:
+        (claim,) = await storage.watchparty.posts(world.guild.id, event.id, "closing")
+        assert claim.status == "claimed"
+
+    clock.advance(minutes=5)
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
+        await eventually(lambda: any(after.mention in m.content for m in mine(emu, post)))
+        made = emu.requests_matching("POST", rf"/channels/{forum.id}/threads$")
+        assert len(made) == 3, "the announcement (asked twice) and one after-film post: the restart found it"
         assert after.name == "After the film: Whiplash" and tag_names(forum, after) == ["Whiplash"]
-        await eventually(lambda: len(emu.requests_matching("POST", rf"/channels/{forum.id}/threads$")) == 4)
-        assert lost.hits == 1, "discord.py asked again after the lost answer"
         opening = emu.get_message(after.id)
         assert opening is not None and opening.content.startswith("🎞️ **Whiplash** is over")
         assert not opening.pinged_anyone
-        await eventually(lambda: any(after.mention in m.content for m in mine(emu, post)))
         await eventually(lambda: after.mention in (emu.get_message(post.id).embeds[0].get("description") or ""))
         assert not emu.get_message(post.id).components, "the announcement no longer invites anyone"
         party = await running_party(storage_path=db, guild_id=world.guild.id, event_id=event.id)
