@@ -412,3 +412,19 @@ async def test_a_forum_the_bot_cannot_post_in_is_refused_in_one_sentence_and_not
         assert "\n" not in answer and answer.count(". ") == 0, "one sentence"
         assert emu.events_in(world.guild) == [] and await running.storage.watchparty.latest(world.guild.id) is None
         assert bot_posts(emu, forum) == []
+
+
+@pytest.mark.sqlite_only
+async def test_a_forum_party_called_off_says_so_in_its_post(
+    emu: DiscordEmulator, world: World, content: ContentPack, clock: FakeClock, tmp_path: Path
+) -> None:
+    forum = emu.add_forum_channel(world.guild, "daily-questions")
+    emu.give_bot_role(world.guild, "Forum keeper and host", P.MANAGE_CHANNELS | P.CREATE_EVENTS)
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET):
+        await schedule(emu, world, channel=forum, language="de")
+        await command(emu, world, "schedule", {"when": WHEN, "location": "Studio B"})
+        (post,) = bot_posts(emu, forum)
+        assert post.name == "Watchparty: Whiplash, Sa., 28. Nov. um 20:00", "in the server's language (German)"
+        assert await command(emu, world, "stop") == tr("en", "watchparty.cancelled")
+        await eventually(lambda: emu.get_message(post.id).embeds[0]["description"] == tr("de", "watchparty.called_off"))
+        assert not emu.get_message(post.id).components and emu.events_in(world.guild)[-1].status == 4
