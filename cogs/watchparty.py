@@ -11,6 +11,7 @@ import re
 from typing import Any, Self
 
 import discord
+from babel.lists import format_list
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
@@ -95,7 +96,11 @@ class WatchPartyCommands(
 
     @staticmethod
     def _refusal(lang: str, error: WatchInputError) -> BadInput:
-        return BadInput(tr(lang, error.key, **error.values))
+        values = dict(error.values)
+        if error.missing:
+            names = [tr(lang, f"permission.forum.{attr}") for attr in error.missing]
+            values["permissions"] = format_list(names, locale=lang)
+        return BadInput(tr(lang, error.key, **values))
 
     @app_commands.command(name="schedule", description=_("Schedule a watch party of the film as a server event"))
     @app_commands.describe(
@@ -117,7 +122,7 @@ class WatchPartyCommands(
             party = await self.parties.schedule(interaction.guild, interaction.user.id, when, channel, location)
         except WatchInputError as error:
             raise self._refusal(lang, error) from None
-        answer = tr(lang, "watchparty.scheduled", when=stamp(party.starts_at), channel=f"<#{party.channel_id}>")
+        answer = tr(lang, "watchparty.scheduled", when=stamp(party.starts_at), channel=self.parties.announced_in(party))
         await interaction.followup.send(answer, ephemeral=True)
 
     @app_commands.command(name="start", description=_("Start the watch party now: its thread opens with the film"))

@@ -5,7 +5,9 @@ members mark interest, the clock jumps to the reminder and to showtime, the mode
 presses "Next question" in the page; then the film runs to its end. Screenshots: watchparty-en, watchparty-de
 (the event in the sidebar with its interested members, and the announcement), watchparty-start-en/-de (the
 reminder and the start), watchparty-thread-en, watchparty-thread-de
-(the party thread with its questions revealed, and the way to the after-film thread).
+(the party thread with its questions revealed, and the way to the after-film thread). In forum mode:
+watchparty-forum-en/-de (the forum with the announcement as a post tagged with the film) and
+watchparty-forum-post-en/-de (the post: the announcement, the reminder, the start and the first questions).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ TEXT = {
         "composer": "Message #Watch party: Whiplash — / commands",
         "ahead": r"\d+ days?(, \d+ hours?)? ahead of real time$",
         "personas": ["Moderator · English", "Member · English", "Member · German", "Moderator · German"],
+        "post_title": "Watch party: Whiplash, ",
+        "reader": "Andrew Neiman",
     },
     "de": {
         "moderator": "Mona",
@@ -60,6 +64,8 @@ TEXT = {
         "composer": "Nachricht #Watchparty: Whiplash — / Befehle",
         "ahead": r"\d+ Tage?(, \d+ Stunden?)? vor der echten Zeit$",
         "personas": ["Moderator · Englisch", "Mitglied · Englisch", "Mitglied · Deutsch", "Moderatorin · Deutsch"],
+        "post_title": "Watchparty: Whiplash, ",
+        "reader": "Nicole",
     },
 }
 
@@ -188,3 +194,62 @@ async def test_a_watch_party_in_the_page(page: Any, sandbox: Sandbox, lang: str)
     ahead = await page.locator("#clock-next").inner_text()  # "2 Tage, 16 Stunden", not "2 d 16 h"
     assert re.search(text["ahead"], ahead), ahead
     await shot(page, f"watchparty-thread-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+async def test_a_watch_party_in_a_forum_in_the_page(page: Any, sandbox: Sandbox, lang: str) -> None:
+    """Forum mode: the announcement is a forum post tagged with the film, and the party is held in it."""
+    text = TEXT[lang]
+    world = sandbox.world
+    assert world is not None and world.forum is not None
+    forum, emu = world.forum, sandbox.emu
+    schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
+    assert schedule is not None  # the daily discussion moved into the forum, as /schedule set does it
+    await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, channel_id=forum.id, language=lang))
+    await page.set_viewport_size({"width": 1280, "height": 1000})
+    moderator = next(p for p in world.personas if (p.member.user.global_name or "") == text["moderator"])
+    cinema = next(c for c in world.guild.channels.values() if c.name == "Cinema")
+    day = (sandbox.clock().astimezone(BERLIN) + timedelta(days=2)).date()
+    starts = datetime(day.year, day.month, day.day, 20, 0, tzinfo=BERLIN)
+    options = {"when": f"{day.isoformat()} 20:00", "channel": cinema}
+    handle = await emu.invoke(
+        world.guild, world.daily, moderator.member, "watchparty schedule", options, locale=text["locale"]
+    )
+    await handle.message(timeout=10)
+    (event,) = emu.events_in(world.guild)
+    for persona in world.personas:
+        if not persona.is_moderator:
+            emu.mark_interested(event, persona.member)
+    post = await eventually(
+        lambda: next((t for t in emu.threads if t.parent_id == forum.id and t.owner_id == emu.bot.id), None),
+        timeout=10,
+    )
+    assert post.name.startswith(text["post_title"]), post.name
+
+    def counted() -> bool:
+        first = emu.get_message(post.id)
+        return first is not None and any(f["value"] == text["interested"] for f in first.embeds[0]["fields"])
+
+    await eventually(counted, timeout=10)
+    await _jump(sandbox, starts - timedelta(minutes=15))
+    await eventually(lambda: any(m.content.startswith("⏰") for m in _bot_messages(sandbox, post)), timeout=10)
+    await _jump(sandbox, starts)
+    handle = await emu.invoke(world.guild, world.daily, moderator.member, "watchparty start", {}, locale=text["locale"])
+    await handle.message(timeout=10)
+    await _jump(sandbox, starts + timedelta(minutes=16))
+    await eventually(
+        lambda: len([m for m in _bot_messages(sandbox, post) if m.content.startswith("🎬 **")]) == 2, timeout=10
+    )
+    sandbox._push()
+
+    await act_as(page, text["reader"])  # a member whose client speaks the server's language
+    await open_channel(page, "question-forum")
+    card = page.locator(".forum-post", has_text=text["post_title"]).first
+    await card.wait_for()
+    assert await card.locator(".fp-tags .forum-tag").all_inner_texts() == ["Whiplash"]
+    await shot(page, f"watchparty-forum-{lang}")
+    await card.click()
+    await page.locator(".message .embed", has_text=text["title"]).wait_for()
+    await page.locator(".message", has_text="⏰").last.wait_for()
+    await reveal_spoilers(page)
+    await shot(page, f"watchparty-forum-post-{lang}")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import discord
+from babel import dates as babel_dates
 
 from bot.content.watchparty import WatchPrompt
 from bot.i18n import tr, tr_count
@@ -115,8 +117,19 @@ def prompt_content(lang: str, prompt: WatchPrompt, position: int, total: int) ->
     return f"{prompt_label(lang, position, total)}\n{sequence}\n{question}"
 
 
-def closing_content(lang: str, film: str) -> str:
-    return tr(lang, "watchparty.closing", film=film)
+def post_title(lang: str, film: str, starts: datetime, zone: ZoneInfo) -> str:
+    """A forum announcement's title: the party and its time in the server's zone and language (a title shows
+    no Discord timestamp), e.g. "Watch party: Whiplash, Sat, Nov 28 at 8:00 PM"."""
+    local = starts.astimezone(zone)
+    day = babel_dates.format_skeleton("MMMEd", local, locale=lang)
+    time = babel_dates.format_time(local, "short", locale=lang)
+    return tr(lang, "watchparty.post_title", film=film, day=day, time=time)[:100]
+
+
+def closing_content(lang: str, film: str, *, forum: bool = False) -> str:
+    """The after-film discussion's opening line: above its thread in a text channel, its post's first message
+    in a forum."""
+    return tr(lang, "watchparty.closing_forum" if forum else "watchparty.closing", film=film)
 
 
 def thread_name(lang: str, film: str, *, after: bool = False) -> str:

@@ -5,6 +5,12 @@ time (paused or running), and every message it sends unprompted, claimed before 
 post is). So a restart mid-party goes on where it was: a claim left unconfirmed is first looked for in its
 channel (by its first line) and only then sent again with the same nonce, and no prompt is claimed twice.
 One lock per server keeps the pacing loop, the moderator's "Next question" button and the commands apart.
+
+When the daily discussion runs in a forum (forum mode, SPEC §11), the announcement is a forum post tagged with
+the film, the reminder and the prompts go into that post (a post is a thread with its first message's id),
+and the after-film discussion is a post of its own. A forum post takes no nonce: as forum mode does, a post
+a crash left unrecorded is looked for among the forum's posts before another is made, and a second copy made
+by discord.py repeating a request is deleted (bot/discussion/forum.py, `settle_posts`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import discord
 
+from bot.discussion import forum as forum_mode
 from bot.discussion.post import server_language
 from bot.errors import UserFacingError
 from bot.i18n import tr
@@ -36,6 +43,7 @@ from bot.watchparty.timing import (
     WatchInputError,
     check_place,
     check_when,
+    event_url,
     next_step,
     parse_when,
     reminder_due,
@@ -50,6 +58,10 @@ SAFETY_TICK = timedelta(minutes=10)  # look again at least this often (a party w
 RETRY_AFTER = timedelta(seconds=30)  # after a failure (Discord down, a missing permission)
 SEND_ERRORS = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
 NO_PINGS = discord.AllowedMentions.none()
+POST_ARCHIVE_MINUTES: Literal[10080] = 10080  # a forum post of the party stays active for a week
+# What a forum announcement needs (SPEC §11): Create Posts (Send Messages) for the post, Send Messages in
+# Posts for the reminder and the prompts in it, and View Channel and Embed Links to be seen as it is.
+FORUM_PERMISSIONS = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
 
 
 def party_nonce(guild_id: int, event_id: int, kind: str, position: int) -> str:
@@ -157,16 +169,26 @@ class WatchParties(AlarmLoop):
             await self._quietly(event.delete())
             await self._refuse_second(guild.id)
             raise WatchInputError("watchparty.already_running")  # and it is already over: say one runs
-        embed, view = messages.announcement(party, self.film)
-        assert view is not None  # a party not over carries its event link
         try:
-            message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+            if isinstance(channel, discord.ForumChannel):
+                message = await self._forum_announcement(channel, party, ZoneInfo(schedule.timezone))
+            else:
+                embed, view = messages.announcement(party, self.film)
+                assert view is not None  # a party not over carries its event link
+                message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
         except SEND_ERRORS as exc:
             log.warning("Guild %s: the watch party's announcement was not posted: %r", guild.id, exc)
         else:
             await self.store.set_announcement(guild.id, event.id, message.id)
+            party = replace(party, announcement_id=message.id)
         self.wake()
         return party
+
+    def announced_in(self, party: WatchParty) -> str:
+        """Where members find the announcement: its forum post in a forum, else its channel (a mention)."""
+        if party.announcement_id is not None and self._in_forum(party):
+            return f"<#{party.announcement_id}>"
+        return f"<#{party.channel_id}>"
 
     async def _refuse_second(self, guild_id: int) -> None:
         active = await self.store.active(guild_id)
@@ -185,10 +207,18 @@ class WatchParties(AlarmLoop):
         ):
             raise WatchInputError("watchparty.missing_stage_permission")
 
-    def _announcement_channel(self, guild: discord.Guild, channel_id: int) -> discord.TextChannel:
+    def _announcement_channel(
+        self, guild: discord.Guild, channel_id: int
+    ) -> discord.TextChannel | discord.ForumChannel:
         channel = guild.get_channel(channel_id)
-        if isinstance(channel, discord.ForumChannel):  # a forum takes posts, not an announcement and its thread
-            raise WatchInputError("watchparty.forum", channel=channel.mention)
+        if isinstance(channel, discord.ForumChannel):  # forum mode: the announcement is a post, the party in it
+            perms = channel.permissions_for(guild.me)
+            lacking = [attr for attr in FORUM_PERMISSIONS if not getattr(perms, attr)]
+            if "send_messages" in lacking:  # Discord takes Embed Links away with Send Messages; both come back
+                lacking = [attr for attr in lacking if attr != "embed_links"]
+            if lacking:
+                raise WatchInputError("watchparty.forum_refused", missing=tuple(lacking), channel=channel.mention)
+            return channel
         if not isinstance(channel, discord.TextChannel):
             raise WatchInputError("watchparty.cannot_post", channel=f"<#{channel_id}>")
         perms = channel.permissions_for(guild.me)
@@ -388,7 +418,7 @@ class WatchParties(AlarmLoop):
             return
         event = await guild.fetch_scheduled_event(party.event_id, with_counts=True)
         users = [user.id async for user in event.users(limit=None) if not user.bot]
-        channel = await self._channel(party.channel_id)
+        channel = await self._announcement_place(party)
         parts = messages.reminder_parts(party, self.film, users)
         for index, content in enumerate(parts):
             chunk = users[index * messages.MENTIONS_PER_MESSAGE : (index + 1) * messages.MENTIONS_PER_MESSAGE]
@@ -401,12 +431,15 @@ class WatchParties(AlarmLoop):
         """The film is over: the closing message opens the after-film thread; the party thread points there."""
         lang = party.language
         channel = await self._channel(party.channel_id)
-        content = messages.closing_content(lang, self.film)
-        message = await self._deliver(channel, party, "closing", 0, content, content)
-        if message is None:
-            claims = await self.store.posts(party.guild_id, party.event_id, "closing")
-            message = await channel.fetch_message(claims[0].message_id or 0)
-        after = await self._thread_from(channel, message, messages.thread_name(lang, self.film, after=True))
+        if isinstance(channel, discord.ForumChannel):
+            after = await self._after_film_post(channel, party)
+        else:
+            content = messages.closing_content(lang, self.film)
+            message = await self._deliver(channel, party, "closing", 0, content, content)
+            if message is None:
+                claims = await self.store.posts(party.guild_id, party.event_id, "closing")
+                message = await channel.fetch_message(claims[0].message_id or 0)
+            after = await self._thread_from(channel, message, messages.thread_name(lang, self.film, after=True))
         party_thread = await self._channel(party.thread_id or 0)
         note = tr(lang, "watchparty.closing_note", link=after.mention)
         await self._deliver(party_thread, party, "closing", 1, note, note)
@@ -469,8 +502,16 @@ class WatchParties(AlarmLoop):
             channel = await self.bot.fetch_channel(channel_id)
         return channel
 
-    async def _party_thread(self, channel: discord.TextChannel, party: WatchParty) -> discord.Thread:
-        """The party thread, opened on the announcement (or on a fresh message if that is gone)."""
+    async def _party_thread(
+        self, channel: discord.TextChannel | discord.ForumChannel, party: WatchParty
+    ) -> discord.Thread:
+        """The party thread, opened on the announcement (or on a fresh message if that is gone); in a forum, the
+        announcement's post itself."""
+        if isinstance(channel, discord.ForumChannel):
+            try:
+                return await self._announcement_post(channel, party)
+            except SEND_ERRORS as exc:
+                raise UserFacingError(tr(party.language, "watchparty.cannot_post", channel=channel.mention)) from exc
         name = messages.thread_name(party.language, self.film)
         if party.announcement_id is not None:
             try:
@@ -483,6 +524,120 @@ class WatchParties(AlarmLoop):
             return await channel.create_thread(name=name, type=discord.ChannelType.public_thread)
         except SEND_ERRORS as exc:
             raise UserFacingError(tr(party.language, "watchparty.cannot_post", channel=channel.mention)) from exc
+
+    def _in_forum(self, party: WatchParty) -> bool:
+        return isinstance(self.bot.get_channel(party.channel_id), discord.ForumChannel)
+
+    async def _announcement_place(self, party: WatchParty) -> Any:
+        """Where the reminder goes: the announcement's channel, or in a forum the announcement's post."""
+        channel = await self._channel(party.channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            return await self._announcement_post(channel, party)
+        return channel
+
+    async def _announcement_message(self, party: WatchParty) -> discord.PartialMessage:
+        """The announcement, to edit; a forum post's first message lives in the post, with the post's id."""
+        assert party.announcement_id is not None
+        channel = await self._channel(party.channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            channel = self.bot.get_partial_messageable(party.announcement_id, guild_id=party.guild_id)
+        message: discord.PartialMessage = channel.get_partial_message(party.announcement_id)
+        return message
+
+    # ---- forum mode: the announcement and the after-film discussion as forum posts -------------
+
+    async def _announcement_post(self, forum: discord.ForumChannel, party: WatchParty) -> discord.Thread:
+        """The forum post that announces the party and holds it: the one recorded; else the one a crash (or a
+        failed send at /watchparty schedule) left unrecorded; else a new one, recorded."""
+        if party.announcement_id is not None:
+            try:
+                post = await self._channel(party.announcement_id)
+            except discord.NotFound:
+                post = None  # a moderator deleted it: the party gets a new one
+            if isinstance(post, discord.Thread):
+                return post
+        schedule = await self.discussion.get_schedule(party.guild_id)
+        zone = ZoneInfo(schedule.timezone if schedule is not None else "UTC")
+        message = await self._forum_announcement(forum, party, zone, look_first=party.announcement_id is None)
+        await self.store.set_announcement(party.guild_id, party.event_id, message.id)
+        post = await self._channel(message.id)
+        assert isinstance(post, discord.Thread)
+        return post
+
+    async def _forum_announcement(
+        self, forum: discord.ForumChannel, party: WatchParty, zone: ZoneInfo, *, look_first: bool = False
+    ) -> discord.Message:
+        """Post the announcement in `forum` (titled with the party and its time); returns its first message.
+        With `look_first`, a post already there (one that links to this party's event) is taken instead."""
+        is_ours = _links_to(event_url(party.guild_id, party.event_id))
+        if look_first:
+            found = await forum_mode.settle_posts(self.bot, forum, party.created_at, is_ours)
+            if found is not None:
+                return found
+        embed, view = messages.announcement(party, self.film)
+        assert view is not None  # a party not over carries its event link
+        title = messages.post_title(party.language, self.film, party.starts_at, zone)
+        return await self._forum_post(forum, title, party.created_at, is_ours, announcement=(embed, view))
+
+    async def _after_film_post(self, forum: discord.ForumChannel, party: WatchParty) -> discord.Thread:
+        """The after-film discussion as a forum post, claimed before it is made. A forum post takes no nonce:
+        a claim left unconfirmed is first looked for among the forum's posts (by its first message)."""
+        lang = party.language
+        content = messages.closing_content(lang, self.film, forum=True)
+
+        def is_ours(message: discord.Message) -> bool:
+            return message.content == content
+
+        post, fresh = await self.store.claim(party.guild_id, party.event_id, "closing", 0, self.bot.clock())
+        if post.status == "sent":
+            thread = await self._channel(post.message_id or 0)
+            assert isinstance(thread, discord.Thread)
+            return thread
+        message = None if fresh else await forum_mode.settle_posts(self.bot, forum, post.claimed_at, is_ours)
+        if message is None:
+            title = messages.thread_name(lang, self.film, after=True)
+            message = await self._forum_post(forum, title, post.claimed_at, is_ours, content=content)
+        await self.store.sent(party.guild_id, party.event_id, "closing", 0, message.id)
+        thread = await self._channel(message.id)
+        assert isinstance(thread, discord.Thread)
+        return thread
+
+    async def _forum_post(
+        self,
+        forum: discord.ForumChannel,
+        title: str,
+        since: datetime,
+        is_ours: Callable[[discord.Message], bool],
+        *,
+        content: str | None = None,
+        announcement: tuple[discord.Embed, discord.ui.View] | None = None,
+    ) -> discord.Message:
+        """A forum post tagged with the film (the tag forum mode uses; created if the forum has room and the bot
+        Manage Channels). discord.py repeats a request Discord answered with a 5xx, so a lost answer can make a
+        post twice: the oldest copy is kept and the others deleted, as forum mode does (`settle_posts`)."""
+        tags = await forum_mode.ensure_tags(forum, [forum_mode.film_tag(self.bot.content)])
+        if not tags and forum.flags.require_tag:  # such a forum refuses an untagged post: take a tag anyone may
+            tags = [tag for tag in forum.available_tags if not tag.moderated][:1]
+        if announcement is not None:
+            embed, view = announcement
+            created = await forum.create_thread(
+                name=title,
+                embed=embed,
+                view=view,
+                applied_tags=tags,
+                auto_archive_duration=POST_ARCHIVE_MINUTES,
+                allowed_mentions=NO_PINGS,
+            )
+        else:
+            created = await forum.create_thread(
+                name=title,
+                content=content,
+                applied_tags=tags,
+                auto_archive_duration=POST_ARCHIVE_MINUTES,
+                allowed_mentions=NO_PINGS,
+            )
+        settled = await forum_mode.settle_posts(self.bot, forum, since, is_ours)
+        return settled or created.message
 
     async def _thread_from(self, channel: discord.TextChannel, message: discord.Message, name: str) -> discord.Thread:
         """A thread on `message`; the one already there when a crash came between creating and confirming it."""
@@ -526,9 +681,8 @@ class WatchParties(AlarmLoop):
         if party.announcement_id is None:
             return
         try:
-            channel = await self._channel(party.channel_id)
             embed, _view = messages.announcement(party, self.film, over=over)
-            await channel.get_partial_message(party.announcement_id).edit(embed=embed, view=None)
+            await (await self._announcement_message(party)).edit(embed=embed, view=None)
         except SEND_ERRORS as exc:
             log.info("Guild %s: the watch party's announcement was not updated: %r", party.guild_id, exc)
 
@@ -552,8 +706,18 @@ class WatchParties(AlarmLoop):
                 count = event.user_count or 0
                 await self.store.set_interested(guild_id, event_id, count)
                 if party.announcement_id is not None:
-                    channel = await self._channel(party.channel_id)
                     embed, view = messages.announcement(replace(party, interested=count), self.film)
-                    await channel.get_partial_message(party.announcement_id).edit(embed=embed, view=view)
+                    await (await self._announcement_message(party)).edit(embed=embed, view=view)
             except SEND_ERRORS as exc:
                 log.warning("Guild %s: the watch party's interested count was not updated: %r", guild_id, exc)
+
+
+def _links_to(url: str) -> Callable[[discord.Message], bool]:
+    """Whether a message carries a link button to `url` (how a forum announcement names its party's event)."""
+
+    def check(message: discord.Message) -> bool:
+        return any(
+            getattr(child, "url", None) == url for row in message.components for child in getattr(row, "children", ())
+        )
+
+    return check

@@ -29,11 +29,14 @@ VOCAL = (discord.ChannelType.voice, discord.ChannelType.stage_voice)
 
 
 class WatchInputError(ValueError):
-    """A moderator's input that cannot be accepted; `key` names the sentence (bot/locale/*/watchparty.yaml)."""
+    """A moderator's input that cannot be accepted; `key` names the sentence (bot/locale/*/watchparty.yaml).
+    `missing` names the forum permissions the bot lacks (`permission.forum.*`), listed in the moderator's
+    language as `{permissions}`."""
 
-    def __init__(self, key: str, **values: str) -> None:
+    def __init__(self, key: str, *, missing: tuple[str, ...] = (), **values: str) -> None:
         super().__init__(key)
         self.key = key
+        self.missing = missing
         self.values = values
 
 
