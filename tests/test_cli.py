@@ -10,10 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.emulator import DiscordEmulator
-from tests.harness import TOKEN
+from tests.harness import TOKEN, eventually
 
 CLI = [sys.executable, "-m", "bot"]
 ENV_VARS = ("DISCORD_TOKEN", "DATABASE_PATH", "CONTENT_DIR", "DEV_GUILD_ID", "DATA_KEY", "LOG_LEVEL")
@@ -23,6 +25,30 @@ def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS and not k.startswith("DISCORD_")}
     env.update(values)
     return env
+
+
+@asynccontextmanager
+async def run_against(
+    emu: DiscordEmulator, folder: Path, *, log_level: str = "INFO"
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, Path]]:
+    """`whiplash-bot run` against `emu` (a subprocess, its output in folder/bot.log), once it has logged READY;
+    terminated after."""
+    env = clean_env(
+        DISCORD_TOKEN=TOKEN,
+        DATABASE_PATH=str(folder / "bot.db"),
+        DISCORD_API_BASE=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        LOG_LEVEL=log_level,
+    )
+    log = folder / "bot.log"
+    with log.open("ab") as sink:
+        proc = await asyncio.create_subprocess_exec(*CLI, "run", cwd=folder, env=env, stdout=sink, stderr=sink)
+    try:
+        await eventually(lambda: "Ready as" in log.read_text(), timeout=60)
+        yield proc, log
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 30)
 
 
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

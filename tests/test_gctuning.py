@@ -8,7 +8,6 @@ keeps one record per message until its batch is written.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import weakref
 from collections import deque
@@ -23,8 +22,7 @@ from bot.emulator.snowflake import utc_now
 from bot.gctuning import YOUNG_THRESHOLD, tune_gc
 from bot.storage import ReplyRecord
 from bot.timeutil import Clock
-from tests.harness import TOKEN, eventually
-from tests.test_cli import CLI, clean_env
+from tests.test_cli import run_against
 
 MESSAGES = 20_000
 BATCH = 1_000  # the reply logger's MAX_BATCH
@@ -103,22 +101,8 @@ def test_cyclic_garbage_made_after_tuning_is_still_collected(restored_gc: None) 
 
 
 async def test_run_tunes_the_collector_before_it_logs_in(emu: DiscordEmulator, tmp_path: Path) -> None:
-    env = clean_env(
-        DISCORD_TOKEN=TOKEN,
-        DATABASE_PATH=str(tmp_path / "bot.db"),
-        DISCORD_API_BASE=emu.api_base,
-        DISCORD_GATEWAY_URL=emu.gateway_url,
-        LOG_LEVEL="DEBUG",
-    )
-    log = tmp_path / "bot.log"
-    with log.open("ab") as sink:
-        proc = await asyncio.create_subprocess_exec(*CLI, "run", cwd=tmp_path, env=env, stdout=sink, stderr=sink)
-    try:
-        await eventually(lambda: "Ready as" in log.read_text(), timeout=60)
+    async with run_against(emu, tmp_path, log_level="DEBUG") as (_, log):
         text = log.read_text()
         tuned = text.index("Garbage collector:")
         assert f"young threshold {YOUNG_THRESHOLD}" in text[tuned : tuned + 200]
         assert tuned < text.index("Ready as")
-    finally:
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 30)

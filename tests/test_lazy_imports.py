@@ -19,8 +19,7 @@ import pytest
 from bot.emulator import DiscordEmulator
 from bot.emulator.snowflake import utc_now
 from bot.timeutil import Clock
-from tests.harness import TOKEN, eventually
-from tests.test_cli import CLI, clean_env
+from tests.test_cli import run_against
 
 HEAVY = ("matplotlib", "numpy", "cryptography", "PIL", "asyncpg")
 
@@ -40,25 +39,11 @@ def loaded_heavy_libraries(pid: int) -> set[str]:
 async def test_a_started_bot_on_sqlite_has_not_loaded_matplotlib_numpy_cryptography_or_asyncpg(
     emu: DiscordEmulator, tmp_path: Path
 ) -> None:
-    env = clean_env(
-        DISCORD_TOKEN=TOKEN,
-        DATABASE_PATH=str(tmp_path / "bot.db"),
-        DISCORD_API_BASE=emu.api_base,
-        DISCORD_GATEWAY_URL=emu.gateway_url,
-        LOG_LEVEL="INFO",
-    )
-    log = tmp_path / "bot.log"
-    with log.open("ab") as sink:
-        proc = await asyncio.create_subprocess_exec(*CLI, "run", cwd=tmp_path, env=env, stdout=sink, stderr=sink)
-    try:
-        await eventually(lambda: "Ready as" in log.read_text(), timeout=60)
+    async with run_against(emu, tmp_path) as (proc, log):
         await asyncio.sleep(0.5)  # on_ready handlers (the first scheduler tick, the backfill) run
         assert proc.returncode is None, log.read_text()[-2000:]
         loaded = loaded_heavy_libraries(proc.pid)
         assert loaded == set(), f"loaded at start: {sorted(loaded)}\n{log.read_text()[-2000:]}"
-    finally:
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 30)
 
 
 def test_importing_the_bot_and_every_cog_imports_no_chart_cipher_or_postgresql_library() -> None:

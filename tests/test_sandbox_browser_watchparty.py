@@ -79,16 +79,12 @@ async def _jump(sandbox: Sandbox, moment: datetime) -> None:
     await sandbox.jump_to(moment)
 
 
-async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
-    """Schedule the party as the moderator, and two members mark interest."""
+async def _invite(sandbox: Sandbox, lang: str) -> tuple[Any, datetime, Any]:
+    """The moderator schedules a party in two days at 20:00 in the Cinema; the members mark interest.
+    Returns the moderator, the start and the moderator's answer."""
     world = sandbox.world
     assert world is not None
-    emu = sandbox.emu
-    text = TEXT[lang]
-    if lang == "de":
-        schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
-        assert schedule is not None
-        await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language="de"))
+    emu, text = sandbox.emu, TEXT[lang]
     moderator = next(p for p in world.personas if (p.member.user.global_name or "") == text["moderator"])
     cinema = next(c for c in world.guild.channels.values() if c.name == "Cinema")
     day = (sandbox.clock().astimezone(BERLIN) + timedelta(days=2)).date()
@@ -98,11 +94,24 @@ async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
         world.guild, world.daily, moderator.member, "watchparty schedule", options, locale=text["locale"]
     )
     answer = await handle.message(timeout=10)
-    assert "<t:" in answer.content and "2026-" not in answer.content, answer.content
     (event,) = emu.events_in(world.guild)
     for persona in world.personas:
         if not persona.is_moderator:
             emu.mark_interested(event, persona.member)
+    return moderator, starts, answer
+
+
+async def _schedule(sandbox: Sandbox, lang: str) -> tuple[Any, datetime]:
+    """Schedule the party as the moderator, and two members mark interest."""
+    world = sandbox.world
+    assert world is not None
+    text = TEXT[lang]
+    if lang == "de":
+        schedule = await sandbox.storage.discussion.get_schedule(world.guild.id)
+        assert schedule is not None
+        await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language="de"))
+    moderator, starts, answer = await _invite(sandbox, lang)
+    assert "<t:" in answer.content and "2026-" not in answer.content, answer.content
 
     def counted() -> bool:
         announced = [
@@ -207,19 +216,7 @@ async def test_a_watch_party_in_a_forum_in_the_page(page: Any, sandbox: Sandbox,
     assert schedule is not None  # the daily discussion moved into the forum, as /schedule set does it
     await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, channel_id=forum.id, language=lang))
     await page.set_viewport_size({"width": 1280, "height": 1000})
-    moderator = next(p for p in world.personas if (p.member.user.global_name or "") == text["moderator"])
-    cinema = next(c for c in world.guild.channels.values() if c.name == "Cinema")
-    day = (sandbox.clock().astimezone(BERLIN) + timedelta(days=2)).date()
-    starts = datetime(day.year, day.month, day.day, 20, 0, tzinfo=BERLIN)
-    options = {"when": f"{day.isoformat()} 20:00", "channel": cinema}
-    handle = await emu.invoke(
-        world.guild, world.daily, moderator.member, "watchparty schedule", options, locale=text["locale"]
-    )
-    await handle.message(timeout=10)
-    (event,) = emu.events_in(world.guild)
-    for persona in world.personas:
-        if not persona.is_moderator:
-            emu.mark_interested(event, persona.member)
+    moderator, starts, _ = await _invite(sandbox, lang)
     post = await eventually(
         lambda: next((t for t in emu.threads if t.parent_id == forum.id and t.owner_id == emu.bot.id), None),
         timeout=10,

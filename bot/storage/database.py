@@ -147,14 +147,22 @@ class Database:
         """The connection reads use: it sees committed data only, never the writer's open transaction."""
         if self.path == ":memory:":
             return  # a second connection would be a different, empty database
+        self._reader = await self._connect_reader()
+
+    async def _connect_reader(self) -> aiosqlite.Connection:
+        """A read-only connection to the file, with the bot's pragmas (the shared reader, or a stream's own)."""
         try:
             reader = await aiosqlite.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database at {self.path}: {exc}") from None
         reader.row_factory = sqlite3.Row
-        self._reader = reader
-        await _connection_pragmas(reader)
-        await reader.execute("PRAGMA query_only = 1")
+        try:
+            await _connection_pragmas(reader)
+            await reader.execute("PRAGMA query_only = 1")
+        except BaseException:
+            await reader.close()
+            raise
+        return reader
 
     async def _configure(self) -> None:
         await _connection_pragmas(self._conn)
@@ -339,14 +347,8 @@ class Database:
                 async for row in cursor:
                     yield row
             return
+        conn = await self._connect_reader()
         try:
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the database at {self.path}: {exc}") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            await _connection_pragmas(conn)
-            await conn.execute("PRAGMA query_only = 1")
             async with conn.execute(sql, tuple(params)) as cursor:
                 async for row in cursor:
                     yield row

@@ -618,24 +618,16 @@ class WatchParties(AlarmLoop):
         tags = await forum_mode.ensure_tags(forum, [forum_mode.film_tag(self.bot.content)])
         if not tags and forum.flags.require_tag:  # such a forum refuses an untagged post: take a tag anyone may
             tags = [tag for tag in forum.available_tags if not tag.moderated][:1]
-        if announcement is not None:
-            embed, view = announcement
-            created = await forum.create_thread(
-                name=title,
-                embed=embed,
-                view=view,
-                applied_tags=tags,
-                auto_archive_duration=POST_ARCHIVE_MINUTES,
-                allowed_mentions=NO_PINGS,
-            )
-        else:
-            created = await forum.create_thread(
-                name=title,
-                content=content,
-                applied_tags=tags,
-                auto_archive_duration=POST_ARCHIVE_MINUTES,
-                allowed_mentions=NO_PINGS,
-            )
+        embed, view = announcement if announcement is not None else (discord.utils.MISSING, discord.utils.MISSING)
+        created = await forum.create_thread(
+            name=title,
+            content=content,
+            embed=embed,
+            view=view,
+            applied_tags=tags,
+            auto_archive_duration=POST_ARCHIVE_MINUTES,
+            allowed_mentions=NO_PINGS,
+        )
         settled = await forum_mode.settle_posts(self.bot, forum, since, is_ours)
         return settled or created.message
 
