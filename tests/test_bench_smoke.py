@@ -124,7 +124,7 @@ async def test_digest_reports_p99_per_size_and_reads_only_the_weeks_threads(tmp_
     result = await digest.run(digest.Config(sizes=(1000, 2000), samples=3), workdir=tmp_path)
     assert set(result["digest_p99_ms"]) == {"1000", "2000"}
     assert result["replies_chosen"] == {1000: 21, 2000: 21}  # three of each of the week's seven posts
-    assert "replies_thread" in result["digest_query_plan"]
+    assert "replies_guild_day" in result["digest_query_plan"]
     json.dumps(result)
 
 

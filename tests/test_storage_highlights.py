@@ -19,7 +19,8 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 
 def reply(mid: int, guild: int, author: int, created: datetime = NOW, thread: int = 9) -> ReplyRecord:
-    return ReplyRecord(mid, guild, date(2026, 11, 21), "p", thread, thread, author, "name", created, None, f"t{mid}")
+    """A reply written `created`, to that day's post (a reply is never older than its post)."""
+    return ReplyRecord(mid, guild, created.date(), "p", thread, thread, author, "name", created, None, f"t{mid}")
 
 
 async def test_highlight_only_a_live_reply_of_that_server_once(tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ async def test_reactions_are_a_set_per_reply_member_and_emoji(tmp_path: Path) ->
             and await storage.highlights.reaction_count(1, 1) == 0
         )
         await storage.highlights.replace_reactions(1, 1, "⭐", [60, 61, 61])
-        assert await storage.highlights.reaction_tallies(1, 9) == {1: {"⭐": 2}}
+        assert await storage.highlights.reaction_tallies(1, date(2026, 11, 21), 9) == {1: {"⭐": 2}}
         assert await storage.highlights.clear_reactions(1, 1) == 2
 
 

@@ -4,7 +4,7 @@ departed servers."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,8 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def reply(mid: int, guild: int, author: int, created: datetime) -> ReplyRecord:
-    return ReplyRecord(mid, guild, date(2026, 1, 1), "p", 9, 9, author, "name", created, None, f"text {mid}")
+    """A reply written `created`, to that day's post (a reply is never older than its post)."""
+    return ReplyRecord(mid, guild, created.date(), "p", 9, 9, author, "name", created, None, f"text {mid}")
 
 
 async def test_forget_deletes_only_that_member_in_that_server(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ These are the queries a PostgreSQL backend must answer the same way (see README,
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,8 @@ GUILDS = [(n << 22) | 7 for n in (1000, 1001, 1002, 1003)]  # shards 0, 1, 0, 1
 
 
 def reply(mid: int, guild: int, created: datetime) -> ReplyRecord:
-    return ReplyRecord(mid, guild, date(2026, 1, 1), "p", 9, 9, 5, "name", created, None, f"text {mid}")
+    """A reply written `created`, to that day's post (a reply is never older than its post)."""
+    return ReplyRecord(mid, guild, created.date(), "p", 9, 9, 5, "name", created, None, f"text {mid}")
 
 
 def test_the_ids_really_are_on_both_shards() -> None:

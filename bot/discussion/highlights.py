@@ -118,7 +118,7 @@ async def reconcile_reactions(storage: Storage, ref: PostRef, scan: ReactionScan
     emoji's users are read from Discord and stored exactly (bots left out). Stored emoji a read reply no
     longer has were removed while the bot was away.
     """
-    tallies = await storage.highlights.reaction_tallies(ref.guild_id, ref.thread_id)
+    tallies = await storage.highlights.reaction_tallies(ref.guild_id, ref.post_date, ref.thread_id)
     by_id = {message.id: message for message in scan.reacted}
     changed = 0
     for message_id in sorted(scan.read & (tallies.keys() | by_id.keys())):

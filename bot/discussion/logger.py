@@ -368,7 +368,9 @@ async def backfill(
     """
     queued = 0
     for ref in refs:
-        last = await logger.storage.replies.last_reply_id(ref.thread_id, before=logger.first_live(ref.thread_id))
+        last = await logger.storage.replies.last_reply_id(
+            ref.guild_id, ref.post_date, ref.thread_id, before=logger.first_live(ref.thread_id)
+        )
         thread = bot.get_channel(ref.thread_id) or bot.get_partial_messageable(ref.thread_id, guild_id=ref.guild_id)
         channel = bot.get_channel(ref.channel_id) or bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
         sources: list[tuple[Any, int, int | None]] = [(thread, last or ref.thread_id, None)]
@@ -396,7 +398,7 @@ async def _catch_up(
     scan: ReactionScan | None = None,
 ) -> int:
     """Compare one channel's history since the post with the replies stored from it; queue the differences."""
-    stored = await logger.storage.replies.live_replies(ref.guild_id, ref.thread_id, source.id)
+    stored = await logger.storage.replies.live_replies(ref.guild_id, ref.post_date, ref.thread_id, source.id)
     seen: set[int] = set()
     queued = 0
     read = 0

@@ -64,8 +64,8 @@ class WeekFigures:
 
 # The candidates of one week: live replies of the week's sent posts by members who may be counted, with
 # their highlight and reaction count; ranked per post (highlights first, then reactions, then the earliest).
-# The unary + keeps SQLite on replies_thread (the week's threads) rather than a scan of the server's replies,
-# so the cost follows the week's replies, not the server's history.
+# The week's posts' replies through replies_guild_day (server, post date, thread), so the cost follows the
+# week's replies, not the server's history.
 DIGEST_REPLIES_SQL = (
     "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.thread_id "
     "ORDER BY c.highlighted DESC, c.reactions DESC, c.message_id) AS place FROM ("
@@ -73,7 +73,7 @@ DIGEST_REPLIES_SQL = (
     "r.content_enc, CASE WHEN h.message_id IS NULL THEN 0 ELSE 1 END AS highlighted, "
     "(SELECT COUNT(*) FROM reply_reactions AS x WHERE x.guild_id = r.guild_id AND x.message_id = r.message_id) "
     "AS reactions FROM daily_posts AS p "
-    "JOIN replies AS r ON +r.guild_id = p.guild_id AND r.thread_id = p.message_id "
+    "JOIN replies AS r ON r.guild_id = p.guild_id AND r.post_date = p.post_date AND r.thread_id = p.message_id "
     "LEFT JOIN reply_highlights AS h ON h.guild_id = r.guild_id AND h.message_id = r.message_id "
     "WHERE p.guild_id = ? AND p.post_date >= ? AND p.post_date <= ? AND p.status = 'sent' "
     "AND r.deleted_at IS NULL AND r.content IS NOT NULL "
@@ -85,7 +85,7 @@ DIGEST_REPLIES_SQL = (
 
 WEEK_FIGURES_SQL = (
     "SELECT COUNT(r.message_id) AS replies, COUNT(DISTINCT r.author_id) AS members FROM daily_posts AS p "
-    "JOIN replies AS r ON +r.guild_id = p.guild_id AND r.thread_id = p.message_id "
+    "JOIN replies AS r ON r.guild_id = p.guild_id AND r.post_date = p.post_date AND r.thread_id = p.message_id "
     "WHERE p.guild_id = ? AND p.post_date >= ? AND p.post_date <= ? AND p.status = 'sent' "
     "AND r.deleted_at IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM optouts AS o WHERE o.guild_id = r.guild_id AND o.user_id = r.author_id)"

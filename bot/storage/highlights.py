@@ -10,7 +10,7 @@ never stored. Every statement is scoped to one server.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from bot.storage.ownership import Deletion
@@ -109,13 +109,15 @@ class HighlightStore(Store):
                 )
             return cursor.rowcount
 
-    async def reaction_tallies(self, guild_id: int, thread_id: int) -> dict[int, dict[str, int]]:
+    async def reaction_tallies(self, guild_id: int, post_date: date, thread_id: int) -> dict[int, dict[str, int]]:
         """Stored reactions per reply and emoji, for the replies of one daily post (the backfill compares them)."""
         rows = await self.read(
-            "SELECT x.message_id, x.emoji, COUNT(*) AS n FROM reply_reactions AS x JOIN replies AS r "
-            "ON r.guild_id = x.guild_id AND r.message_id = x.message_id "
-            "WHERE x.guild_id = ? AND r.thread_id = ? GROUP BY x.message_id, x.emoji",
-            (guild_id, thread_id),
+            # CROSS JOIN: SQLite reads the post's replies (replies_guild_day), then their reactions, rather than
+            # every reaction of the server.
+            "SELECT x.message_id, x.emoji, COUNT(*) AS n FROM replies AS r CROSS JOIN reply_reactions AS x "
+            "WHERE r.guild_id = ? AND r.post_date = ? AND r.thread_id = ? "
+            "AND x.guild_id = r.guild_id AND x.message_id = r.message_id GROUP BY x.message_id, x.emoji",
+            (guild_id, post_date.isoformat(), thread_id),
         )
         tallies: dict[int, dict[str, int]] = {}
         for r in rows:

@@ -39,6 +39,17 @@ def retention_cutoff(now: datetime, days: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def purge_post_date_bound(now: datetime, days: int) -> str:
+    """The latest post date whose replies can be older than `retention_cutoff(now, days)`, as stored text.
+
+    A reply is written after its daily post, and a post dated D goes out no earlier than D 00:00 in its server's
+    time zone (UTC-12 to UTC+14), so no earlier than 10:00 UTC the day before D. A reply older than the cutoff
+    therefore belongs to a post dated at most one day after the cutoff's date; one more day of margin. The purge
+    reads only those replies through replies_guild_day (migration 0015) and checks each one's created_at.
+    """
+    return ((now - timedelta(days=days)).astimezone(UTC).date() + timedelta(days=2)).isoformat()
+
+
 class PrivacyStore(Store):
     async def set_optout(self, guild_id: int, user_id: int, opted_out: bool, now: datetime) -> bool:
         """Opt a member out (or back in); returns whether anything changed."""
@@ -125,7 +136,8 @@ class PrivacyStore(Store):
                     (cutoff, cutoff, guild_id),
                 )
                 cursor = await conn.execute(
-                    "DELETE FROM replies WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
+                    "DELETE FROM replies WHERE guild_id = ? AND post_date <= ? AND created_at < ?",
+                    (guild_id, purge_post_date_bound(now, days), cutoff),
                 )
                 removed += max(cursor.rowcount, 0)
                 for statement in _ORPHANS:  # highlights and reactions of the purged replies go with them

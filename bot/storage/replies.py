@@ -109,12 +109,13 @@ _UPSERT = (
 )
 
 
-# The unary + keeps SQLite from joining through a guild index (every reply of the server) instead of
-# replies_thread (the post's replies only). A constant, so the benchmark can show its query plan.
+# Each post's replies through replies_guild_day (server, post date, thread): the post's replies only.
+# A constant, so the benchmark can show its query plan.
 DAY_FIGURES_SQL = (
     "SELECT p.post_date, p.prompt_id, COUNT(r.message_id) AS replies, "
     "COUNT(DISTINCT r.author_id) AS participants FROM daily_posts AS p "
-    "LEFT JOIN replies AS r ON +r.guild_id = p.guild_id AND r.thread_id = p.message_id "
+    "LEFT JOIN replies AS r ON r.guild_id = p.guild_id AND r.post_date = p.post_date "
+    "AND r.thread_id = p.message_id "
     "AND r.deleted_at IS NULL "
     "WHERE p.guild_id = ? AND p.post_date >= ? AND p.status = 'sent' "
     "GROUP BY p.post_date, p.prompt_id ORDER BY p.post_date"
@@ -329,20 +330,25 @@ class ReplyStore(Store):
             count += len(rows)
             after = rows[-1]["message_id"]
 
-    async def last_reply_id(self, thread_id: int, *, before: int | None = None) -> int | None:
+    async def last_reply_id(
+        self, guild_id: int, post_date: date, thread_id: int, *, before: int | None = None
+    ) -> int | None:
         """The newest logged message id in a daily post's thread (backfill resumes after it), below `before`."""
         row = await self.read_one(
-            "SELECT MAX(message_id) FROM replies WHERE thread_id = ? AND channel_id = thread_id AND message_id < ?",
-            (thread_id, before if before is not None else 2**63 - 1),
+            "SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND post_date = ? AND thread_id = ? "
+            "AND channel_id = thread_id AND message_id < ?",
+            (guild_id, post_date.isoformat(), thread_id, before if before is not None else 2**63 - 1),
         )
         return int(row[0]) if row and row[0] is not None else None
 
-    async def live_replies(self, guild_id: int, thread_id: int, channel_id: int) -> dict[int, datetime | None]:
+    async def live_replies(
+        self, guild_id: int, post_date: date, thread_id: int, channel_id: int
+    ) -> dict[int, datetime | None]:
         """The post's stored, not deleted replies written in `channel_id`: message id -> when last edited."""
         rows = await self.read(
-            "SELECT message_id, edited_at FROM replies WHERE guild_id = ? AND thread_id = ? AND channel_id = ? "
-            "AND deleted_at IS NULL",
-            (guild_id, thread_id, channel_id),
+            "SELECT message_id, edited_at FROM replies WHERE guild_id = ? AND post_date = ? AND thread_id = ? "
+            "AND channel_id = ? AND deleted_at IS NULL",
+            (guild_id, post_date.isoformat(), thread_id, channel_id),
         )
         return {int(r["message_id"]): from_iso(r["edited_at"]) if r["edited_at"] else None for r in rows}
 
