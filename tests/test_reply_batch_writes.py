@@ -13,13 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.discussion.logger import MAX_BATCH, MAX_CHUNK, ReplyLogger
+from bot.discussion.logger import (
+    FLUSH_SECONDS,
+    MAX_BATCH,
+    MAX_CHUNK,
+    POSTGRES_FLUSH_SECONDS,
+    POSTGRES_MAX_BATCH,
+    ReplyLogger,
+)
 from bot.storage import ReplyDelete, ReplyRecord, Storage
 from bot.storage.database import CHECKPOINT_ROWS
 from bot.timeutil import snowflake_iso, to_iso
+from tests.backends import open_db
 from tests.harness import eventually
 
 START = datetime(2026, 11, 21, 9, tzinfo=UTC)
@@ -165,19 +174,24 @@ async def test_a_flush_writes_its_snapshot_and_leaves_later_changes_to_the_next_
         assert await storage.replies.count_replies(1) == 30
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_full_batch_is_written_without_waiting_for_the_flush_interval(tmp_path: Path) -> None:
-    async with await Storage.open(tmp_path / "bot.db") as storage:
+    """SQLite batches are longer than PostgreSQL's (bot/discussion/logger.py: what each backend's writes cost)."""
+    async with await open_db(tmp_path / "bot.db") as storage:
         logger = ReplyLogger(storage, flush_seconds=3600)
+        on_postgres = storage.dialect == "postgresql"
+        assert logger.max_batch == (POSTGRES_MAX_BATCH if on_postgres else MAX_BATCH)
+        assert ReplyLogger(storage).flush_seconds == (POSTGRES_FLUSH_SECONDS if on_postgres else FLUSH_SECONDS)
         await logger.start([])
         try:
-            for i in range(MAX_BATCH - 1):
+            for i in range(logger.max_batch - 1):
                 logger._queue(reply(i))
             await asyncio.sleep(0.2)
             assert await storage.replies.count_replies(1) == 0  # below a batch: waits for the interval
-            logger._queue(reply(MAX_BATCH))
+            logger._queue(reply(logger.max_batch))
 
             async def written() -> bool:
-                return await storage.replies.count_replies(1) == MAX_BATCH
+                return await storage.replies.count_replies(1) == logger.max_batch
 
             await eventually(written)
         finally:

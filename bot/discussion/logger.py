@@ -26,9 +26,9 @@ from bot.tasks import TaskGroup
 log = logging.getLogger(__name__)
 
 # A batch waits at most FLUSH_SECONDS, or until MAX_BATCH changes are queued, and is written in transactions of
-# at most MAX_CHUNK (a backlog drains in steps, also onto a nearly full disk). A chunk is written on the event
-# loop (Database.write_inline): 1,000 replies hold it ~10 ms, its COMMIT 1.1 µs a reply against 2.5 at 250 a
-# chunk. Longer, rarer write phases cost the loop less than the same rows in many short ones (the parser's and
+# at most MAX_CHUNK (a backlog drains in steps, also onto a nearly full disk). On SQLite a chunk is written on the
+# event loop (Database.write_inline): 1,000 replies hold it ~10 ms, its COMMIT 1.1 µs a reply against 2.5 at 250
+# a chunk. Longer, rarer write phases cost the loop less than the same rows in many short ones (the parser's and
 # SQLite's working sets stay in the caches): 0.25 s and 2,000 against 0.1 s and 1,000 took the logger's cost
 # per message from 30 to 18 µs and from 53 to 32 µs in two side-by-side runs (bench/README §1). A reply then
 # reaches the database within a quarter of a second; a crash before that loses nothing the backfill cannot
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.25
 MAX_BATCH = 2000
 MAX_CHUNK = 1000
+# On PostgreSQL a chunk is awaited round trips that the parser overlaps; only what is still queued when a burst
+# ends is not overlapped, so batches stay short there: 0.1 s and 1,000 logged at 0.84 and 0.81 of bare against
+# 0.73, 0.71 and 0.70 at 0.25 s and 2,000 (medians of 5, python -m bench --only reply_logging, bench/README §1).
+POSTGRES_FLUSH_SECONDS = 0.1
+POSTGRES_MAX_BATCH = 1000
 TRACK_DAYS = 14  # replies are logged for daily posts this recent (their threads archive after a day)
 PRUNE_SLACK = 1000
 # Refusals of one row rather than of the database: the chunk is split to find and drop that row.
@@ -59,16 +64,19 @@ class PostRef:
 
 
 class ReplyLogger:
-    def __init__(self, storage: Storage, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+    def __init__(self, storage: Storage, *, flush_seconds: float | None = None) -> None:
         self.storage = storage
-        self.flush_seconds = flush_seconds
+        on_postgres = storage.dialect == "postgresql"
+        default_flush = POSTGRES_FLUSH_SECONDS if on_postgres else FLUSH_SECONDS
+        self.flush_seconds = default_flush if flush_seconds is None else flush_seconds
+        self.max_batch = POSTGRES_MAX_BATCH if on_postgres else MAX_BATCH
         self._posts: dict[int, PostRef] = {}
         self._next_prune = PRUNE_SLACK
         self._optouts: set[tuple[int, int]] = set()
         self._pending: list[ReplyOp] = []
         self._writing = 0  # changes taken off the queue by a write that has not committed yet
         self._wakeup = asyncio.Event()  # something is queued
-        self._batch_full = asyncio.Event()  # MAX_BATCH changes are queued
+        self._batch_full = asyncio.Event()  # max_batch changes are queued
         self._deleted: OrderedDict[int, None] = OrderedDict()
         # thread id -> the oldest reply received live in the current gateway session; backfill must read
         # from before it, because replies that arrive before on_ready are written before backfill starts.
@@ -218,7 +226,7 @@ class ReplyLogger:
         pending = self._pending
         pending.append(op)
         self._wakeup.set()
-        if len(pending) >= MAX_BATCH:
+        if len(pending) >= self.max_batch:
             self._batch_full.set()
 
     # ---- writing -------------------------------------------------------------------------------
@@ -226,7 +234,7 @@ class ReplyLogger:
     async def _flusher(self) -> None:
         while True:
             await self._wakeup.wait()
-            if len(self._pending) < MAX_BATCH:
+            if len(self._pending) < self.max_batch:
                 # Until FLUSH_SECONDS have passed or a batch is full. A timer that sets the event, not
                 # asyncio.timeout(), which works by cancelling this task: nothing here is ever cancelled
                 # except by stop().
