@@ -6,7 +6,6 @@ import asyncio
 import re
 import signal
 import socket
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -125,16 +124,6 @@ async def test_a_bad_url_is_one_line_and_exit_2(tmp_path: Path, pg_server: Postg
         # the argument of migrate-to-postgres and the DATABASE_URL of the config word a malformed URL each their way
         assert result.stderr.count("\n") == 1 and re.search(says, result.stderr) and "Traceback" not in result.stderr
         assert ":wrong@" not in result.stderr and ":pw@" not in result.stderr
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A port standing in for Discord: any connection to it waits in its backlog, to be counted."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        sock.setblocking(False)
-        yield sock
 
 
 @pytest.mark.parametrize(

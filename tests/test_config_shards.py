@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -104,16 +103,6 @@ def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"whiplash-bot {' '.join(args)} did not stop at the bad setting: it went on to connect")
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A port standing in for Discord (and a database): any connection to it waits in its backlog."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        sock.setblocking(False)
-        yield sock
 
 
 def _connections(sock: socket.socket) -> int:

@@ -97,6 +97,17 @@ async def _german_server(sandbox: Sandbox) -> None:
     await sandbox.storage.discussion.save_schedule(dataclasses.replace(schedule, language="de"))
 
 
+async def _week_stats(page: Any, persona: str, summary: str) -> tuple[Any, Any, str]:
+    """`/discussion stats days:7` as `persona`: the card (once it says `summary`), its loaded chart, its text."""
+    await act_as(page, persona)
+    await run_command(page, "discussion stats", days="7")
+    card = page.locator(".message .embed").last
+    await card.locator(".e-desc", has_text=summary).wait_for()
+    chart = card.locator("img.e-image")
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
+    return card, chart, await card.inner_text()
+
+
 # One sandbox per language: read in German, an English server's stats sat under its English thread names.
 @pytest.mark.parametrize("lang", ["en", "de"])
 async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sandbox: Sandbox, lang: str) -> None:
@@ -106,14 +117,8 @@ async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sa
     await answer_daily_posts(sandbox, [REPLIES[: 1 + day % len(REPLIES)] for day in range(3)])
     await open_channel(page, "general")
     if lang == "en":
-        await act_as(page, "Terence Fletcher")
-        await run_command(page, "discussion stats", days="7")
-        card = page.locator(".message .embed").last
-        await card.locator(".e-desc", has_text="3 daily questions, 6 replies from 2 members.").wait_for()
-        chart = card.locator("img.e-image")
-        await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
+        card, chart, text = await _week_stats(page, "Terence Fletcher", "3 daily questions, 6 replies from 2 members.")
         assert await chart.evaluate("img => img.naturalWidth") == 1200
-        text = await card.inner_text()
         assert "?" in text and not re.search(r"\bq\d{3}-", text), "questions by their text, never their ids"
         assert "1 reply" in text and "1 replies" not in text
         await _top_of(page, card)
@@ -121,13 +126,7 @@ async def test_discussion_stats_with_replies_in_english_and_german(page: Any, sa
         await _chart_on_both_themes(sandbox, await chart.get_attribute("src") or "")
         return
 
-    await act_as(page, "Nicole")
-    await run_command(page, "discussion stats", days="7")
-    card = page.locator(".message .embed").last
-    await card.locator(".e-desc", has_text="3 Tagesfragen, 6 Antworten von 2 Mitgliedern.").wait_for()
-    chart = card.locator("img.e-image")
-    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await chart.element_handle())
-    text = await card.inner_text()
+    card, _, text = await _week_stats(page, "Nicole", "3 Tagesfragen, 6 Antworten von 2 Mitgliedern.")
     assert "Am aktivsten" in text and not re.search(r"\bq\d{3}-", text)
     assert "1 Antwort " in text and "1 Antworten" not in text
     await _top_of(page, card)

@@ -18,8 +18,8 @@ import pytest
 
 from bot.storage import ReplyRecord, Storage
 from bot.storage.digest import DIGEST_REPLIES_SQL, WEEK_FIGURES_SQL
-from bot.storage.privacy import purge_post_date_bound, retention_cutoff
-from bot.storage.replies import DAY_FIGURES_SQL
+from bot.storage.privacy import PURGE_REPLIES_SQL, purge_post_date_bound, retention_cutoff
+from bot.storage.replies import DAY_FIGURES_SQL, LAST_REPLY_ID_SQL
 from bot.timeutil import snowflake_iso
 from tests.backends import open_db
 
@@ -94,7 +94,7 @@ async def test_one_index_serves_the_purge_a_posts_replies_and_the_figures(tmp_pa
         def plan(sql: str, params: tuple[object, ...]) -> str:
             return "; ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
 
-        purge = plan("DELETE FROM replies WHERE guild_id = ? AND post_date <= ? AND created_at < ?", (1, "d", "t"))
+        purge = plan(PURGE_REPLIES_SQL, (1, "d", "t"))
         assert purge == "SEARCH replies USING INDEX replies_guild_day (guild_id=? AND post_date<?)"
         day_figures = plan(DAY_FIGURES_SQL, (1, "d"))
         assert "SEARCH r USING INDEX replies_guild_day (guild_id=? AND post_date=? AND thread_id=?)" in day_figures
@@ -103,11 +103,7 @@ async def test_one_index_serves_the_purge_a_posts_replies_and_the_figures(tmp_pa
             assert "SEARCH r USING INDEX replies_guild_day (guild_id=? AND post_date>? AND post_date<?)" in plan(
                 sql, params
             )
-        last = plan(
-            "SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND post_date = ? AND thread_id = ? "
-            "AND channel_id = thread_id AND message_id < ?",
-            (1, "d", 2, 3),
-        )
+        last = plan(LAST_REPLY_ID_SQL, (1, "d", 2, 3))
         assert "replies_guild_day (guild_id=? AND post_date=? AND thread_id=? AND message_id<?)" in last
         assert "SCAN" not in purge + day_figures + last
     finally:

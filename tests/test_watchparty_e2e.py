@@ -65,6 +65,21 @@ def part(n: int) -> str:
     return f"🎬 **Part {n} of {PROMPTS}**"
 
 
+async def pause_and_resume(
+    emu: DiscordEmulator, world: World, clock: FakeClock, thread: Any, *, then: timedelta
+) -> None:
+    """Pause the party at its third prompt for two hours, resume it, and let `then` of film time pass: the fourth
+    prompt comes, and the third one's button goes (best effort, not across a restart)."""
+    assert await command(emu, world, "pause") == "The watch party is paused. Use /watchparty resume to go on."
+    clock.advance(hours=2)
+    await eventually(lambda: any("paused" in m.content for m in mine(emu, thread)))
+    assert len(prompts_in(emu, thread)) == 3
+    assert await command(emu, world, "resume") == "The watch party goes on where it stopped."
+    clock.advance(seconds=then.total_seconds())
+    await eventually(lambda: len(prompts_in(emu, thread)) == 4)
+    await eventually(lambda: not prompts_in(emu, thread)[2].components)
+
+
 async def party_world(emu: DiscordEmulator, world: World) -> Any:
     """The bot may create events; a voice channel to watch in; the daily discussion set up (and paused, so
     the week's daily posts stay out of the way)."""
@@ -147,16 +162,8 @@ async def test_a_watch_party_from_scheduling_to_the_after_film_thread_across_a_r
             await emu.click(second, button, world.moderator)
 
         # Pause freezes the film: hours pass and nothing comes; resume goes on with the time that was left.
-        assert await command(emu, world, "pause") == "The watch party is paused. Use /watchparty resume to go on."
-        clock.advance(hours=2)
-        await eventually(lambda: any("paused" in m.content for m in mine(emu, thread)))
-        assert len(prompts_in(emu, thread)) == 3
-        assert await command(emu, world, "resume") == "The watch party goes on where it stopped."
         # Film time was one step, three minutes and a second at the pause; the fourth prompt is due at three steps.
-        clock.advance(seconds=(2 * STEP).total_seconds() - 180)
-        await eventually(lambda: len(prompts_in(emu, thread)) == 4)
-        # The third prompt's button goes once the fourth is up (best effort, not across a restart: let it go).
-        await eventually(lambda: not prompts_in(emu, thread)[2].components)
+        await pause_and_resume(emu, world, clock, thread, then=2 * STEP - timedelta(minutes=3))
 
     # The bot is down for a step of the film, and a crash had claimed the fifth prompt without sending it.
     clock.advance(seconds=STEP.total_seconds())
@@ -339,15 +346,7 @@ async def test_a_watch_party_in_a_forum_from_scheduling_to_the_after_film_post_a
         second = prompts_in(emu, post)[1]
         advanced = await (await emu.click(second, f"watchparty:next:{event.id}:1", world.moderator)).message()
         assert advanced.content == "The next question is posted."
-        assert await command(emu, world, "pause") == "The watch party is paused. Use /watchparty resume to go on."
-        clock.advance(hours=2)
-        await eventually(lambda: any("paused" in m.content for m in mine(emu, post)))
-        assert len(prompts_in(emu, post)) == 3
-        assert await command(emu, world, "resume") == "The watch party goes on where it stopped."
-        clock.advance(seconds=(2 * STEP).total_seconds())  # film time was a step and a second at the pause
-        await eventually(lambda: len(prompts_in(emu, post)) == 4)
-        # The third prompt's button goes once the fourth is up (best effort, not across a restart: let it go).
-        await eventually(lambda: not prompts_in(emu, post)[2].components)
+        await pause_and_resume(emu, world, clock, post, then=2 * STEP)  # film time was a step and a second
 
     # Down for a step of the film, with the fifth prompt claimed and never sent.
     clock.advance(seconds=STEP.total_seconds())

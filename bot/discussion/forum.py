@@ -106,7 +106,9 @@ def missing_tags(forum: discord.ForumChannel, content: ContentPack, lang: str) -
 async def ensure_tags(forum: discord.ForumChannel, wanted: Sequence[str]) -> list[discord.ForumTag]:
     """The forum's tags for `wanted`, creating the missing ones that fit (Manage Channels permitting).
 
-    A refusal costs the new tags, not the post: it is logged and the post goes out with the tags there are.
+    A refusal costs the new tags, not the post: it is logged and the post goes out with the tags there are. A forum
+    that requires a tag refuses an untagged post, so when none of `wanted` can be had there, a tag anyone may apply
+    stands in.
     """
     me = forum.guild.me
     can_create = me is not None and forum.permissions_for(me).manage_channels
@@ -123,7 +125,10 @@ async def ensure_tags(forum: discord.ForumChannel, wanted: Sequence[str]) -> lis
             if isinstance(edited, discord.ForumChannel):
                 tags = list(edited.available_tags)
     by_name = {_key(tag.name): tag for tag in tags}
-    return [by_name[_key(name)] for name in wanted if _key(name) in by_name][:MAX_POST_TAGS]
+    chosen = [by_name[_key(name)] for name in wanted if _key(name) in by_name][:MAX_POST_TAGS]
+    if not chosen and forum.flags.require_tag:
+        chosen = [tag for tag in tags if not tag.moderated][:1]
+    return chosen
 
 
 async def our_posts(

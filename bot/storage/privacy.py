@@ -39,6 +39,10 @@ def retention_cutoff(now: datetime, days: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# The retention purge of one server: its replies up to a post date, older than the cutoff (purge_post_date_bound).
+PURGE_REPLIES_SQL = "DELETE FROM replies WHERE guild_id = ? AND post_date <= ? AND created_at < ?"
+
+
 def purge_post_date_bound(now: datetime, days: int) -> str:
     """The latest post date whose replies can be older than `retention_cutoff(now, days)`, as stored text.
 
@@ -135,10 +139,7 @@ class PrivacyStore(Store):
                     "THEN purged_before ELSE ? END WHERE guild_id = ?",
                     (cutoff, cutoff, guild_id),
                 )
-                cursor = await conn.execute(
-                    "DELETE FROM replies WHERE guild_id = ? AND post_date <= ? AND created_at < ?",
-                    (guild_id, purge_post_date_bound(now, days), cutoff),
-                )
+                cursor = await conn.execute(PURGE_REPLIES_SQL, (guild_id, purge_post_date_bound(now, days), cutoff))
                 removed += max(cursor.rowcount, 0)
                 for statement in _ORPHANS:  # highlights and reactions of the purged replies go with them
                     await conn.execute(statement, (guild_id,))

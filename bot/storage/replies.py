@@ -122,6 +122,13 @@ DAY_FIGURES_SQL = (
 )
 
 
+# Where the backfill resumes in a post's thread (a constant, so a test can show its query plan).
+LAST_REPLY_ID_SQL = (
+    "SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND post_date = ? AND thread_id = ? "
+    "AND channel_id = thread_id AND message_id < ?"
+)
+
+
 def _message_id(change: tuple[int, str, tuple[Any, ...]]) -> int:
     return change[0]
 
@@ -335,9 +342,7 @@ class ReplyStore(Store):
     ) -> int | None:
         """The newest logged message id in a daily post's thread (backfill resumes after it), below `before`."""
         row = await self.read_one(
-            "SELECT MAX(message_id) FROM replies WHERE guild_id = ? AND post_date = ? AND thread_id = ? "
-            "AND channel_id = thread_id AND message_id < ?",
-            (guild_id, post_date.isoformat(), thread_id, before if before is not None else 2**63 - 1),
+            LAST_REPLY_ID_SQL, (guild_id, post_date.isoformat(), thread_id, before if before is not None else 2**63 - 1)
         )
         return int(row[0]) if row and row[0] is not None else None
 

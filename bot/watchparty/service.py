@@ -616,8 +616,6 @@ class WatchParties(AlarmLoop):
         Manage Channels). discord.py repeats a request Discord answered with a 5xx, so a lost answer can make a
         post twice: the oldest copy is kept and the others deleted, as forum mode does (`settle_posts`)."""
         tags = await forum_mode.ensure_tags(forum, [forum_mode.film_tag(self.bot.content)])
-        if not tags and forum.flags.require_tag:  # such a forum refuses an untagged post: take a tag anyone may
-            tags = [tag for tag in forum.available_tags if not tag.moderated][:1]
         embed, view = announcement if announcement is not None else (discord.utils.MISSING, discord.utils.MISSING)
         created = await forum.create_thread(
             name=title,
