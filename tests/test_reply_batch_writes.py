@@ -115,6 +115,9 @@ async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stor
     assert stored[reply(3).message_id][10] is None  # deleted
     assert stored[reply(2).message_id][10] == "an edit"
     assert stored[reply(2).message_id][8] == "2026-11-21T09:00:02.002000Z"
+    # edited_at: NULL for a reply never edited (the statements take '' for it, NULLIF), the time of an edit
+    assert stored[reply(6).message_id][9] is None and stored[reply(7).message_id][9] is None
+    assert stored[reply(2).message_id][9] == "2026-11-21T09:01:02.002000Z"
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
