@@ -246,13 +246,17 @@ class ReplyStore(Store):
         reply (callgrind of python -m bench's reply_logging rig), 0.5 µs of the ~1 µs its twelve values take.
         """
         seal, blob = self.cipher.seal, self.db.blob
+        days: dict[date, str] = {}  # date.isoformat() formats through PyUnicode_FromFormat: ~3,000 instructions
         changes: list[tuple[int, str, tuple[Any, ...]]] = []
         add = changes.append
         for op in ops:
             if isinstance(op, ReplyRecord):
                 message_id = op.message_id
                 stored, encrypted = seal(op.content, message_id)
-                created, edited = op.created_at, op.edited_at
+                created, edited, day = op.created_at, op.edited_at, op.post_date
+                post_date = days.get(day)
+                if post_date is None:
+                    post_date = days[day] = day.isoformat()
                 add(
                     (
                         message_id,
@@ -260,7 +264,7 @@ class ReplyStore(Store):
                         (
                             message_id,
                             op.guild_id,
-                            op.post_date.isoformat(),
+                            post_date,
                             op.prompt_id,
                             op.thread_id,
                             op.channel_id,
