@@ -27,6 +27,8 @@ def to_iso(moment: datetime) -> str:
 
 DISCORD_EPOCH_MS = 1_420_070_400_000  # a snowflake's time: its top 42 bits, milliseconds since 2015-01-01 UTC
 _SECONDS: dict[int, str] = {}  # the "YYYY-MM-DDTHH:MM:SS" of recent seconds
+# What follows the seconds for each millisecond: an f-string's format spec cost 0.45 µs a reply (timeit), this 0.05.
+_MILLISECONDS = ("Z", *(f".{milliseconds:03d}000Z" for milliseconds in range(1, 1000)))
 
 
 def snowflake_iso(snowflake: int) -> str:
@@ -41,7 +43,7 @@ def snowflake_iso(snowflake: int) -> str:
         if len(_SECONDS) > 4096:
             _SECONDS.clear()
         prefix = _SECONDS[seconds] = datetime.fromtimestamp(seconds, UTC).isoformat()[:19]
-    return f"{prefix}.{milliseconds:03d}000Z" if milliseconds else prefix + "Z"
+    return prefix + _MILLISECONDS[milliseconds]
 
 
 def from_iso(text: str) -> datetime:

@@ -3,7 +3,6 @@ departed servers."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,7 +90,7 @@ async def test_forgotten_messages_are_never_written_again(tmp_path: Path) -> Non
         await storage.replies.apply_reply_ops(before)
         assert await storage.privacy.forget_member(1, 50, before_id=11) == 2
         # The backfill reads the thread again, and an edit of a forgotten reply arrives late.
-        late = [reply(5, 1, 50, NOW), replace(reply(11, 1, 50, NOW), upsert=True)]
+        late = [reply(5, 1, 50, NOW), reply(11, 1, 50, NOW)._replace(upsert=True)]
         await storage.replies.apply_reply_ops(before + late)
         stored = {(row["message_id"], row["author_id"]) for row in await storage.read("SELECT * FROM replies")}
         assert stored == {(12, 51)}

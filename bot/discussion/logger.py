@@ -50,6 +50,7 @@ SHUTDOWN_ATTEMPTS = 5
 BACKFILL_CHANNEL_LIMIT = 500  # channel messages scanned for Discord replies to a post
 RECENT_DELETES = 10_000  # message ids remembered so a late create cannot resurrect a deleted reply
 LOGGED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+_new_record = tuple.__new__  # a ReplyRecord from its values in field order, without the constructor's argument checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,19 +190,22 @@ class ReplyLogger:
         if (guild_id, author.id) in self._optouts or message_id in self._deleted:
             return False
         self._queue(
-            ReplyRecord(
-                message_id,
-                guild_id,
-                ref.post_date,
-                ref.prompt_id,
-                ref.thread_id,
-                channel_id,
-                author.id,
-                author.display_name,
-                None,  # created_at: the time in the id, worked out when written (snowflake_iso)
-                message.edited_at,
-                message.content,
-                upsert,
+            _new_record(  # ReplyRecord's fields, in order
+                ReplyRecord,
+                (
+                    message_id,
+                    guild_id,
+                    ref.post_date,
+                    ref.prompt_id,
+                    ref.thread_id,
+                    channel_id,
+                    author.id,
+                    author.display_name,
+                    None,  # created_at: the time in the id, worked out when written (snowflake_iso)
+                    message.edited_at,
+                    message.content,
+                    upsert,
+                ),
             )
         )
         return True

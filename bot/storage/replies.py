@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.crypto import DecryptionError
 from bot.storage.database import Row, StorageError
@@ -28,9 +28,12 @@ KEY_CHECK = "data_key.check"  # meta key: the DATA_KEY's check value (crypto.Con
 ENCRYPT_BATCH = 500
 
 
-@dataclass(slots=True)  # not frozen: one is made per logged reply (1.9 µs frozen, 0.3 not; timeit)
-class ReplyRecord:
-    """A reply to store. `upsert` (from an edit) replaces content of a live row; a create never does."""
+class ReplyRecord(NamedTuple):
+    """A reply to store. `upsert` (from an edit) replaces content of a live row; a create never does.
+
+    A NamedTuple, as the reply logger makes one per logged message: from its values in field order with
+    tuple.__new__, 0.13 µs against 0.39 for a slots dataclass (timeit), and a batch unpacks it in one step.
+    """
 
     message_id: int
     guild_id: int
@@ -241,39 +244,46 @@ class ReplyStore(Store):
         """(message id, statement, values) for each row the ops change: a reply's twelve column values (the
         parameters of _INSERT's checks are added where a statement has them), a deletion's parameters.
 
-        An unedited reply's edited_at is '' (the statements store NULLIF(?, '')): binding None costs Python
+        Every logged reply passes here, so it is one loop (0.6 µs a reply against 2.0 before; timeit, batches of
+        1,000). An unedited reply's edited_at is '' (the statements store NULLIF(?, '')): binding None costs Python
         3.11's sqlite3 module an adapter lookup that formats and drops an AttributeError, ~3,000 instructions a
         reply (callgrind of python -m bench's reply_logging rig), 0.5 µs of the ~1 µs its twelve values take.
         """
         seal, blob = self.cipher.seal, self.db.blob
+        as_is = not self.cipher.encrypts and self.db.dialect == "sqlite"  # text unsealed, and SQLite keeps it as text
         days: dict[date, str] = {}  # date.isoformat() formats through PyUnicode_FromFormat: ~3,000 instructions
         changes: list[tuple[int, str, tuple[Any, ...]]] = []
         add = changes.append
         for op in ops:
             if isinstance(op, ReplyRecord):
-                message_id = op.message_id
-                stored, encrypted = seal(op.content, message_id)
-                created, edited, day = op.created_at, op.edited_at, op.post_date
+                (message_id, guild_id, day, prompt_id, thread_id, channel_id, author_id, author_name, created, edited,
+                 content, upsert) = op  # fmt: skip
+                stored: str | bytes | None
+                if as_is:
+                    stored, encrypted = content, 0
+                else:
+                    sealed, was_sealed = seal(content, message_id)
+                    stored, encrypted = blob(sealed), 1 if was_sealed else 0
                 post_date = days.get(day)
                 if post_date is None:
                     post_date = days[day] = day.isoformat()
                 add(
                     (
                         message_id,
-                        _UPSERT if op.upsert else _CREATE,
+                        _UPSERT if upsert else _CREATE,
                         (
                             message_id,
-                            op.guild_id,
+                            guild_id,
                             post_date,
-                            op.prompt_id,
-                            op.thread_id,
-                            op.channel_id,
-                            op.author_id,
-                            op.author_name,
+                            prompt_id,
+                            thread_id,
+                            channel_id,
+                            author_id,
+                            author_name,
                             to_iso(created) if created else snowflake_iso(message_id),
                             to_iso(edited) if edited else "",
-                            blob(stored),
-                            1 if encrypted else 0,
+                            stored,
+                            encrypted,
                         ),
                     )
                 )
