@@ -159,6 +159,23 @@ async def test_changes_waiting_on_a_locked_database_count_as_pending(tmp_path: P
         assert await storage.replies.count_replies(1) == 30
 
 
+async def test_replies_queued_behind_a_flush_are_written_without_another_message(tmp_path: Path) -> None:
+    """The flusher is woken when the queue goes from empty to not empty. Replies queued while its flush waits
+    for the flush lock (a member being forgotten holds it) join a queue that is not empty, and that flush writes
+    only what was queued when it began: the flusher's next round writes them, not some later reply's."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        logger = ReplyLogger(storage, flush_seconds=0.01)
+        await logger.start([])
+        async with logger._flush_lock:
+            logger._queue(record(1))
+            await eventually(lambda: not logger._wakeup.is_set())  # the flusher's flush waits for the lock
+            logger._queue(record(100))
+            logger._queue(record(101))
+        await eventually(lambda: logger.pending == 0)
+        assert await storage.replies.count_replies(1) == 3
+        await logger.stop()
+
+
 async def test_a_failing_database_is_reported_once_and_every_reply_kept_until_it_recovers(
     tmp_path: Path, caplog: Any
 ) -> None:

@@ -228,8 +228,9 @@ class ReplyLogger:
 
     def _queue(self, op: ReplyOp) -> None:
         pending = self._pending
+        if not pending:
+            self._wakeup.set()  # and the flusher again after a flush that left changes queued
         pending.append(op)
-        self._wakeup.set()
         if len(pending) >= self.max_batch:
             self._batch_full.set()
 
@@ -254,6 +255,7 @@ class ReplyLogger:
             except Exception as exc:  # flush keeps its rows; the flusher must outlive any surprise
                 log.error("Writing replies failed unexpectedly (%s); the changes stay queued", exc)
                 await asyncio.sleep(1.0)
+            if self._pending:  # queued while it wrote (_queue wakes the flusher only when the queue was empty)
                 self._wakeup.set()
 
     async def flush(self, *, max_attempts: int | None = None) -> None:
