@@ -182,7 +182,7 @@ class Database:
     async def write_inline(self, work: Callable[[sqlite3.Connection], None]) -> bool:
         """Run `work` in one transaction on the event loop's own thread, if the file can be written right now.
 
-        For the reply logger's batches, which are short (≤ 500 rows, a few ms) and frequent under load.
+        For the reply logger's batches, chunks of at most 1,000 rows (~10 ms), frequent under load.
         Measured with `python -m bench --only reply_logging` (bench/README §1): SQLite's work in
         aiosqlite's thread slowed the event loop by more than the work itself (the threads share the
         machine's cores and hand the GIL back and forth for every row), so the batch is done here, where
