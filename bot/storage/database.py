@@ -99,6 +99,7 @@ class Database:
     """Owns the aiosqlite connection. Feature query mixins build on `read`, `read_one` and `transaction`."""
 
     dialect: Dialect = "sqlite"
+    blob_keeps_text = True  # blob() returns text as it is: a caller with much text may skip the call
 
     def __init__(self, conn: aiosqlite.Connection, path: str, cipher: ContentCipher) -> None:
         self._conn = conn

@@ -218,6 +218,7 @@ class PostgresDatabase(Database):
     """The Database calls on a PostgreSQL pool; everything above them (the stores) is shared with SQLite."""
 
     dialect = "postgresql"
+    blob_keeps_text = False  # blob() encodes text for BYTEA
 
     def __init__(self, pool: Any, url: str, cipher: ContentCipher) -> None:
         self._pool = pool

@@ -250,7 +250,7 @@ class ReplyStore(Store):
         reply (callgrind of python -m bench's reply_logging rig), 0.5 µs of the ~1 µs its twelve values take.
         """
         seal, blob = self.cipher.seal, self.db.blob
-        as_is = not self.cipher.encrypts and self.db.dialect == "sqlite"  # text unsealed, and SQLite keeps it as text
+        as_is = not self.cipher.encrypts and self.db.blob_keeps_text  # neither sealed nor converted
         days: dict[date, str] = {}  # date.isoformat() formats through PyUnicode_FromFormat: ~3,000 instructions
         changes: list[tuple[int, str, tuple[Any, ...]]] = []
         add = changes.append
