@@ -176,8 +176,11 @@ async def eventually(check: Any, timeout: float = 5.0, interval: float = 0.02) -
 
 async def pragma_on_every_writer(storage: Storage, sql: str) -> None:
     """Set a per-connection fault pragma (query_only, max_page_count) on each connection that writes: the
-    aiosqlite one and the one the reply logger's batches use on the event loop (Database.write_inline), as a
-    read-only file or a full disk would affect both."""
+    aiosqlite one and the two the reply logger's batches use, on the event loop (Database.write_inline) and in
+    the writer thread (Database.write_parallel), as a read-only file or a full disk would affect all three."""
     await storage._conn.execute(sql)
     inline = storage.inline_connection() or storage._open_inline()  # opened now if no batch has been yet
     inline.execute(sql)
+    writer = storage.statement_writer()  # likewise
+    assert writer is not None
+    await writer.execute(sql, ())

@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import sqlite3
 import tempfile
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from bot.discussion.logger import (
     ReplyLogger,
 )
 from bot.storage import ReplyDelete, ReplyRecord, Storage
+from bot.storage import writer as writer_module
 from bot.storage.database import CHECKPOINT_ROWS
 from bot.timeutil import snowflake_iso, to_iso
 from tests.backends import open_db
@@ -61,36 +63,50 @@ async def stored_rows(storage: Storage) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in await storage.read(f"SELECT {COLUMNS} FROM replies ORDER BY message_id")]
 
 
-async def write_both_ways(folder: Path, ops: list[Any]) -> tuple[list[Any], list[Any], int]:
-    """The rows stored inline and through aiosqlite's thread, and how many batches went inline."""
-    inline_batches = 0
-    results = []
-    for name in ("inline", "thread"):
-        async with await Storage.open(folder / f"{name}.db") as storage:
-            await storage.privacy.set_optout(1, 666, True, START)
-            async with storage.transaction() as conn:  # a forgotten member, and a server purged up to 09:00:01.5
-                await conn.execute(
-                    "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (1, 777, ?)",
-                    (reply(8).message_id,),
-                )
-                await conn.execute(
-                    "INSERT INTO guilds (guild_id, joined_at, purged_before) VALUES (1, ?, ?)",
-                    ("2026-01-01T00:00:00Z", "2026-11-21T09:00:01.500000Z"),
-                )
-            if name == "thread":
-
-                async def locked_elsewhere(work: Any) -> bool:
-                    return False
-
-                storage.write_inline = locked_elsewhere  # type: ignore[method-assign]
-            await storage.replies.apply_reply_ops(ops)
-            if name == "inline":
-                inline_batches += storage.inline_connection() is not None
-            results.append(await stored_rows(storage))
-    return results[0], results[1], inline_batches
+async def write_every_way(folder: Path, ops: list[Any]) -> dict[str, list[Any]]:
+    """The rows stored by each way a batch can go: `parallel` (Database.write_parallel's thread, new replies
+    only, else inline), `inline` (Database.write_inline, the writer thread unavailable) and `thread` (the
+    transaction in aiosqlite's thread, the file locked for both). Each way is checked to be the one taken."""
+    return {way: await write_one_way(folder / f"{way}.db", way, ops) for way in ("parallel", "inline", "thread")}
 
 
-async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stores_it(tmp_path: Path) -> None:
+async def write_one_way(path: Path, way: str, ops: list[Any]) -> list[Any]:
+    async with await Storage.open(path) as storage:
+        await storage.privacy.set_optout(1, 666, True, START)
+        async with storage.transaction() as conn:  # a forgotten member, and a server purged up to 09:00:01.5
+            await conn.execute(
+                "INSERT INTO forgotten_members (guild_id, user_id, before_id) VALUES (1, 777, ?)",
+                (reply(8).message_id,),
+            )
+            await conn.execute(
+                "INSERT INTO guilds (guild_id, joined_at, purged_before) VALUES (1, ?, ?)",
+                ("2026-01-01T00:00:00Z", "2026-11-21T09:00:01.500000Z"),
+            )
+        taken: list[str] = []
+        inline, parallel = storage.write_inline, storage.write_parallel
+
+        async def watched_inline(work: Any) -> bool:
+            if way == "thread":
+                return False
+            taken.append("inline")
+            return await inline(work)
+
+        async def watched_parallel(sql: str, params: Any, rows: int) -> bool:
+            if way != "parallel":
+                return False
+            taken.append("parallel")
+            return await parallel(sql, params, rows)
+
+        storage.write_inline = watched_inline  # type: ignore[method-assign]
+        storage.write_parallel = watched_parallel  # type: ignore[method-assign]
+        await storage.replies.apply_reply_ops(ops)
+        new_only = len(ops) <= MAX_CHUNK and all(isinstance(op, ReplyRecord) and not op.upsert for op in ops)
+        expected = {"parallel": ["parallel"] if new_only else ["inline"], "inline": ["inline"], "thread": []}
+        assert taken == expected[way], (way, taken)
+        return await stored_rows(storage)
+
+
+async def test_a_batch_is_stored_alike_in_the_writer_thread_inline_and_in_aiosqlites_thread(tmp_path: Path) -> None:
     ops: list[Any] = [
         reply(1),
         reply(2, 'quotes " and \\ back-slashes, ünïcödé, 🥁, <@123> and a\nnew line', name="Nicole ü"),
@@ -105,10 +121,9 @@ async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stor
     ops.append(reply(2, "an edit", name="Nicole ü", edited=True, upsert=True))
     ops.append(reply(8, "written before they asked to be forgotten", author=777))
     ops.append(reply(9, "written after", author=777))
-    via_inline, via_thread, inline_batches = await write_both_ways(tmp_path, ops)
-    assert inline_batches == 1
-    assert via_inline == via_thread
-    stored = {row[0]: row for row in via_inline}
+    stored_by = await write_every_way(tmp_path, ops)
+    assert stored_by["parallel"] == stored_by["inline"] == stored_by["thread"]
+    stored = {row[0]: row for row in stored_by["inline"]}
     refused = [reply(1), reply(5), reply(8)]  # older than the purge, opted out, forgotten
     assert not any(op.message_id in stored for op in refused)
     assert set(stored) == {reply(i).message_id for i in (2, 3, 4, 6, 7, 9)}
@@ -120,18 +135,127 @@ async def test_a_batch_written_inline_is_stored_as_the_threaded_transaction_stor
     assert stored[reply(2).message_id][9] == "2026-11-21T09:01:02.002000Z"
 
 
+@pytest.mark.parametrize("count", [1, 3, 125, 126, 999, MAX_CHUNK])
+async def test_new_replies_go_to_the_writer_thread_with_every_check_of_the_transaction(
+    tmp_path: Path, count: int
+) -> None:
+    """A batch of new replies only is one statement in the writer thread, padded to one of PARALLEL_SIZES with
+    rows of zeros that are never stored; its per-row checks refuse what the transaction refuses (a purged
+    server's old replies, an opted-out member, a forgotten member's replies from before), and a create of a
+    message already stored changes nothing."""
+    ops: list[Any] = [reply(i, f"reply {i}", author=(666, 777, 5, 6)[i % 4], edited=i % 5 == 0) for i in range(count)]
+    ops += ops[: min(count // 3, MAX_CHUNK - count)]  # created again (a replayed gateway event); a chunk at most
+    stored_by = await write_every_way(tmp_path, ops)
+    assert stored_by["parallel"] == stored_by["inline"] == stored_by["thread"]
+    kept = [
+        op
+        for op in ops[:count]
+        if op.author_id != 666  # opted out
+        and not (op.author_id == 777 and op.message_id <= reply(8).message_id)  # forgotten, up to reply 8
+        and op.created_at.isoformat() > "2026-11-21T09:00:01.5"  # the purge
+    ]
+    assert [row[0] for row in stored_by["parallel"]] == [op.message_id for op in kept]
+    assert [row[10] for row in stored_by["parallel"]] == [op.content for op in kept]
+    assert all(row[1] == 1 and row[0] > 0 for row in stored_by["parallel"])  # no padding row came through
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(texts=["before\x00after", "plain"])
 @given(texts=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=60), min_size=1, max_size=6))
 def test_any_text_is_stored_exactly_either_way(texts: list[str]) -> None:
     ops = [reply(i + 10, text) for i, text in enumerate(texts)]  # after the purge, by a member not forgotten
     with tempfile.TemporaryDirectory() as folder:
-        via_inline, via_thread, _ = asyncio.run(write_both_ways(Path(folder), ops))
-    assert via_inline == via_thread
+        stored_by = asyncio.run(write_every_way(Path(folder), ops))
+    assert stored_by["parallel"] == stored_by["inline"] == stored_by["thread"]
+    via_inline = stored_by["inline"]
     kept = [
         op for op in sorted(ops, key=lambda op: op.message_id) if op.created_at.isoformat() > "2026-11-21T09:00:01.5"
     ]
     assert [row[10] for row in via_inline] == [op.content for op in kept]
+
+
+# A statement that keeps the writer thread busy for about a second (SQLite counting, without the GIL).
+SLOW_STATEMENT = (
+    "CREATE TABLE slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) "
+    "SELECT x FROM c"
+)
+
+
+async def test_the_event_loop_runs_while_the_writer_thread_runs_a_statement(tmp_path: Path) -> None:
+    """The point of the writer thread: SQLite's work there leaves the event loop free (it polls for the end)."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        ticks = 0
+        writing = asyncio.create_task(storage.write_parallel(SLOW_STATEMENT, (), 0))
+        while not writing.done():
+            ticks += 1
+            await asyncio.sleep(0)
+        assert await writing is True
+        assert ticks > 100  # the loop went round all along (a blocked loop would count a handful)
+        row = await storage.read_one("SELECT COUNT(*) FROM slow")
+        assert row is not None and row[0] == 1_000_000
+
+
+async def test_a_cancelled_parallel_write_ends_after_its_statement_and_the_writer_goes_on(tmp_path: Path) -> None:
+    """Cancelling a write in the writer thread cannot stop SQLite's step: the cancellation waits for the statement
+    to end (committed), so the write lock is never released while a statement still runs; the next write works."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        writing = asyncio.create_task(storage.write_parallel(SLOW_STATEMENT, (), 0))
+        await asyncio.sleep(0.05)
+        writing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        row = await storage.read_one("SELECT COUNT(*) FROM slow")
+        assert row is not None and row[0] == 1_000_000  # the whole statement, already committed
+        await storage.replies.apply_reply_ops([reply(10), reply(11)])
+        assert await storage.replies.count_replies(1) == 2
+
+
+async def test_a_writer_thread_that_does_not_take_its_job_hands_the_batches_to_write_inline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        writer = storage.statement_writer()
+        assert writer is not None
+        busy = asyncio.create_task(writer.execute(SLOW_STATEMENT, ()))  # the thread busy, outside the write lock
+        await asyncio.sleep(0.05)
+        monkeypatch.setattr(writer_module, "START_TIMEOUT", 0.05)
+        assert await storage.write_parallel(SLOW_STATEMENT.replace("slow", "slower"), (), 0) is False
+        taken: list[bool] = []
+        inline = storage.write_inline
+
+        async def watched(work: Any) -> bool:
+            taken.append(True)
+            return await inline(work)
+
+        storage.write_inline = watched  # type: ignore[method-assign]
+        await storage.replies.apply_reply_ops([reply(10)])
+        assert taken == [True]  # not to the stuck writer
+        assert await storage.replies.count_replies(1) == 1
+        await busy
+
+
+async def test_closing_the_database_stops_the_writer_thread(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.replies.apply_reply_ops([reply(10)])
+        writer = storage.statement_writer()
+        assert writer is not None and writer.alive
+    assert not writer.alive
+    assert not [thread for thread in threading.enumerate() if thread.name == "sqlite-writer"]
+
+
+async def test_write_parallel_never_waits_for_a_lock_another_connection_holds(tmp_path: Path) -> None:
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        await storage.replies.apply_reply_ops([reply(10)])
+        locker = sqlite3.connect(tmp_path / "bot.db", timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            assert await storage.write_parallel("CREATE TABLE never_made (x)", (), 0) is False
+        finally:
+            locker.execute("COMMIT")
+            locker.close()
+        assert await storage.write_parallel("CREATE TABLE made (x)", (), 0) is True
+        names = [row[0] for row in await storage.read("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert "made" in names and "never_made" not in names
 
 
 async def test_write_inline_never_waits_for_a_lock_another_connection_holds(tmp_path: Path) -> None:

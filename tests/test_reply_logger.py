@@ -81,14 +81,16 @@ async def test_a_shutdown_in_the_middle_of_a_write_still_writes_every_queued_rep
     """stop() cancels the flusher while it is inside a write transaction (seen by SQLite's trace hook).
 
     The transaction that can be cancelled half-way is the one in aiosqlite's thread, which batches take when
-    another connection holds the write lock (a batch written inline on the event loop cannot be interrupted).
+    another connection holds the write lock (a batch written inline on the event loop cannot be interrupted;
+    a cancelled write in the writer thread waits for its statement: tests/test_reply_batch_writes.py).
     """
     async with await Storage.open(tmp_path / "bot.db") as storage:
 
-        async def locked_elsewhere(work: Any) -> bool:
+        async def locked_elsewhere(*args: Any) -> bool:
             return False
 
         storage.write_inline = locked_elsewhere  # type: ignore[method-assign]
+        storage.write_parallel = locked_elsewhere  # type: ignore[method-assign]
         logger = ReplyLogger(storage, flush_seconds=0)
         loop = asyncio.get_running_loop()
         writing = asyncio.Event()

@@ -7,6 +7,8 @@ One aiosqlite connection writes. Writes go through `transaction()`, which holds 
 that statements of concurrent coroutines never interleave inside a transaction, and which leaves the
 connection outside any transaction whatever await it is cancelled at. Reads go through a second,
 read-only connection (WAL lets it read while the writer writes), so they only ever see committed data.
+The reply logger's batches have two connections of their own, under the same lock: `write_inline` on the
+event loop's thread, and `write_parallel` in a writer thread (bot.storage.writer).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +28,7 @@ import aiosqlite
 
 from bot.crypto import ContentCipher
 from bot.storage.guard import describe_os_error
+from bot.storage.writer import StatementWriter, WriterStopped
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -40,9 +43,12 @@ log = logging.getLogger(__name__)
 Dialect = Literal["sqlite", "postgresql"]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
-# Rows written inline (Database.write_inline) between two checkpoints of the write-ahead log, which run in
-# aiosqlite's thread: a checkpoint ends in an fsync, which the event loop must not wait for.
+# Rows written inline (Database.write_inline) or in the writer thread (write_parallel) between two checkpoints
+# of the write-ahead log, which run in aiosqlite's thread: a checkpoint ends in an fsync, which the event loop
+# must not wait for.
 CHECKPOINT_ROWS = 5000
+# What one statement of write_parallel may bind: a batch of 1,000 replies of twelve values.
+MAX_PARALLEL_PARAMETERS = 12_000
 
 
 class StorageError(Exception):
@@ -108,6 +114,8 @@ class Database:
         self.cipher = cipher
         self._write_lock = asyncio.Lock()
         self._inline: sqlite3.Connection | None = None  # see write_inline
+        self._writer: StatementWriter | None = None  # see write_parallel
+        self._writer_unusable = False  # this SQLite cannot take a batch's statement (see _open_writer)
         self._inline_rows = 0  # written inline since the last checkpoint
         self._checkpointing: asyncio.Task[None] | None = None
 
@@ -171,6 +179,9 @@ class Database:
             await self._conn.execute("PRAGMA journal_mode = WAL")
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         if self._checkpointing is not None:
             await self._checkpointing
         if self._inline is not None:
@@ -225,6 +236,53 @@ class Database:
             log.warning("Checkpointing the database's write-ahead log failed (tried again later): %s", exc)
         finally:
             self._checkpointing = None
+
+    async def write_parallel(self, sql: str, params: Sequence[Any], rows: int) -> bool:
+        """Run one statement (its own transaction) in a writer thread while the event loop goes on; True once
+        it has committed, False (nothing written) if it could not run there: the caller writes another way.
+
+        For the reply logger's batches of new replies: one INSERT of up to 1,000 rows, whose SQLite work (the
+        rows, their indexes, the COMMIT) runs on the machine's other core instead of the loop's
+        (bot.storage.writer says how the GIL is handed over). False while another connection holds the write
+        lock (it never waits for it, like write_inline), on an in-memory database, and where the thread is gone.
+        `rows` counts towards the next checkpoint of the write-ahead log. Errors of the statement propagate.
+        """
+        async with self._write_lock:
+            writer = self.statement_writer()
+            if writer is None:
+                return False
+            try:
+                await writer.execute(sql, params)
+            except WriterStopped:
+                self._writer_unusable = True  # batches go inline from now on
+                return False
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return False
+                raise
+            self._inline_rows += rows
+        if self._inline_rows >= CHECKPOINT_ROWS and self._checkpointing is None:
+            self._inline_rows = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+        return True
+
+    def statement_writer(self) -> StatementWriter | None:
+        """The writer thread of write_parallel, started if need be; None where this SQLite cannot use it."""
+        if self._writer is not None and self._writer.alive:
+            return self._writer
+        if self._writer_unusable or self.path == ":memory:":
+            return None
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0, check_same_thread=False)
+        if conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) < MAX_PARALLEL_PARAMETERS:
+            conn.close()  # an SQLite older than 3.32 (999 parameters a statement): batches stay on write_inline
+            self._writer_unusable = True
+            return None
+        for pragma in _PRAGMAS:
+            conn.execute(pragma)
+        conn.execute("PRAGMA busy_timeout = 0")  # a locked file is the caller's to handle: see write_parallel
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run in aiosqlite's thread: _checkpoint
+        self._writer = StatementWriter(conn)
+        return self._writer
 
     def _open_inline(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)

@@ -311,6 +311,10 @@ class PostgresDatabase(Database):
         """Nothing to do inline on PostgreSQL: asyncpg talks to the server from the event loop, no thread."""
         return False
 
+    async def write_parallel(self, sql: str, params: Sequence[Any], rows: int) -> bool:
+        """No writer thread on PostgreSQL either: the server does the work, the loop awaits it."""
+        return False
+
     def blob(self, value: str | bytes | None) -> str | bytes | None:
         """BYTEA takes bytes: plain text goes in UTF-8 encoded (the cipher reads both back as text)."""
         return value.encode("utf-8") if isinstance(value, str) else value

@@ -6,10 +6,11 @@ import hmac
 import json
 import logging
 import sqlite3
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -142,6 +143,33 @@ _CREATE_ADMITTED = (
 )
 
 
+# A batch of new replies as one statement in the writer thread (Database.write_parallel): _INSERT's checks for
+# every row, over a VALUES list of one of PARALLEL_SIZES rows. A batch is padded to the next size with rows of
+# zeros, which `column1 > 0` leaves out, so that each size is prepared once (the writer connection's statement
+# cache keeps them): preparing a statement lets go of the GIL too, and each hand-over of the GIL costs the
+# event loop (bot.storage.writer). Padding costs at most as many rows of zeros as the batch has, bound as ints.
+PARALLEL_SIZES = (1, 2, 4, 8, 16, 32, 64, 125, 250, 500, 1000)
+_PAD = (0,) * 12
+
+
+_VALUES_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_VALUES_INSERT = (
+    "INSERT INTO replies (message_id, guild_id, post_date, prompt_id, thread_id, channel_id, author_id, "
+    "author_name, created_at, edited_at, content, content_enc) "
+    "SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, "
+    "NULLIF(column10, ''), column11, column12 FROM (VALUES {rows}) "
+    "WHERE column1 > 0 "
+    "AND NOT EXISTS (SELECT 1 FROM optouts WHERE guild_id = column2 AND user_id = column7) "
+    "AND NOT EXISTS (SELECT 1 FROM forgotten_members WHERE guild_id = column2 AND user_id = column7 "
+    "AND before_id >= column1) "
+    "AND column9 >= COALESCE((SELECT purged_before FROM guilds WHERE guild_id = column2), '') "
+    "ON CONFLICT (message_id) DO NOTHING"
+)
+
+
+_CREATE_VALUES = {size: _VALUES_INSERT.format(rows=", ".join([_VALUES_ROW] * size)) for size in PARALLEL_SIZES}
+
+
 def _with_checks(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A reply's twelve values followed by the parameters of _INSERT's checks: opted out, forgotten, purged."""
     return (*row, row[1], row[6], row[1], row[6], row[0], row[8], row[1])
@@ -208,11 +236,24 @@ class ReplyStore(Store):
         changes.sort(key=itemgetter(0))
         runs = [(sql, [change[2] for change in run]) for sql, run in groupby(changes, key=itemgetter(1))]
 
+        if len(runs) == 1 and runs[0][0] is _CREATE and await self._write_parallel(runs[0][1]):
+            return  # new replies only (most batches): SQLite's work on the other core
         if await self.db.write_inline(lambda conn: _apply_inline(conn, runs)):  # SQLite, the file free
             return
         async with self.transaction() as conn:
             for sql, rows in runs:
                 await conn.executemany(sql, rows if sql is _DELETE else [_with_checks(row) for row in rows])
+
+    async def _write_parallel(self, rows: list[tuple[Any, ...]]) -> bool:
+        """New replies in one statement of the writer thread (Database.write_parallel); False: not written."""
+        count = len(rows)
+        if count > PARALLEL_SIZES[-1]:
+            return False
+        size = PARALLEL_SIZES[bisect_left(PARALLEL_SIZES, count)]
+        params = list(chain.from_iterable(rows))
+        if size > count:
+            params.extend(_PAD * (size - count))
+        return await self.db.write_parallel(_CREATE_VALUES[size], params, count)
 
     async def tombstone_replies(self, records: Sequence[ReplyRecord], now: datetime) -> None:
         """Store replies that were never written as tombstones only (ids and times; no author, name or text).
