@@ -194,11 +194,11 @@ class Database:
     async def write_inline(self, work: Callable[[sqlite3.Connection], None]) -> bool:
         """Run `work` in one transaction on the event loop's own thread, if the file can be written right now.
 
-        For the reply logger's batches, chunks of at most 1,000 rows (~10 ms), frequent under load.
-        Measured with `python -m bench --only reply_logging` (bench/README §1): SQLite's work in
-        aiosqlite's thread slowed the event loop by more than the work itself (the threads share the
-        machine's cores and hand the GIL back and forth for every row), so the batch is done here, where
-        it costs the loop just its own time. It never waits: when another connection holds the write lock
+        For the reply logger's batches that are not new replies only (those go to write_parallel), chunks of at
+        most 1,000 rows (~10 ms). Measured with `python -m bench --only reply_logging` (bench/README §1):
+        SQLite's work in aiosqlite's thread slowed the event loop by more than the work itself (the threads
+        share the machine's cores and hand the GIL back and forth for every row), so the batch is done here,
+        where it costs the loop just its own time. It never waits: when another connection holds the write lock
         (a backup, the sqlite3 shell, a second process) nothing is written and it returns False, and the
         caller takes `transaction()`, which waits in aiosqlite's thread. On an in-memory database (one
         connection only) it returns False too. Errors inside `work` roll back and propagate as usual. Every
