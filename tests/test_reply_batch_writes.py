@@ -195,6 +195,16 @@ async def test_the_event_loop_runs_while_the_writer_thread_runs_a_statement(tmp_
         assert row is not None and row[0] == 1_000_000
 
 
+async def test_an_idle_event_loop_is_woken_by_the_writer_thread_not_by_its_next_poll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing else to run, the loop lets the thread have the GIL as soon as its statement ends, and the
+    thread wakes the loop: the write returns although the next poll would come in an hour."""
+    monkeypatch.setattr(writer_module, "POLL_SECONDS", 3600.0)
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        assert await asyncio.wait_for(storage.write_parallel(SLOW_STATEMENT, (), 0), 60) is True
+
+
 async def test_a_cancelled_parallel_write_ends_after_its_statement_and_the_writer_goes_on(tmp_path: Path) -> None:
     """Cancelling a write in the writer thread cannot stop SQLite's step: the cancellation waits for the statement
     to end (committed), so the write lock is never released while a statement still runs; the next write works."""

@@ -27,12 +27,15 @@ log = logging.getLogger(__name__)
 
 # A batch waits at most FLUSH_SECONDS, or until MAX_BATCH changes are queued, and is written in transactions of
 # at most MAX_CHUNK (a backlog drains in steps, also onto a nearly full disk). On SQLite a chunk of new replies is
-# one statement in a writer thread (Database.write_parallel), any other chunk is written on the event loop
-# (Database.write_inline): 1,000 replies hold it ~10 ms, its COMMIT 1.1 µs a reply against 2.5 at 250 a chunk. Longer, rarer write phases cost the loop less than the same rows in many short ones (the parser's and
-# SQLite's working sets stay in the caches): 0.25 s and 2,000 against 0.1 s and 1,000 took the logger's cost
-# per message from 30 to 18 µs and from 53 to 32 µs in two side-by-side runs (bench/README §1). A reply then
-# reaches the database within a quarter of a second; a crash before that loses nothing the backfill cannot
-# read again. Larger chunks were slower: a transaction of 4,000 replies outgrows SQLite's page cache.
+# one statement in a writer thread (Database.write_parallel: the loop binds its values, ~2 ms for 1,000, and SQLite
+# inserts them beside it, ~5 ms); any other chunk is written on the event loop (Database.write_inline: 1,000
+# replies hold it ~10 ms, its COMMIT 1.1 µs a reply against 2.5 at 250 a chunk). Longer, rarer write phases cost
+# the loop less than the same rows in many short ones (the parser's and SQLite's working sets stay in the caches):
+# 0.25 s and 2,000 against 0.1 s and 1,000 took the logger's cost per message from 30 to 18 µs and from 53 to 32 µs
+# in two side-by-side runs when every chunk was written inline (bench/README §1); with the writer thread, 0.1 s and
+# 1,000 or 0.05 s and 500 were no better (0.827 and 0.823 of bare against 0.886, 30 repetitions side by side). A
+# reply then reaches the database within a quarter of a second; a crash before that loses nothing the backfill
+# cannot read again. Larger chunks were slower: a transaction of 4,000 replies outgrows SQLite's page cache.
 FLUSH_SECONDS = 0.25
 MAX_BATCH = 2000
 MAX_CHUNK = 1000
