@@ -244,6 +244,33 @@ async def test_a_writer_thread_that_does_not_take_its_job_hands_the_batches_to_w
         await busy
 
 
+async def test_a_batch_with_more_values_than_sqlite_binds_in_a_statement_is_written_inline(tmp_path: Path) -> None:
+    """SQLite before 3.32 binds 999 values a statement: a batch past the limit goes inline, a smaller one does not."""
+    async with await Storage.open(tmp_path / "bot.db") as storage:
+        writer = storage.statement_writer()
+        assert writer is not None
+        writer.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        assert writer.max_parameters == 999
+        taken: list[str] = []
+        inline, parallel = storage.write_inline, storage.write_parallel
+
+        async def watched_inline(work: Any) -> bool:
+            taken.append("inline")
+            return await inline(work)
+
+        async def watched_parallel(sql: str, params: Any, rows: int) -> bool:
+            written = await parallel(sql, params, rows)
+            taken.append(f"parallel {written}")
+            return written
+
+        storage.write_inline = watched_inline  # type: ignore[method-assign]
+        storage.write_parallel = watched_parallel  # type: ignore[method-assign]
+        await storage.replies.apply_reply_ops([reply(i) for i in range(10, 110)])  # 100 rows, 125 with padding
+        await storage.replies.apply_reply_ops([reply(i) for i in range(110, 160)])  # 50 rows, 64 with padding
+        assert taken == ["parallel False", "inline", "parallel True"]
+        assert await storage.replies.count_replies(1) == 150
+
+
 async def test_closing_the_database_stops_the_writer_thread(tmp_path: Path) -> None:
     async with await Storage.open(tmp_path / "bot.db") as storage:
         await storage.replies.apply_reply_ops([reply(10)])

@@ -20,7 +20,7 @@ from typing import Any
 import discord
 
 from bot.storage import DailyPost, ReplyDelete, ReplyOp, ReplyRecord, Storage
-from bot.storage.database import INTEGRITY_ERRORS
+from bot.storage.database import INTEGRITY_ERRORS, is_locked
 from bot.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -491,7 +491,7 @@ async def _history(
 
 def _report_write_failure(exc: Exception, count: int, attempt: int) -> None:
     """A busy database is routine (warning); one that cannot be written at all needs the operator (error)."""
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+    if isinstance(exc, sqlite3.OperationalError) and is_locked(exc):
         log.warning("Could not write %d reply changes (%s); retry %d", count, exc, attempt)
     else:
         log.error(

@@ -47,8 +47,11 @@ BUSY_TIMEOUT_MS = 5000
 # of the write-ahead log, which run in aiosqlite's thread: a checkpoint ends in an fsync, which the event loop
 # must not wait for.
 CHECKPOINT_ROWS = 5000
-# What one statement of write_parallel may bind: a batch of 1,000 replies of twelve values.
-MAX_PARALLEL_PARAMETERS = 12_000
+
+
+def is_locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's answer when another connection holds the lock (SQLITE_BUSY, SQLITE_LOCKED): routine, not broken."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class StorageError(Exception):
@@ -115,8 +118,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._inline: sqlite3.Connection | None = None  # see write_inline
         self._writer: StatementWriter | None = None  # see write_parallel
-        self._writer_unusable = False  # this SQLite cannot take a batch's statement (see _open_writer)
-        self._inline_rows = 0  # written inline since the last checkpoint
+        self._writer_stuck = False  # the writer thread did not take a job: write_parallel is off (see there)
+        self._rows_since_checkpoint = 0  # written by write_inline or write_parallel since the last checkpoint
         self._checkpointing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -211,7 +214,7 @@ class Database:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if is_locked(exc):
                     return False
                 raise
             before = conn.total_changes
@@ -222,11 +225,15 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            self._inline_rows += conn.total_changes - before
-        if self._inline_rows >= CHECKPOINT_ROWS and self._checkpointing is None:
-            self._inline_rows = 0
-            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+            self._count_written(conn.total_changes - before)
         return True
+
+    def _count_written(self, rows: int) -> None:
+        """Rows written by write_inline or write_parallel: every CHECKPOINT_ROWS, a checkpoint in aiosqlite's thread."""
+        self._rows_since_checkpoint += rows
+        if self._rows_since_checkpoint >= CHECKPOINT_ROWS and self._checkpointing is None:
+            self._rows_since_checkpoint = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
 
     async def _checkpoint(self) -> None:
         """Copy the write-ahead log into the database file, in aiosqlite's thread (PASSIVE: nobody waits)."""
@@ -244,53 +251,48 @@ class Database:
         For the reply logger's batches of new replies: one INSERT of up to 1,000 rows, whose SQLite work (the
         rows, their indexes, the COMMIT) runs on the machine's other core instead of the loop's
         (bot.storage.writer says how the GIL is handed over). False while another connection holds the write
-        lock (it never waits for it, like write_inline), on an in-memory database, and where the thread is gone.
-        `rows` counts towards the next checkpoint of the write-ahead log. Errors of the statement propagate.
+        lock (it never waits for it, like write_inline), on an in-memory database, for more parameters than this
+        SQLite binds in one statement (999 before 3.32), and once the thread has not taken a job. `rows` counts
+        towards the next checkpoint of the write-ahead log. Errors of the statement propagate.
         """
         async with self._write_lock:
             writer = self.statement_writer()
-            if writer is None:
+            if writer is None or len(params) > writer.max_parameters:
                 return False
             try:
                 await writer.execute(sql, params)
             except WriterStopped:
-                self._writer_unusable = True  # batches go inline from now on
+                self._writer_stuck = True  # batches go inline from now on
                 return False
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if is_locked(exc):
                     return False
                 raise
-            self._inline_rows += rows
-        if self._inline_rows >= CHECKPOINT_ROWS and self._checkpointing is None:
-            self._inline_rows = 0
-            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+            self._count_written(rows)
         return True
 
     def statement_writer(self) -> StatementWriter | None:
-        """The writer thread of write_parallel, started if need be; None where this SQLite cannot use it."""
+        """The writer thread of write_parallel, started if need be; None on an in-memory database or once stuck."""
         if self._writer is not None and self._writer.alive:
             return self._writer
-        if self._writer_unusable or self.path == ":memory:":
+        if self._writer_stuck or self.path == ":memory:":
             return None
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0, check_same_thread=False)
-        if conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) < MAX_PARALLEL_PARAMETERS:
-            conn.close()  # an SQLite older than 3.32 (999 parameters a statement): batches stay on write_inline
-            self._writer_unusable = True
-            return None
-        for pragma in _PRAGMAS:
-            conn.execute(pragma)
-        conn.execute("PRAGMA busy_timeout = 0")  # a locked file is the caller's to handle: see write_parallel
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run in aiosqlite's thread: _checkpoint
-        self._writer = StatementWriter(conn)
+        self._writer = StatementWriter(self._side_connection(check_same_thread=False))
         return self._writer
 
     def _open_inline(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        self._inline = self._side_connection()
+        return self._inline
+
+    def _side_connection(self, *, check_same_thread: bool = True) -> sqlite3.Connection:
+        """A connection of the reply logger's batches (write_inline, write_parallel): never waits for a lock
+        (the caller then takes transaction()), never checkpoints (_checkpoint does, in aiosqlite's thread, so
+        nobody waits for its fsync)."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=0, check_same_thread=check_same_thread)
         for pragma in _PRAGMAS:
             conn.execute(pragma)
-        conn.execute("PRAGMA busy_timeout = 0")  # never block the event loop: see write_inline
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # nor make it wait for a checkpoint's fsync: _checkpoint
-        self._inline = conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
     def inline_connection(self) -> sqlite3.Connection | None:

@@ -90,6 +90,11 @@ class StatementWriter:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def max_parameters(self) -> int:
+        """What one statement may bind on this SQLite (999 before 3.32). Asked between jobs, under the write lock."""
+        return self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
     async def execute(self, sql: str, params: Sequence[Any]) -> None:
         """Run `sql` in the thread; returns when it has committed, raises what it raised."""
         if not self.alive:
