@@ -9,16 +9,29 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.content import ContentPack
 from bot.emulator import DiscordEmulator
-from bot.storage import Schedule
+from bot.storage import DailyPost, Schedule
 from bot.timeutil import Alarm
 from tests.conftest import World
 from tests.discussion_helpers import bot_posts, schedule
-from tests.harness import FakeClock, eventually, run_bot
+from tests.harness import FakeClock, Running, eventually, run_bot
 
 SAFETY = {"scheduler_tick_seconds": 300.0}  # the safety re-check: five minutes on the bot's clock
+
+
+async def sent_post(running: Running, guild_id: int, day: date) -> DailyPost:
+    """The day's post once it is stored as sent: the poster records that after Discord accepted the message, so
+    a post the emulator already shows can still be on its way into the database."""
+
+    async def stored() -> DailyPost | None:
+        post = await running.storage.discussion.get_post(guild_id, day)
+        return post if post is not None and post.posted_at is not None else None
+
+    result: DailyPost = await eventually(stored)
+    return result
 
 
 async def test_a_schedule_change_wakes_the_sleeping_poster(
@@ -30,7 +43,7 @@ async def test_a_schedule_change_wakes_the_sleeping_poster(
         await schedule(emu, world, time="08:02")  # earlier: only a wake makes it look again
         clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # 08:02 in Berlin, the new time, to the second
         posts = await eventually(lambda: bot_posts(emu, world.channel))
-        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await sent_post(running, world.guild.id, date(2026, 11, 21))
     assert len(posts) == 1
     assert stored is not None and stored.status == "sent"
     assert stored.posted_at == datetime(2026, 11, 21, 7, 2, tzinfo=UTC)  # at the minute, not at a later poll
@@ -47,7 +60,7 @@ async def test_the_poster_wakes_at_the_due_second_of_the_next_day(
         clock.set(datetime(2026, 11, 22, 7, 0, 59, tzinfo=UTC))  # one second early: the poster sleeps on
         clock.set(datetime(2026, 11, 22, 7, 1, tzinfo=UTC))
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 2)
-        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 22))
+        stored = await sent_post(running, world.guild.id, date(2026, 11, 22))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 22, 7, 1, tzinfo=UTC)
     assert len(bot_posts(emu, world.channel)) == 2  # one a day, still exactly once
 
@@ -76,8 +89,53 @@ async def test_a_schedule_nobody_announced_is_found_by_the_safety_recheck(
         )
         clock.set(datetime(2026, 11, 21, 7, 5, tzinfo=UTC))
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
-        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await sent_post(running, world.guild.id, date(2026, 11, 21))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 21, 7, 5, tzinfo=UTC)
+
+
+async def test_a_schedule_falling_due_during_the_tick_is_not_left_to_the_safety_recheck(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The clock passes a schedule's due second while the tick's query runs: the tick did not see it due, so the
+    sleep must end at that second, not five minutes later at the safety re-check (seen in CI: a post late)."""
+    clock.set(datetime(2026, 11, 21, 7, 0, 59, tzinfo=UTC))
+    due = datetime(2026, 11, 21, 7, 1, tzinfo=UTC)
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
+        await running.storage.discussion.save_schedule(  # no wake: the loop sleeps on until 07:05:59
+            Schedule(
+                guild_id=world.guild.id,
+                channel_id=world.channel.id,
+                local_time="08:01",
+                timezone="Europe/Berlin",
+                days=0b1111111,
+                ping_role_id=None,
+                moderator_role_id=None,
+                log_channel_id=None,
+                paused=False,
+                next_run_at=int(due.timestamp()),
+                updated_at=clock(),
+            )
+        )
+        poster = running.bot.services.poster
+        stepping = asyncio.current_task()
+        query = poster.discussion.due_schedules
+
+        async def slow_query(*args: Any, **kwargs: Any) -> list[Schedule]:
+            found: list[Schedule] = await query(*args, **kwargs)
+            if asyncio.current_task() is stepping:  # only this test's step, never the loop's own
+                clock.set(due)  # the second passes while the query runs
+            return found
+
+        poster.discussion.due_schedules = slow_query  # type: ignore[method-assign]
+        wake_at = await poster.step()
+        assert bot_posts(emu, world.channel) == []  # not due at the tick's moment
+        assert wake_at == due  # the sleep ends at the due second
+        poster.discussion.due_schedules = query  # type: ignore[method-assign]
+        await poster.step()
+        await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
+        stored = await sent_post(running, world.guild.id, due.date())
+    assert stored.posted_at == due
+    assert len(bot_posts(emu, world.channel)) == 1
 
 
 async def test_resume_wakes_the_poster(
@@ -154,5 +212,5 @@ async def test_a_new_server_wakes_the_poster(
         await eventually(lambda: running.bot.get_guild(joined.id) is not None)
         clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # before the 07:05 safety re-check
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
-        stored = await running.storage.discussion.get_post(world.guild.id, date(2026, 11, 21))
+        stored = await sent_post(running, world.guild.id, date(2026, 11, 21))
     assert stored is not None and stored.posted_at == datetime(2026, 11, 21, 7, 2, tzinfo=UTC)

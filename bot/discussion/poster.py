@@ -132,11 +132,17 @@ class DailyPoster(AlarmLoop):
     # ---- lifecycle (start, stop, wake: AlarmLoop) ---------------------------------------------
 
     async def step(self) -> datetime:
-        """Tick, then sleep until the next schedule is due (or a change wakes it): no polling in between."""
-        await self.tick(wait=False)
-        return await self._next_wake()
+        """Tick, then sleep until the next schedule is due (or a change wakes it): no polling in between.
 
-    async def _next_wake(self) -> datetime:
+        Both halves use one reading of the clock: read again after the tick's queries, a schedule falling due
+        in between would be neither due for the tick nor upcoming for the sleep, and wait for the safety
+        re-check (five minutes late).
+        """
+        now = self.bot.clock()
+        await self.tick(wait=False, now=now)
+        return await self._next_wake(now)
+
+    async def _next_wake(self, now: datetime) -> datetime:
         """The next schedule's due time, or the safety re-check if that comes first.
 
         Schedules due now are either in flight (their task wakes the loop once the last one is done, see
@@ -144,7 +150,6 @@ class DailyPoster(AlarmLoop):
         only past now, so neither makes the loop spin. The safety re-check (`tick_seconds`) covers a change
         nobody announced, e.g. a schedule written by another process.
         """
-        now = self.bot.clock()
         wake_at = now + timedelta(seconds=self.tick_seconds)
         if self._held:
             return min(wake_at, now + HELD_RETRY)
@@ -159,13 +164,13 @@ class DailyPoster(AlarmLoop):
 
     # ---- the tick ----------------------------------------------------------------------------
 
-    async def tick(self, *, wait: bool = True) -> list[PostOutcome]:
-        """Start a post for every due server not already in flight.
+    async def tick(self, *, wait: bool = True, now: datetime | None = None) -> list[PostOutcome]:
+        """Start a post for every server due at `now` (the clock's time if not given) not already in flight.
 
         With `wait`, also wait for due servers already in flight (from the loop's own tick) and return
         every outcome, so a caller sees the tick's work finished.
         """
-        now = self.bot.clock()
+        now = self.bot.clock() if now is None else now
         due = await self.discussion.due_schedules(int(now.timestamp()), DUE_BATCH, self.bot.shard_scope())
         self._held = bool(due) and not await self._clock_agrees()
         if self._held:
