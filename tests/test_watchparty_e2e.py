@@ -69,7 +69,7 @@ async def pause_and_resume(
     emu: DiscordEmulator, world: World, clock: FakeClock, thread: Any, *, then: timedelta
 ) -> None:
     """Pause the party at its third prompt for two hours, resume it, and let `then` of film time pass: the fourth
-    prompt comes, and the third one's button goes (best effort, not across a restart)."""
+    prompt comes, and the third one's button goes."""
     assert await command(emu, world, "pause") == "The watch party is paused. Use /watchparty resume to go on."
     clock.advance(hours=2)
     await eventually(lambda: any("paused" in m.content for m in mine(emu, thread)))
@@ -192,6 +192,33 @@ async def test_a_watch_party_from_scheduling_to_the_after_film_thread_across_a_r
 
     assert len([m for m in mine(emu, world.channel) if m.content.startswith("⏰")]) == 1, "reminded once"
     assert len([m for m in mine(emu, world.channel) if m.content.startswith("🎞️")]) == 1
+
+
+async def test_a_next_question_button_left_behind_goes_after_a_restart_and_the_latest_one_at_a_stop(
+    emu: DiscordEmulator, world: World, content: ContentPack, clock: FakeClock, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
+        voice = await party_world(emu, world)
+        await command(emu, world, "schedule", {"when": WHEN, "channel": voice})
+        (announced,) = announcements(emu, world)
+        clock.set(STARTS)
+        await command(emu, world, "start")
+        thread = emu.get_channel(announced.id)
+        (first,) = await eventually(lambda: prompts_in(emu, thread))
+        # The second prompt comes, but taking the button off the first is refused (as if the bot had died then).
+        refused = emu.fail("PATCH", rf"/channels/{thread.id}/messages/{first.id}$", 403)
+        clock.advance(seconds=STEP.total_seconds() + 1)
+        await eventually(lambda: len(prompts_in(emu, thread)) == 2 and refused.hits == 1)
+        assert emu.get_message(first.id).components, "left behind"
+
+    async with run_bot(emu, db, content, clock=clock, bot_options=QUIET):
+        await eventually(lambda: not emu.get_message(first.id).components)
+        second = prompts_in(emu, thread)[1]
+        assert emu.get_message(second.id).components, "the latest prompt keeps its button while the party runs"
+        await command(emu, world, "stop")
+        await eventually(lambda: not emu.get_message(second.id).components)
+    assert labels(prompts_in(emu, thread)) == [part(1), part(2)]
 
 
 async def running_party(*, storage_path: Path, guild_id: int, event_id: int) -> Any:

@@ -89,6 +89,8 @@ class WatchParties(AlarmLoop):
         self.discussion = discussion  # the daily discussion's schedule: its zone, channel and language
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.next_button: NextButton | None = None
+        # Parties whose earlier prompt's button this process has made sure is gone (see _run).
+        self._buttons_checked: set[int] = set()
 
     # ---- lifecycle (start, stop, wake: AlarmLoop) ------------------------------------------
 
@@ -312,6 +314,10 @@ class WatchParties(AlarmLoop):
                 await self._close_announcement(party, tr(party.language, "watchparty.called_off"))
                 return "cancelled"
             await self._note(party, "watchparty.stopped_note")
+            # The latest prompt's "Next question" has nothing to move on to now (the last prompt has none).
+            claimed = len(await self.store.posts(guild_id, party.event_id, "prompt"))
+            if claimed < party.prompt_count:
+                await self._retire_button_at(party, claimed - 1)
             await self._set_event_status(party, "end")
             await self._close_announcement(party, tr(party.language, "watchparty.stopped_note"))
         self.wake()
@@ -349,7 +355,14 @@ class WatchParties(AlarmLoop):
             now = self.bot.clock()
             if party.status == "scheduled":
                 return await self._before_start(party, now)
-            for post in await self.store.posts(guild_id, event_id, "prompt"):
+            prompts = await self.store.posts(guild_id, event_id, "prompt")
+            if event_id not in self._buttons_checked:
+                # A crash (or a failed edit) after a prompt was sent can have left "Next question" under the one
+                # before it: once a process, take it off again (an edit of one message; no button, no change).
+                self._buttons_checked.add(event_id)
+                latest = max((post.position for post in prompts if post.status == "sent"), default=-1)
+                await self._retire_button_at(party, latest - 1)
+            for post in prompts:
                 if post.status == "claimed":  # a crash between claim and confirmation
                     await self._send_prompt(party, post.position)
             while True:
@@ -394,9 +407,20 @@ class WatchParties(AlarmLoop):
         if await self._deliver(thread, party, "prompt", position, content, marker, view=view) is not None:
             await self._retire_button(party, thread, position - 1)
 
+    async def _retire_button_at(self, party: WatchParty, position: int) -> None:
+        """_retire_button, looking the party thread up first (best effort too)."""
+        if position < 0:
+            return
+        try:
+            thread = await self._channel(party.thread_id or 0)
+        except SEND_ERRORS as exc:
+            log.info("Guild %s: the party thread is out of reach for its buttons: %r", party.guild_id, exc)
+            return
+        await self._retire_button(party, thread, position)
+
     async def _retire_button(self, party: WatchParty, thread: Any, position: int) -> None:
-        """Take "Next question" off the previous prompt once the next one is up (best effort: a click on it
-        would only be told the party has moved on)."""
+        """Take "Next question" off prompt `position` once the next one is up or the party has stopped (best
+        effort: a click on it would only be told the party has moved on)."""
         if position < 0:
             return
         claims = {post.position: post for post in await self.store.posts(party.guild_id, party.event_id, "prompt")}
