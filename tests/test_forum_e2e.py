@@ -201,6 +201,26 @@ async def test_a_restart_between_creating_the_post_and_recording_it_posts_no_sec
     assert post is not None and post.status == "sent" and post.message_id == made[0][0].id == post.thread_id
 
 
+async def test_a_forum_that_requires_a_tag_and_has_no_room_for_ours_gets_a_tag_anyone_may_use(
+    emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Discord refuses an untagged post in a forum that requires a tag (40067): with all 20 places taken by the
+    server's own tags, none of them the film's, the post carries the first tag a member without Manage Threads
+    may apply, not the moderators' one before it."""
+    own = ("Staff picks", *(f"Topic {n}" for n in range(1, 20)))
+    forum = emu.add_forum_channel(
+        world.guild, "daily-questions", tags=own, moderated=("Staff picks",), require_tag=True
+    )
+    emu.give_bot_role(world.guild, "Forum keeper", P.MANAGE_CHANNELS)
+    async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=QUIET) as running:
+        await schedule(emu, world, channel=forum)
+        clock.set(nine_berlin(SATURDAY))
+        assert [outcome.status for outcome in await tick(running)] == ["posted"]
+    ((thread, _first),) = forum_posts(emu, forum)
+    assert tag_names(forum, thread) == ["Topic 1"]
+    assert [tag["name"] for tag in forum.available_tags] == list(own), "the server's own tags are left as they are"
+
+
 @pytest.mark.parametrize("locale", ["en-US", "de"])
 async def test_a_forum_the_bot_cannot_post_in_is_refused_in_one_sentence_and_nothing_is_stored(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock, locale: str

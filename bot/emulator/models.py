@@ -21,6 +21,7 @@ ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 FORUM = 15
+REQUIRE_TAG = 1 << 4  # channel flag: a forum post must carry a tag
 THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
 
 EPHEMERAL = 1 << 6
@@ -167,6 +168,7 @@ class Channel:
     invitable: bool = True
     # forum-only: Discord's forum tag objects (id, name, moderated, emoji_id, emoji_name), in order
     available_tags: list[JSON] = field(default_factory=list)
+    flags: int = 0  # channel flags (REQUIRE_TAG on a forum)
     # forum-post-only: the ids of the parent forum's tags applied to this thread
     applied_tags: list[int] = field(default_factory=list)
 
@@ -184,7 +186,7 @@ class Channel:
             "type": self.type,
             "name": self.name,
             "parent_id": str(self.parent_id) if self.parent_id is not None else None,
-            "flags": 0,
+            "flags": self.flags,
         }
         if with_guild_id:
             payload["guild_id"] = str(self.guild_id)

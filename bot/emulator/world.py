@@ -22,6 +22,7 @@ from .models import (
     JSON,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
+    REQUIRE_TAG,
     TEXT,
     Channel,
     Guild,
@@ -302,10 +303,15 @@ class WorldMixin(MessagesMixin):
         tags: Iterable[str] = (),
         category: ChannelLike | None = None,
         topic: str | None = None,
+        moderated: Iterable[str] = (),
+        require_tag: bool = False,
     ) -> Channel:
-        """A forum channel (type 15) with the server's own tags `tags` (as a moderator made them in the client)."""
+        """A forum channel (type 15) with the server's own tags `tags` (as a moderator made them in the client);
+        those also in `moderated` only members with Manage Threads may apply; `require_tag`: every post needs one."""
         forum = self._add_channel(guild, name, FORUM, parent=category, topic=topic)
-        forum.available_tags = [new_forum_tag(self.new_id(), tag) for tag in tags]
+        staff = set(moderated)
+        forum.available_tags = [new_forum_tag(self.new_id(), tag, moderated=tag in staff) for tag in tags]
+        forum.flags = REQUIRE_TAG if require_tag else 0
         if len(forum.available_tags) > MAX_FORUM_TAGS:
             raise EmulatorError(f"a forum has at most {MAX_FORUM_TAGS} tags")
         self.gateway.emit("CHANNEL_UPDATE", forum.to_payload())

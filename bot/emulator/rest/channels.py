@@ -23,6 +23,7 @@ from ..models import (
     FORUM,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
+    REQUIRE_TAG,
     TEXT,
     Channel,
     StoredMessage,
@@ -413,6 +414,8 @@ def _forum_post(emu: DiscordEmulator, req: Req, forum: Channel, perms: int, body
         raise ApiError(400, 50035, "Invalid Form Body", violation=f"forum post: unknown or repeated tags {applied}")
     if any(tags[tag].get("moderated") for tag in applied) and not perms & P.MANAGE_THREADS:
         raise missing_permissions("a moderated tag needs MANAGE_THREADS")
+    if forum.flags & REQUIRE_TAG and not applied:
+        raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")
     files = collect_files(emu, req, message, scope_id=forum.id)
     thread, msg = emu.create_forum_post(
         forum, body["name"], author=emu.bot, body=message, applied_tags=applied, files=files
