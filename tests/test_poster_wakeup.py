@@ -34,6 +34,25 @@ async def sent_post(running: Running, guild_id: int, day: date) -> DailyPost:
     return result
 
 
+async def save_unannounced(running: Running, world: World, local_time: str, due: datetime, clock: FakeClock) -> None:
+    """A daily schedule written straight into the database, as another process would: nobody wakes the poster."""
+    await running.storage.discussion.save_schedule(
+        Schedule(
+            guild_id=world.guild.id,
+            channel_id=world.channel.id,
+            local_time=local_time,
+            timezone="Europe/Berlin",
+            days=0b1111111,
+            ping_role_id=None,
+            moderator_role_id=None,
+            log_channel_id=None,
+            paused=False,
+            next_run_at=int(due.timestamp()),
+            updated_at=clock(),
+        )
+    )
+
+
 async def test_a_schedule_change_wakes_the_sleeping_poster(
     emu: DiscordEmulator, world: World, content: ContentPack, tmp_path: Path, clock: FakeClock
 ) -> None:
@@ -72,21 +91,7 @@ async def test_a_schedule_nobody_announced_is_found_by_the_safety_recheck(
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
         # Written straight into the database (as another process would): no wake, so the loop sleeps on
         # until its safety re-check, five minutes after the tick at READY.
-        await running.storage.discussion.save_schedule(
-            Schedule(
-                guild_id=world.guild.id,
-                channel_id=world.channel.id,
-                local_time="08:02",
-                timezone="Europe/Berlin",
-                days=0b1111111,
-                ping_role_id=None,
-                moderator_role_id=None,
-                log_channel_id=None,
-                paused=False,
-                next_run_at=int(datetime(2026, 11, 21, 7, 2, tzinfo=UTC).timestamp()),
-                updated_at=clock(),
-            )
-        )
+        await save_unannounced(running, world, "08:02", datetime(2026, 11, 21, 7, 2, tzinfo=UTC), clock)
         clock.set(datetime(2026, 11, 21, 7, 5, tzinfo=UTC))
         await eventually(lambda: len(bot_posts(emu, world.channel)) == 1)
         stored = await sent_post(running, world.guild.id, date(2026, 11, 21))
@@ -101,21 +106,7 @@ async def test_a_schedule_falling_due_during_the_tick_is_not_left_to_the_safety_
     clock.set(datetime(2026, 11, 21, 7, 0, 59, tzinfo=UTC))
     due = datetime(2026, 11, 21, 7, 1, tzinfo=UTC)
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
-        await running.storage.discussion.save_schedule(  # no wake: the loop sleeps on until 07:05:59
-            Schedule(
-                guild_id=world.guild.id,
-                channel_id=world.channel.id,
-                local_time="08:01",
-                timezone="Europe/Berlin",
-                days=0b1111111,
-                ping_role_id=None,
-                moderator_role_id=None,
-                log_channel_id=None,
-                paused=False,
-                next_run_at=int(due.timestamp()),
-                updated_at=clock(),
-            )
-        )
+        await save_unannounced(running, world, "08:01", due, clock)  # no wake: the loop sleeps on until 07:05:59
         poster = running.bot.services.poster
         stepping = asyncio.current_task()
         query = poster.discussion.due_schedules
@@ -193,21 +184,7 @@ async def test_a_new_server_wakes_the_poster(
     clock.set(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
     async with run_bot(emu, tmp_path / "bot.db", content, clock=clock, bot_options=SAFETY) as running:
         # A schedule kept from the server's earlier stay (written without a wake, as by another process)...
-        await running.storage.discussion.save_schedule(
-            Schedule(
-                guild_id=world.guild.id,
-                channel_id=world.channel.id,
-                local_time="08:02",
-                timezone="Europe/Berlin",
-                days=0b1111111,
-                ping_role_id=None,
-                moderator_role_id=None,
-                log_channel_id=None,
-                paused=False,
-                next_run_at=int(datetime(2026, 11, 21, 7, 2, tzinfo=UTC).timestamp()),
-                updated_at=clock(),
-            )
-        )
+        await save_unannounced(running, world, "08:02", datetime(2026, 11, 21, 7, 2, tzinfo=UTC), clock)
         joined = emu.add_guild("Nassau Band")  # ...and the bot joins a server: the poster looks again
         await eventually(lambda: running.bot.get_guild(joined.id) is not None)
         clock.set(datetime(2026, 11, 21, 7, 2, tzinfo=UTC))  # before the 07:05 safety re-check
