@@ -34,7 +34,7 @@ from bot.discussion.post import server_language
 from bot.errors import UserFacingError
 from bot.i18n import tr
 from bot.storage.discussion import DiscussionStore
-from bot.storage.watchparty import ACTIVE, PostKind, WatchParty, WatchPartyStore
+from bot.storage.watchparty import ACTIVE, PartyPost, PostKind, WatchParty, WatchPartyStore
 from bot.tasks import AlarmLoop
 from bot.watchparty import messages
 from bot.watchparty.timing import (
@@ -315,9 +315,9 @@ class WatchParties(AlarmLoop):
                 return "cancelled"
             await self._note(party, "watchparty.stopped_note")
             # The latest prompt's "Next question" has nothing to move on to now (the last prompt has none).
-            claimed = len(await self.store.posts(guild_id, party.event_id, "prompt"))
-            if claimed < party.prompt_count:
-                await self._retire_button_at(party, claimed - 1)
+            prompts = await self.store.posts(guild_id, party.event_id, "prompt")
+            if prompts and len(prompts) < party.prompt_count:
+                await self._retire_button(party, prompts[-1])
             await self._set_event_status(party, "end")
             await self._close_announcement(party, tr(party.language, "watchparty.stopped_note"))
         self.wake()
@@ -361,7 +361,7 @@ class WatchParties(AlarmLoop):
                 # before it: once a process, take it off again (an edit of one message; no button, no change).
                 self._buttons_checked.add(event_id)
                 latest = max((post.position for post in prompts if post.status == "sent"), default=-1)
-                await self._retire_button_at(party, latest - 1)
+                await self._retire_button(party, _prompt(prompts, latest - 1))
             for post in prompts:
                 if post.status == "claimed":  # a crash between claim and confirmation
                     await self._send_prompt(party, post.position)
@@ -404,31 +404,20 @@ class WatchParties(AlarmLoop):
             view.add_item(self.next_button(lang, party.event_id, position))
         thread = await self._channel(party.thread_id or 0)
         marker = messages.prompt_label(lang, position, party.prompt_count)
-        if await self._deliver(thread, party, "prompt", position, content, marker, view=view) is not None:
-            await self._retire_button(party, thread, position - 1)
+        sent = await self._deliver(thread, party, "prompt", position, content, marker, view=view)
+        if sent is not None and position > 0:
+            claims = await self.store.posts(party.guild_id, party.event_id, "prompt")
+            await self._retire_button(party, _prompt(claims, position - 1), thread)
 
-    async def _retire_button_at(self, party: WatchParty, position: int) -> None:
-        """_retire_button, looking the party thread up first (best effort too)."""
-        if position < 0:
+    async def _retire_button(self, party: WatchParty, post: PartyPost | None, thread: Any = None) -> None:
+        """Take "Next question" off the prompt `post` once the next one is up or the party has stopped (best
+        effort: a click on it would only be told the party has moved on). `thread`: the party thread, if at hand."""
+        if post is None or post.message_id is None:
             return
         try:
-            thread = await self._channel(party.thread_id or 0)
-        except SEND_ERRORS as exc:
-            log.info("Guild %s: the party thread is out of reach for its buttons: %r", party.guild_id, exc)
-            return
-        await self._retire_button(party, thread, position)
-
-    async def _retire_button(self, party: WatchParty, thread: Any, position: int) -> None:
-        """Take "Next question" off prompt `position` once the next one is up or the party has stopped (best
-        effort: a click on it would only be told the party has moved on)."""
-        if position < 0:
-            return
-        claims = {post.position: post for post in await self.store.posts(party.guild_id, party.event_id, "prompt")}
-        previous = claims.get(position)
-        if previous is None or previous.message_id is None:
-            return
-        try:
-            await thread.get_partial_message(previous.message_id).edit(view=None)
+            if thread is None:
+                thread = await self._channel(party.thread_id or 0)
+            await thread.get_partial_message(post.message_id).edit(view=None)
         except SEND_ERRORS as exc:
             log.info("Guild %s: the button under an earlier prompt stays: %r", party.guild_id, exc)
 
@@ -735,3 +724,8 @@ def _links_to(url: str) -> Callable[[discord.Message], bool]:
         )
 
     return check
+
+
+def _prompt(prompts: list[PartyPost], position: int) -> PartyPost | None:
+    """The claim of prompt `position` among a party's prompt claims, if there is one."""
+    return next((post for post in prompts if post.position == position), None)
